@@ -1,0 +1,278 @@
+import Foundation
+import HoldoutStats
+
+/// Reduces a unit-level CSV (one row per unit) to per-arm sufficient statistics in one pass and
+/// constant memory, then compares every arm with control.
+struct StreamingAnalysis {
+    enum MetricType: String, Codable {
+        case proportion, mean
+    }
+
+    struct Configuration {
+        var path: String
+        var armColumn: String
+        var control: String
+        var metric: String
+        var metricType: MetricType?
+        var covariates: [String]
+        var options: TestOptions
+        /// Called about once a second with the rows read so far.
+        var progress: ((Int) -> Void)?
+    }
+
+    /// Per-arm accumulators.
+    struct Arm {
+        var name: String
+        var outcome = MeanStatistic()
+        var regression: RegressionStatistic?
+        var isBinary = true
+    }
+
+    /// The analysis of one arm against control.
+    struct ArmResult: Encodable {
+        var arm: String
+        var comparison: Comparison
+        var cuped: RegressionAdjustment.Result?
+        var pValueHolm: Double?
+        var pValueBH: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case arm, cuped
+            case pValueHolm = "p_value_holm"
+            case pValueBH = "p_value_bh"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try comparison.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(arm, forKey: .arm)
+            try c.encode(pValueHolm, forKey: .pValueHolm)
+            try c.encode(pValueBH, forKey: .pValueBH)
+            if let cuped {
+                try c.encode(CupedSummary(cuped), forKey: .cuped)
+            }
+        }
+    }
+
+    /// The `cuped` object: the adjusted lift and how much variance the covariates removed.
+    struct CupedSummary: Encodable {
+        var uplift_abs: Double?
+        var uplift_rel: Double?
+        var ci_low: Double?
+        var ci_high: Double?
+        var p_value: Double?
+        var std_error: Double?
+        var variance_reduction: Double
+        var theta: [Double]
+        var insufficient_data: Bool
+        var reason: String?
+
+        init(_ result: RegressionAdjustment.Result) {
+            let c = result.comparison
+            uplift_abs = c.upliftAbs
+            uplift_rel = c.upliftRel
+            ci_low = c.ciLow
+            ci_high = c.ciHigh
+            p_value = c.pValue
+            std_error = c.standardError
+            variance_reduction = result.varianceReduction
+            theta = result.theta
+            insufficient_data = c.insufficientData
+            reason = c.reason
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(uplift_abs, forKey: .uplift_abs)
+            try c.encode(uplift_rel, forKey: .uplift_rel)
+            try c.encode(ci_low, forKey: .ci_low)
+            try c.encode(ci_high, forKey: .ci_high)
+            try c.encode(p_value, forKey: .p_value)
+            try c.encode(std_error, forKey: .std_error)
+            try c.encode(variance_reduction, forKey: .variance_reduction)
+            try c.encode(theta, forKey: .theta)
+            try c.encode(insufficient_data, forKey: .insufficient_data)
+            try c.encode(reason, forKey: .reason)
+        }
+
+        enum Keys: String, CodingKey {
+            case uplift_abs, uplift_rel, ci_low, ci_high, p_value, std_error, variance_reduction, theta,
+                insufficient_data, reason
+        }
+    }
+
+    struct ArmSummary: Encodable {
+        var arm: String
+        var n: Int
+        var mean: Double
+    }
+
+    /// The whole analysis.
+    struct Report: Encodable {
+        var file: String
+        var rows: Int
+        var metric: String
+        var metricType: MetricType
+        var control: String
+        var covariates: [String]
+        var alpha: Double
+        var arms: [ArmSummary]
+        var comparisons: [ArmResult]
+
+        enum CodingKeys: String, CodingKey {
+            case file, rows, metric, control, covariates, alpha, arms, comparisons
+            case metricType = "metric_type"
+        }
+
+        /// With exactly one treatment arm its comparison is also flattened to the top level, so
+        /// `jq .uplift_abs` works as for `stats compare`.
+        func encode(to encoder: any Encoder) throws {
+            if comparisons.count == 1 { try comparisons[0].encode(to: encoder) }
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(file, forKey: .file)
+            try c.encode(rows, forKey: .rows)
+            try c.encode(metric, forKey: .metric)
+            try c.encode(metricType, forKey: .metricType)
+            try c.encode(control, forKey: .control)
+            try c.encode(covariates, forKey: .covariates)
+            try c.encode(alpha, forKey: .alpha)
+            try c.encode(arms, forKey: .arms)
+            try c.encode(comparisons, forKey: .comparisons)
+        }
+    }
+
+    static let maximumArms = 64
+
+    /// Reads the file and computes the report.
+    static func run(_ config: Configuration) throws(CLIError) -> Report {
+        let scanner = CSVScanner(path: config.path)
+        var metricIndex = -1
+        var armIndex = -1
+        var covariateIndices: [Int] = []
+        var arms: [Arm] = []
+        var armBytes: [[UInt8]] = []
+        var lastArm = -1
+        var rows = 0
+        var header = true
+        var requiredFields = 0
+        let k = config.covariates.count
+        var x = [Double](repeating: 0, count: max(k, 1))
+        let clock = ContinuousClock()
+        var nextProgress = clock.now + .seconds(1)
+
+        try scanner.forEachRecord { (record) throws(CLIError) in
+            if header {
+                header = false
+                let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
+                func index(of column: String, option: String) throws(CLIError) -> Int {
+                    guard let i = names.firstIndex(of: column) else {
+                        throw CLIError(
+                            "\(option): column '\(column)' is not in the header of \(config.path) (columns: \(names.joined(separator: ", ")))")
+                    }
+                    return i
+                }
+                armIndex = try index(of: config.armColumn, option: "--arm-column")
+                metricIndex = try index(of: config.metric, option: "--metric")
+                for covariate in config.covariates {
+                    covariateIndices.append(try index(of: covariate, option: "--covariates"))
+                }
+                requiredFields = ([armIndex, metricIndex] + covariateIndices).max()! + 1
+                return
+            }
+            rows += 1
+            guard record.count >= requiredFields else {
+                throw CLIError("line \(record.line): expected at least \(requiredFields) columns, found \(record.count)")
+            }
+            // Find the arm: the same as the previous row's in most files.
+            let armField = record.bytes(armIndex)
+            var arm = lastArm
+            if arm < 0 || !armBytes[arm].elementsEqual(armField) {
+                arm = armBytes.firstIndex { $0.elementsEqual(armField) } ?? -1
+                if arm < 0 {
+                    let name = record.string(armIndex)
+                    if name.isEmpty {
+                        throw CLIError("line \(record.line), column '\(config.armColumn)': empty arm value")
+                    }
+                    guard arms.count < maximumArms else {
+                        throw CLIError(
+                            "column '\(config.armColumn)' has more than \(maximumArms) distinct values; is it the arm column?")
+                    }
+                    armBytes.append(Array(armField))
+                    var newArm = Arm(name: name)
+                    if k > 0 { newArm.regression = RegressionStatistic(covariateCount: k) }
+                    arms.append(newArm)
+                    arm = arms.count - 1
+                }
+                lastArm = arm
+            }
+            guard let y = record.double(metricIndex) else {
+                let text = record.string(metricIndex)
+                throw CLIError(
+                    "line \(record.line), column '\(config.metric)': "
+                        + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
+            }
+            for j in 0..<k {
+                guard let value = record.double(covariateIndices[j]) else {
+                    let text = record.string(covariateIndices[j])
+                    throw CLIError(
+                        "line \(record.line), column '\(config.covariates[j])': "
+                            + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
+                }
+                x[j] = value
+            }
+            arms[arm].outcome.add(y)
+            if y != 0 && y != 1 { arms[arm].isBinary = false }
+            if k > 0 {
+                x.withUnsafeBufferPointer { arms[arm].regression!.add(y: y, x: $0) }
+            }
+            if let progress = config.progress, rows & 0xFFFF == 0, clock.now >= nextProgress {
+                progress(rows)
+                nextProgress = clock.now + .seconds(1)
+            }
+        }
+        if header { throw CLIError("\(config.path) is empty: expected a header row") }
+        guard let controlIndex = arms.firstIndex(where: { $0.name == config.control }) else {
+            throw CLIError(
+                "--control: no row has \(config.armColumn) = '\(config.control)' (values seen: \(arms.map(\.name).joined(separator: ", ")))")
+        }
+        guard arms.count >= 2 else {
+            throw CLIError("only one arm ('\(config.control)') in column '\(config.armColumn)'; nothing to compare")
+        }
+        let isBinary = arms.allSatisfy(\.isBinary)
+        let metricType = config.metricType ?? (isBinary ? .proportion : .mean)
+        if metricType == .proportion && !isBinary {
+            throw CLIError("--metric-type proportion: column '\(config.metric)' has values other than 0 and 1")
+        }
+        let control = arms[controlIndex]
+        var results: [ArmResult] = []
+        for (index, arm) in arms.enumerated() where index != controlIndex {
+            let comparison: Comparison = try cli { () throws(StatsError) in
+                switch metricType {
+                case .proportion:
+                    try ProportionTest.compare(
+                        control: ProportionStatistic(n: control.outcome.n, conversions: Int(control.outcome.sum)),
+                        treatment: ProportionStatistic(n: arm.outcome.n, conversions: Int(arm.outcome.sum)),
+                        options: config.options)
+                case .mean:
+                    try WelchTest.compare(control: control.outcome, treatment: arm.outcome, options: config.options)
+                }
+            }
+            var cuped: RegressionAdjustment.Result?
+            if let c = control.regression, let t = arm.regression {
+                cuped = try cli { () throws(StatsError) in
+                    try RegressionAdjustment.compare(control: c, treatment: t, options: config.options, covariateNames: config.covariates)
+                }
+            }
+            results.append(ArmResult(arm: arm.name, comparison: comparison, cuped: cuped))
+        }
+        let adjusted = MultiArmComparison(comparisons: results.map(\.comparison))
+        for index in results.indices {
+            results[index].pValueHolm = adjusted.holm[index]
+            results[index].pValueBH = adjusted.benjaminiHochberg[index]
+        }
+        return Report(
+            file: config.path, rows: rows, metric: config.metric, metricType: metricType, control: config.control,
+            covariates: config.covariates, alpha: config.options.alpha,
+            arms: arms.map { ArmSummary(arm: $0.name, n: $0.outcome.n, mean: $0.outcome.mean) }, comparisons: results)
+    }
+}
