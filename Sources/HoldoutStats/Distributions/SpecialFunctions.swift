@@ -116,6 +116,14 @@ package enum SpecialFunctions {
         precondition(a > 0, "shape must be positive")
         if x <= 0 { return IncompleteRatio(lower: 0, upper: 1) }
         if x == .infinity { return IncompleteRatio(lower: 1, upper: 0) }
+        // Closed forms: a = ½ (the t and normal tails, via BGRAT) and a = 1 (exponential).
+        if a == 0.5 {
+            let r = x.squareRoot()
+            return IncompleteRatio(lower: Double.erf(r), upper: Double.erfc(r))
+        }
+        if a == 1 {
+            return IncompleteRatio(lower: -Double.expMinusOne(-x), upper: Double.exp(-x))
+        }
         let logPrefactor = logGammaPrefactor(a: a, x: x)
         if x < a + 1 {
             var ap = a
@@ -201,48 +209,59 @@ package enum SpecialFunctions {
     /// Shapes from which ``betaLargeASmallB(a:b:logX:)`` replaces the continued fraction.
     static let largeShape = 500.0
 
+    /// The coefficients p_n of DiDonato and Morris's eq. 9.3 for shape b (n < 30).
+    static func bgratCoefficients(_ b: Double) -> [Double] {
+        var p = [Double](repeating: 0, count: 30)
+        p[0] = 1
+        let bm1 = b - 1
+        for n in 1..<30 {
+            var pn = 0.0
+            var tmp1 = 3
+            for m in 1..<n {
+                pn += (Double(m) * b - Double(n)) * p[n - m] / factorials[tmp1]
+                tmp1 += 2
+            }
+            pn /= Double(n)
+            pn += bm1 / factorials[2 * n + 1]
+            p[n] = pn
+        }
+        return p
+    }
+
+    /// The coefficients for b = ½, the Student t case, computed once.
+    private static let halfShapeCoefficients = bgratCoefficients(0.5)
+
     /// I_x(a, b) for large a and b ≤ 1 by the asymptotic expansion of DiDonato and Morris
     /// (TOMS 708 `bgrat`, their equations 9–9.6, as in Boost's `beta_small_b_large_a_series`):
     /// a series in incomplete gamma functions Q(b, u), u = −(a + (b − 1)/2) log x.
     static func betaLargeASmallB(a: Double, b: Double, logX lx: Double) -> Double {
-        let bm1 = b - 1
-        let t = a + bm1 / 2
+        let t = a + (b - 1) / 2
         let u = -t * lx
         let logH = logGammaPrefactor(a: b, x: u)  // log(u^b e^−u / Γ(b))
         if logH < -745 { return 0 }
         let h = Double.exp(logH)
         // prefix = h · Γ(a + b) / Γ(a) / t^b
         let prefix = Double.exp(logH - logBeta(a, b) + Double.logGamma(b) - b * Double.log(t))
-        var p = [Double](repeating: 0, count: 30)
-        p[0] = 1
-        var j = regularizedGamma(a: b, x: u).upper / h
-        var sum = prefix * j
-        var tnp1 = 1.0  // 2n + 1
-        var lx2 = lx / 2
-        lx2 *= lx2
-        var lxp = 1.0
-        let t4 = 4 * t * t
-        var b2n = b
-        for n in 1..<30 {
-            tnp1 += 2
-            var pn = 0.0
-            var tmp1 = 3
-            for m in 1..<n {
-                let mbn = Double(m) * b - Double(n)
-                pn += mbn * p[n - m] / factorials[tmp1]
-                tmp1 += 2
+        let coefficients = b == 0.5 ? halfShapeCoefficients : bgratCoefficients(b)
+        return coefficients.withUnsafeBufferPointer { p in
+            var j = regularizedGamma(a: b, x: u).upper / h
+            var sum = prefix * j
+            var lx2 = lx / 2
+            lx2 *= lx2
+            var lxp = 1.0
+            let t4 = 4 * t * t
+            var b2n = b
+            for n in 1..<30 {
+                let pn = p[n]
+                j = (b2n * (b2n + 1) * j + (u + b2n + 1) * lxp) / t4
+                lxp *= lx2
+                b2n += 2
+                let r = prefix * pn * j
+                sum += r
+                if abs(r) <= abs(sum) * 1e-17 { break }
             }
-            pn /= Double(n)
-            pn += bm1 / factorials[Int(tnp1)]
-            p[n] = pn
-            j = (b2n * (b2n + 1) * j + (u + b2n + 1) * lxp) / t4
-            lxp *= lx2
-            b2n += 2
-            let r = prefix * pn * j
-            sum += r
-            if abs(r) <= abs(sum) * 1e-17 { break }
+            return sum
         }
-        return sum
     }
 
     /// The continued fraction for I_x(a, b), Numerical Recipes `betacf`; y = 1 − x is passed for

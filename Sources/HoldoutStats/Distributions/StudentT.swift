@@ -91,6 +91,7 @@ public enum StudentT {
             // t = (2p − 1) / √(2p(1 − p)).
             return (1 - 2 * tail) / (2 * tail * (1 - tail)).squareRoot()
         }
+        if let expansion = cornishFisher(tail, nu) { return expansion }
         var t = hillApproximation(twoSided: 2 * tail, nu)
         if !(t.isFinite && t > 0) { t = max(-Normal.quantile(tail), 1e-300) }
         // Newton on g(u) = log P(T ≤ −e^u) − log tail with u = log |t|:
@@ -115,6 +116,25 @@ public enum StudentT {
             if abs(bounded) < 1e-15 * max(1, abs(u)) { break }
         }
         return Double.exp(u)
+    }
+
+    /// The asymptotic expansion of the t quantile in powers of 1/ν about the normal quantile
+    /// (Abramowitz and Stegun 26.7.5, four terms), used only where the omitted terms are below
+    /// about 1e-16 relative: ν ≥ 1000 and x²/ν ≤ 0.01, with the last kept term below 1e-13 of |t|.
+    /// Returns `nil` elsewhere.
+    static func cornishFisher(_ tail: Double, _ nu: Double) -> Double? {
+        guard nu >= 1000 else { return nil }
+        let x = -Normal.quantile(tail)
+        let x2 = x * x
+        guard x2 <= 0.01 * nu else { return nil }
+        let g1 = (x2 + 1) * x / 4
+        let g2 = ((5 * x2 + 16) * x2 + 3) * x / 96
+        let g3 = (((3 * x2 + 19) * x2 + 17) * x2 - 15) * x / 384
+        let g4 = ((((79 * x2 + 776) * x2 + 1482) * x2 - 1920) * x2 - 945) * x / 92160
+        let v = 1 / nu
+        let last = g4 * v * v * v * v
+        guard abs(last) <= 1e-13 * abs(x) else { return nil }
+        return x + (g1 + (g2 + (g3 + g4 * v) * v) * v) * v
     }
 
     /// Hill's approximation to the upper quantile for a two-sided tail probability P
