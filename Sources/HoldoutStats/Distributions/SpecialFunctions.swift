@@ -24,6 +24,7 @@ package enum SpecialFunctions {
     }
 
     static let lnSqrt2Pi = 0.918_938_533_204_672_741_780_329_736_406  // log(sqrt(2π))
+    static let logSqrtPi = 0.572_364_942_924_700_087_071_713_675_677  // log Γ(½) = log(√π)
 
     // MARK: - Stirling corrections
 
@@ -178,7 +179,6 @@ package enum SpecialFunctions {
         if x <= 0 { return IncompleteRatio(lower: 0, upper: 1) }
         if y <= 0 { return IncompleteRatio(lower: 1, upper: 0) }
         let logX = x < 0.5 ? Double.log(x) : Double.log(onePlus: -y)
-        let logY = y < 0.5 ? Double.log(y) : Double.log(onePlus: -x)
         // Large a with small b (the t distribution at large ν): the continued fraction needs
         // O(√a) steps and its stopping rule is unreliable there; the asymptotic expansion is fast
         // and exact to rounding.
@@ -186,6 +186,7 @@ package enum SpecialFunctions {
             let i = betaLargeASmallB(a: a, b: b, logX: logX)
             return IncompleteRatio(lower: min(i, 1), upper: max(1 - i, 0))
         }
+        let logY = y < 0.5 ? Double.log(y) : Double.log(onePlus: -x)
         if a <= 1 && b >= largeShape {
             let j = betaLargeASmallB(a: b, b: a, logX: logY)
             return IncompleteRatio(lower: max(1 - j, 0), upper: min(j, 1))
@@ -207,7 +208,7 @@ package enum SpecialFunctions {
     }()
 
     /// Shapes from which ``betaLargeASmallB(a:b:logX:)`` replaces the continued fraction.
-    static let largeShape = 500.0
+    static let largeShape = 500.0  // ≥ 10, which betaLargeASmallB's log B(a, b) assumes
 
     /// The coefficients p_n of DiDonato and Morris's eq. 9.3 for shape b (n < 30).
     static func bgratCoefficients(_ b: Double) -> [Double] {
@@ -237,11 +238,17 @@ package enum SpecialFunctions {
     static func betaLargeASmallB(a: Double, b: Double, logX lx: Double) -> Double {
         let t = a + (b - 1) / 2
         let u = -t * lx
-        let logH = logGammaPrefactor(a: b, x: u)  // log(u^b e^−u / Γ(b))
+        // log Γ(b), a constant in the t distribution's case.
+        let logGammaB = b == 0.5 ? logSqrtPi : Double.logGamma(b)
+        let logH = b * Double.log(u) - u - logGammaB  // log(u^b e^−u / Γ(b))
         if logH < -745 { return 0 }
         let h = Double.exp(logH)
+        // log B(a, b) for a ≥ 10 > b (TOMS 708 betaln), reusing log Γ(b).
+        let logBetaAB =
+            logGammaB + logGammaCorrection(a) - logGammaCorrection(a + b) + b - b * Double.log(a + b)
+            + (a - 0.5) * Double.log(onePlus: -b / (a + b))
         // prefix = h · Γ(a + b) / Γ(a) / t^b
-        let prefix = Double.exp(logH - logBeta(a, b) + Double.logGamma(b) - b * Double.log(t))
+        let prefix = h * Double.exp(logGammaB - logBetaAB - b * Double.log(t))
         let coefficients = b == 0.5 ? halfShapeCoefficients : bgratCoefficients(b)
         return coefficients.withUnsafeBufferPointer { p in
             var j = regularizedGamma(a: b, x: u).upper / h

@@ -81,6 +81,15 @@ public enum StudentT {
         return p < 0.5 ? -magnitude : magnitude
     }
 
+    /// The t with P(T > t) = tail, for tail in (0, 1), given z with P(Z > z) = tail; the
+    /// comparisons call this with a z they computed once.
+    static func upperTailMagnitude(_ tail: Double, _ nu: Double, normalQuantile z: Double) -> Double {
+        if nu > normalLimit { return z }
+        if tail >= 0.5 { return -quantile(tail, degreesOfFreedom: nu) }
+        if let expansion = cornishFisher(z, nu) { return expansion }
+        return lowerTailMagnitude(tail, nu)
+    }
+
     /// The |t| with P(T ≤ −|t|) = tail, tail in (0, 0.5).
     static func lowerTailMagnitude(_ tail: Double, _ nu: Double) -> Double {
         // Exact closed forms.
@@ -91,7 +100,7 @@ public enum StudentT {
             // t = (2p − 1) / √(2p(1 − p)).
             return (1 - 2 * tail) / (2 * tail * (1 - tail)).squareRoot()
         }
-        if let expansion = cornishFisher(tail, nu) { return expansion }
+        if nu >= 1000, let expansion = cornishFisher(-Normal.quantile(tail), nu) { return expansion }
         var t = hillApproximation(twoSided: 2 * tail, nu)
         if !(t.isFinite && t > 0) { t = max(-Normal.quantile(tail), 1e-300) }
         // Newton on g(u) = log P(T ≤ −e^u) − log tail with u = log |t|:
@@ -122,9 +131,9 @@ public enum StudentT {
     /// (Abramowitz and Stegun 26.7.5, four terms), used only where the omitted terms are below
     /// about 1e-16 relative: ν ≥ 1000 and x²/ν ≤ 0.01, with the last kept term below 1e-13 of |t|.
     /// Returns `nil` elsewhere.
-    static func cornishFisher(_ tail: Double, _ nu: Double) -> Double? {
+    /// - Parameter x: the normal upper quantile at the same tail probability.
+    static func cornishFisher(_ x: Double, _ nu: Double) -> Double? {
         guard nu >= 1000 else { return nil }
-        let x = -Normal.quantile(tail)
         let x2 = x * x
         guard x2 <= 0.01 * nu else { return nil }
         let g1 = (x2 + 1) * x / 4

@@ -65,6 +65,7 @@ public enum BayesianTest {
             result.relCiLow = min(a / c, b / c)
             result.relCiHigh = max(a / c, b / c)
         }
-        return result.sanitized()
+        result.sanitize()
+        return result
     }
 }

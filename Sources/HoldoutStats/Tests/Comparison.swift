@@ -11,12 +11,26 @@ public enum Alternative: String, Sendable, Hashable, Codable, CaseIterable {
 /// Options shared by every two-sample comparison.
 public struct TestOptions: Sendable, Hashable {
     /// Significance level; intervals have coverage 1 − α.
-    public var alpha: Double
-    public var alternative: Alternative
+    public var alpha: Double { didSet { updateTail() } }
+    public var alternative: Alternative { didSet { updateTail() } }
+    /// The tail probability of the critical value: α/2 two-sided, α one-sided.
+    private(set) var tail: Double
+    /// z at that tail, computed once per options value rather than once per comparison.
+    private(set) var normalCritical: Double
 
     public init(alpha: Double = 0.05, alternative: Alternative = .twoSided) {
         self.alpha = alpha
         self.alternative = alternative
+        tail = alternative == .twoSided ? alpha / 2 : alpha
+        normalCritical = -Normal.quantile(tail)
+    }
+
+    /// α = 0.05, two-sided.
+    public static let standard = TestOptions()
+
+    private mutating func updateTail() {
+        tail = alternative == .twoSided ? alpha / 2 : alpha
+        normalCritical = -Normal.quantile(tail)
     }
 
     /// Checks 0 < α < 1.
@@ -141,23 +155,31 @@ public struct Comparison: Sendable, Hashable, Codable {
 
     /// Replaces every non-finite number by `nil`; a last guard so no NaN or infinity leaves the
     /// engine.
+    mutating func sanitize() {
+        @inline(__always) func clean(_ x: inout Double?) {
+            if let value = x, !value.isFinite { x = nil }
+        }
+        if !controlMean.isFinite { controlMean = 0 }
+        if !treatmentMean.isFinite { treatmentMean = 0 }
+        clean(&upliftAbs)
+        clean(&upliftRel)
+        clean(&ciLow)
+        clean(&ciHigh)
+        clean(&relCiLow)
+        clean(&relCiHigh)
+        clean(&pValue)
+        if let p = pValue { pValue = min(max(p, 0), 1) }
+        clean(&standardError)
+        clean(&relativeStandardError)
+        clean(&degreesOfFreedom)
+        clean(&chanceToWin)
+        clean(&expectedLoss)
+    }
+
+    /// A sanitized copy.
     func sanitized() -> Comparison {
-        func f(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
         var copy = self
-        copy.controlMean = controlMean.isFinite ? controlMean : 0
-        copy.treatmentMean = treatmentMean.isFinite ? treatmentMean : 0
-        copy.upliftAbs = f(upliftAbs)
-        copy.upliftRel = f(upliftRel)
-        copy.ciLow = f(ciLow)
-        copy.ciHigh = f(ciHigh)
-        copy.relCiLow = f(relCiLow)
-        copy.relCiHigh = f(relCiHigh)
-        copy.pValue = f(pValue).map { min(max($0, 0), 1) }
-        copy.standardError = f(standardError)
-        copy.relativeStandardError = f(relativeStandardError)
-        copy.degreesOfFreedom = f(degreesOfFreedom)
-        copy.chanceToWin = f(chanceToWin)
-        copy.expectedLoss = f(expectedLoss)
+        copy.sanitize()
         return copy
     }
 }
@@ -204,9 +226,14 @@ enum Inference {
         }
     }
 
-    /// The critical value for the alternative.
-    static func critical(alpha: Double, alternative: Alternative, distribution: ReferenceDistribution) -> Double {
-        distribution.upperQuantile(alternative == .twoSided ? alpha / 2 : alpha)
+    /// The critical value for the options' alternative and α.
+    static func critical(_ options: TestOptions, distribution: ReferenceDistribution) -> Double {
+        switch distribution {
+        case .normal:
+            return options.normalCritical
+        case .studentT(let df):
+            return StudentT.upperTailMagnitude(options.tail, df, normalQuantile: options.normalCritical)
+        }
     }
 
     /// The p-value of statistic z for the alternative.
@@ -227,7 +254,7 @@ enum Inference {
         _ result: inout Comparison, estimate: Double, standardError se: Double, z: Double,
         relativeStandardError: Double?, options: TestOptions, distribution: ReferenceDistribution
     ) {
-        let q = critical(alpha: options.alpha, alternative: options.alternative, distribution: distribution)
+        let q = critical(options, distribution: distribution)
         result.upliftAbs = estimate
         result.standardError = se
         result.degreesOfFreedom = distribution.degreesOfFreedom

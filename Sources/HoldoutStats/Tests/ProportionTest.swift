@@ -20,7 +20,7 @@ public enum ProportionTest {
     /// ```
     /// - Throws: ``StatsError`` when counts are negative, conversions exceed n, or α ∉ (0, 1).
     public static func compare(
-        control: ProportionStatistic, treatment: ProportionStatistic, options: TestOptions = TestOptions()
+        control: ProportionStatistic, treatment: ProportionStatistic, options: TestOptions = .standard
     ) throws(StatsError) -> Comparison {
         try control.validate(arm: "control")
         try treatment.validate(arm: "treatment")
@@ -70,6 +70,7 @@ public enum ProportionTest {
             result.insufficientData = true
             result.reason = reasons.joined(separator: "; ")
         }
-        return result.sanitized()
+        result.sanitize()
+        return result
     }
 }

@@ -11,7 +11,7 @@ public enum RatioTest {
     /// Compares treatment with control.
     /// - Throws: ``StatsError`` for negative n, non-finite sums or α ∉ (0, 1).
     public static func compare(
-        control: RatioStatistic, treatment: RatioStatistic, options: TestOptions = TestOptions()
+        control: RatioStatistic, treatment: RatioStatistic, options: TestOptions = .standard
     ) throws(StatsError) -> Comparison {
         try control.validate(arm: "control")
         try treatment.validate(arm: "treatment")
@@ -32,7 +32,8 @@ public enum RatioTest {
         guard se > 0 else {
             result.insufficientData = true
             result.reason = "both arms have zero variance"
-            return result.sanitized()
+            result.sanitize()
+        return result
         }
         var relativeSE: Double?
         if rc != 0 {
@@ -46,6 +47,7 @@ public enum RatioTest {
         Inference.complete(
             &result, estimate: estimate, standardError: se, z: estimate / se, relativeStandardError: relativeSE,
             options: options, distribution: .normal)
-        return result.sanitized()
+        result.sanitize()
+        return result
     }
 }

@@ -40,7 +40,7 @@ public enum RegressionAdjustment {
     /// - Parameter covariateNames: names used in error messages (defaults to x1…xk).
     /// - Throws: ``StatsError`` for mismatched shapes, α ∉ (0, 1), or singular covariates.
     public static func compare(
-        control: RegressionStatistic, treatment: RegressionStatistic, options: TestOptions = TestOptions(),
+        control: RegressionStatistic, treatment: RegressionStatistic, options: TestOptions = .standard,
         covariateNames: [String]? = nil
     ) throws(StatsError) -> Result {
         try options.validate()

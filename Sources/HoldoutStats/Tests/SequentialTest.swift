@@ -81,6 +81,7 @@ public enum SequentialTest {
         let tr2p1 = n * r * r + 1
         let logE = r * r * st2 / (2 * tr2p1) - 0.5 * Double.log(tr2p1)
         result.pValue = min(1, Double.exp(-logE))
-        return result.sanitized()
+        result.sanitize()
+        return result
     }
 }

@@ -14,7 +14,7 @@ public enum WelchTest {
     /// Compares treatment with control.
     /// - Throws: ``StatsError`` for negative n, non-finite sums or α ∉ (0, 1).
     public static func compare(
-        control: MeanStatistic, treatment: MeanStatistic, options: TestOptions = TestOptions()
+        control: MeanStatistic, treatment: MeanStatistic, options: TestOptions = .standard
     ) throws(StatsError) -> Comparison {
         try control.validate(arm: "control")
         try treatment.validate(arm: "treatment")
@@ -26,7 +26,8 @@ public enum WelchTest {
             result.insufficientData = true
             result.reason = "each arm needs at least 2 units for a variance (control n = \(control.n), treatment n = \(treatment.n))"
             if control.n > 0 && treatment.n > 0 { result.upliftAbs = mt - mc }
-            return result.sanitized()
+            result.sanitize()
+        return result
         }
         let nc = Double(control.n)
         let nt = Double(treatment.n)
@@ -38,7 +39,8 @@ public enum WelchTest {
         guard se > 0 else {
             result.insufficientData = true
             result.reason = "both arms have zero variance"
-            return result.sanitized()
+            result.sanitize()
+        return result
         }
         let df = (vc + vt) * (vc + vt) / (vt * vt / (nt - 1) + vc * vc / (nc - 1))
         var relativeSE: Double?
@@ -53,6 +55,7 @@ public enum WelchTest {
         Inference.complete(
             &result, estimate: estimate, standardError: se, z: estimate / se, relativeStandardError: relativeSE,
             options: options, distribution: .studentT(degreesOfFreedom: df))
-        return result.sanitized()
+        result.sanitize()
+        return result
     }
 }
