@@ -156,8 +156,9 @@ struct AnalyzeBench: ParsableCommand {
     /// Writes a synthetic experiment: y = 20 + 1.5·T + Σ βⱼxⱼ + noise, with covariates from a
     /// seeded generator, in 8 MiB buffered writes.
     static func generate(_ path: String, header: String, rows: Int, covariates k: Int) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw CLIError("cannot write '\(path)'") }
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else { throw CLIError("cannot write '\(path)': check the directory exists and is writable") }
         defer { try? handle.close() }
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Double {

@@ -84,7 +84,7 @@ struct AnalyzeCommand: ParsableCommand {
                 Output.table(
                     header: ["arm", "p", "p (Holm)", "p (BH)"],
                     rows: report.comparisons.map {
-                        [$0.arm, Output.number($0.comparison.pValue), Output.number($0.pValueHolm), Output.number($0.pValueBH)]
+                        [$0.arm, Output.pValue($0.comparison.pValue), Output.pValue($0.pValueHolm), Output.pValue($0.pValueBH)]
                     }))
         }
         let cupedRows = report.comparisons.compactMap { r -> [String]? in
@@ -92,7 +92,7 @@ struct AnalyzeCommand: ParsableCommand {
             return [
                 r.arm, Output.number(c.comparison.upliftAbs),
                 "[\(Output.number(c.comparison.ciLow)), \(Output.number(c.comparison.ciHigh))]",
-                Output.number(c.comparison.pValue), Output.percent(c.varianceReduction),
+                Output.pValue(c.comparison.pValue), Output.percent(c.varianceReduction),
             ]
         }
         if !cupedRows.isEmpty {

@@ -187,7 +187,7 @@ struct CompareCommand: ParsableCommand {
                 comparisons.indices.map { ("treatments[\($0)]", comparisons[$0]) }, method: request.method,
                 alpha: request.options.alpha))
         let adjusted = comparisons.indices.map {
-            ["treatments[\($0)]", Output.number(comparisons[$0].pValue), Output.number(result.holm[$0]), Output.number(result.benjaminiHochberg[$0])]
+            ["treatments[\($0)]", Output.pValue(comparisons[$0].pValue), Output.pValue(result.holm[$0]), Output.pValue(result.benjaminiHochberg[$0])]
         }
         print("")
         print(Output.table(header: ["arm", "p", "p (Holm)", "p (BH)"], rows: adjusted))
@@ -202,7 +202,7 @@ struct CompareCommand: ParsableCommand {
                 name, Output.number(c.controlMean), Output.number(c.treatmentMean), Output.number(c.upliftAbs),
                 "[\(Output.number(c.ciLow)), \(Output.number(c.ciHigh))]", Output.percent(c.upliftRel),
                 "[\(Output.percent(c.relCiLow)), \(Output.percent(c.relCiHigh))]",
-                method == .bayesian ? Output.number(c.chanceToWin) : Output.number(c.pValue),
+                method == .bayesian ? Output.number(c.chanceToWin) : Output.pValue(c.pValue),
             ]
         }
         if table.isEmpty { table = [] }

@@ -55,7 +55,7 @@ struct SRMCommand: ParsableCommand {
                 rows: counts.indices.map {
                     ["\($0 == 0 ? "control" : "arm \($0)")", "\(counts[$0])", Output.number(result.expected[$0]), Output.number(shares[$0])]
                 }))
-        print("chi2 = \(Output.number(result.chi2)), df = \(result.degreesOfFreedom), p = \(Output.number(result.pValue))")
+        print("chi2 = \(Output.number(result.chi2)), df = \(result.degreesOfFreedom), p = \(Output.pValue(result.pValue))")
         print(
             result.isDetected
                 ? "SRM DETECTED (p < \(threshold)): the split does not match the design; investigate before reading results."

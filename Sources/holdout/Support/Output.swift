@@ -22,6 +22,12 @@ enum Output {
         return String(format: "%.\(max(digits - 2, 1))e", value)
     }
 
+    /// Formats a p-value; one that underflows double precision prints as "<1e-300".
+    static func pValue(_ value: Double?) -> String {
+        guard let value else { return "—" }
+        return value < 1e-300 ? "<1e-300" : number(value, digits: 4)
+    }
+
     static func percent(_ value: Double?) -> String {
         guard let value else { return "—" }
         return String(format: "%+.3f%%", value * 100)
