@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Holdout: ParsableCommand {
@@ -11,4 +12,20 @@ struct Holdout: ParsableCommand {
             Every command takes --json for scripting.
             """,
         subcommands: [PowerCommand.self, StatsCommand.self, BenchCommand.self])
+
+    /// Parses and runs the command; an error prints as one line on standard error (the usage
+    /// text stays behind `--help`), with ArgumentParser's exit codes.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }  // --help, --version
+            let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let hint = error is CLIError ? "" : " (see --help)"
+            FileHandle.standardError.write(Data("Error: \(first)\(hint)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
