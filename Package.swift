@@ -12,12 +12,18 @@ let package = Package(
     name: "Holdout",
     products: [
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
+        .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
+        .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .executable(name: "holdout", targets: ["holdout"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
     ],
     targets: [
         // Pure statistics on sufficient statistics. No I/O, no dependencies.
@@ -26,10 +32,34 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
+        // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
+        // on embedded SQLite and PostgreSQL through one dialect-aware layer.
+        .target(
+            name: "HoldoutStore",
+            dependencies: [
+                "HoldoutStats",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Domain services: deterministic assignment, experiment lifecycle, results.
+        .target(
+            name: "HoldoutCore",
+            dependencies: [
+                "HoldoutStats",
+                "HoldoutStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "holdout",
             dependencies: [
                 "HoldoutStats",
+                "HoldoutStore",
+                "HoldoutCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -41,6 +71,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutStoreTests",
+            dependencies: ["HoldoutStore", "HoldoutCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

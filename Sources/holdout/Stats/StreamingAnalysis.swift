@@ -1,5 +1,6 @@
 import Foundation
 import HoldoutStats
+import HoldoutStore
 
 /// Reduces a unit-level CSV (one row per unit) to per-arm sufficient statistics in one pass and
 /// constant memory, then compares every arm with control.
@@ -160,7 +161,8 @@ struct StreamingAnalysis {
         let clock = ContinuousClock()
         var nextProgress = clock.now + .seconds(1)
 
-        try scanner.forEachRecord { (record) throws(CLIError) in
+        do {
+        try scanner.forEachRecord { record in
             if header {
                 header = false
                 let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
@@ -229,6 +231,11 @@ struct StreamingAnalysis {
                 progress(rows)
                 nextProgress = clock.now + .seconds(1)
             }
+        }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError("\(error)")
         }
         if header { throw CLIError("\(config.path) is empty: expected a header row") }
         guard let controlIndex = arms.firstIndex(where: { $0.name == config.control }) else {

@@ -6,7 +6,7 @@
 /// always equals `Double(String)`. Non-finite results ("inf", "nan", 1e400) are rejected.
 ///
 /// Reference: W. D. Clinger, *How to Read Floating Point Numbers Accurately* (PLDI 1990).
-enum FastDouble {
+package enum FastDouble {
     private static let powersOfTen: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
@@ -15,7 +15,7 @@ enum FastDouble {
 
     /// The value of the bytes `[start, end)`, or `nil` when they are not a finite number.
     @inline(__always)
-    static func parse(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+    package static func parse(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
         var i = start
         var e = end
         while i < e && (base[i] == 0x20 || base[i] == 0x09) { i += 1 }

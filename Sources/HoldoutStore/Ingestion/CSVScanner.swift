@@ -8,20 +8,26 @@ import Foundation
 /// CRLF line ends are handled. This is hand-written rather than a CSV library because the
 /// analysis needs about a million 14-column rows per second; the mirrored CSV packages either
 /// load the whole file or build a `String` per field.
-struct CSVScanner {
+package struct CSVScanner {
+    /// A file that cannot be read or a malformed record.
+    package struct Failure: Error, CustomStringConvertible {
+        package var message: String
+        package var description: String { message }
+    }
+
     /// One record: field byte ranges into a buffer that is valid only during the callback.
-    struct Record {
-        let base: UnsafePointer<UInt8>
-        let starts: UnsafeBufferPointer<Int>
-        let ends: UnsafeBufferPointer<Int>
-        let quoted: UnsafeBufferPointer<Bool>
+    package struct Record {
+        package let base: UnsafePointer<UInt8>
+        package let starts: UnsafeBufferPointer<Int>
+        package let ends: UnsafeBufferPointer<Int>
+        package let quoted: UnsafeBufferPointer<Bool>
         /// The number of fields.
-        let count: Int
+        package let count: Int
         /// The 1-based line on which the record starts.
-        let line: Int
+        package let line: Int
 
         /// The field's text, with quotes removed and `""` unescaped.
-        func string(_ index: Int) -> String {
+        package func string(_ index: Int) -> String {
             let raw = String(
                 decoding: UnsafeBufferPointer(start: base + starts[index], count: ends[index] - starts[index]),
                 as: UTF8.self)
@@ -30,31 +36,31 @@ struct CSVScanner {
 
         /// The field's bytes.
         @inline(__always)
-        func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        package func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(start: base + starts[index], count: ends[index] - starts[index])
         }
 
         /// The field as a finite number, or `nil`.
         @inline(__always)
-        func double(_ index: Int) -> Double? {
+        package func double(_ index: Int) -> Double? {
             FastDouble.parse(base, starts[index], ends[index])
         }
     }
 
-    let path: String
-    let chunkSize: Int
+    package let path: String
+    package let chunkSize: Int
 
-    init(path: String, chunkSize: Int = 4 << 20) {
+    package init(path: String, chunkSize: Int = 4 << 20) {
         self.path = path
         self.chunkSize = chunkSize
     }
 
     /// Calls `body` for every record, header included, in order.
-    /// - Throws: what `body` throws, or ``CLIError`` when the file cannot be read or a quote is
+    /// - Throws: what `body` throws, or ``Failure`` when the file cannot be read or a quote is
     ///   never closed.
-    func forEachRecord(_ body: (Record) throws(CLIError) -> Void) throws(CLIError) {
+    package func forEachRecord(_ body: (Record) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CLIError("cannot open '\(path)': check the path and permissions")
+            throw Failure(message: "cannot open '\(path)': check the path and permissions")
         }
         defer { try? handle.close() }
         var buffer: [UInt8] = []
@@ -69,18 +75,17 @@ struct CSVScanner {
             do {
                 chunk = try handle.read(upToCount: chunkSize) ?? Data()
             } catch {
-                throw CLIError("cannot read '\(path)': \(error.localizedDescription)")
+                throw Failure(message: "cannot read '\(path)': \(error.localizedDescription)")
             }
             if chunk.isEmpty { atEOF = true }
             buffer.append(contentsOf: chunk)
             if buffer.isEmpty { break }
             var consumed = 0
-            try buffer.withUnsafeBufferPointer { (buf) throws(CLIError) in
+            try buffer.withUnsafeBufferPointer { (buf) throws in
                 let base = buf.baseAddress!
                 let n = buf.count
                 var pos = 0
                 records: while pos < n {
-                    let recordStart = pos
                     let recordLine = line
                     var newlines = 0
                     var field = 0
@@ -112,7 +117,7 @@ struct CSVScanner {
                             }
                             if !closed {
                                 if atEOF {
-                                    throw CLIError("line \(recordLine): a quoted field is never closed")
+                                    throw Failure(message: "line \(recordLine): a quoted field is never closed")
                                 }
                                 break records
                             }
@@ -156,14 +161,13 @@ struct CSVScanner {
                     if field == 1 && starts[0] == ends[0] && !quoted[0] {
                         continue
                     }
-                    try starts.withUnsafeBufferPointer { s throws(CLIError) in
-                        try ends.withUnsafeBufferPointer { e throws(CLIError) in
-                            try quoted.withUnsafeBufferPointer { qd throws(CLIError) in
+                    try starts.withUnsafeBufferPointer { s throws in
+                        try ends.withUnsafeBufferPointer { e throws in
+                            try quoted.withUnsafeBufferPointer { qd throws in
                                 try body(Record(base: base, starts: s, ends: e, quoted: qd, count: field, line: recordLine))
                             }
                         }
                     }
-                    _ = recordStart
                 }
             }
             buffer.removeFirst(consumed)

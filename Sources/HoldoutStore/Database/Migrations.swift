@@ -1,0 +1,189 @@
+import Foundation
+import SQLKit
+
+/// Versioned schema migrations, the same schema on every engine.
+///
+/// Each migration is a list of statements built from the dialect; ``Store/migrate()`` applies the
+/// missing ones in order, each in its own transaction, and records them in `schema_migrations`.
+enum Migrations {
+    struct Migration: Sendable {
+        let version: Int
+        let name: String
+        let statements: @Sendable (any StoreDialect) -> [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "experiments, assignments, exposures, outcomes, events", statements: version1)
+    ]
+
+    static var latest: Int { all.map(\.version).max() ?? 0 }
+
+    /// Version 1. Timestamps are BIGINT microseconds since the Unix epoch, UTC.
+    static func version1(_ d: any StoreDialect) -> [String] {
+        let pk = d.autoIncrementPrimaryKey
+        let double = d.doubleType
+        return [
+            """
+            CREATE TABLE experiments (
+                id \(pk),
+                key TEXT NOT NULL UNIQUE,
+                name TEXT NOT NULL,
+                channel TEXT,
+                status TEXT NOT NULL DEFAULT 'draft',
+                start_at BIGINT,
+                end_at BIGINT,
+                conversion_key TEXT,
+                conversion_window_days INTEGER NOT NULL DEFAULT 7,
+                salt TEXT NOT NULL DEFAULT '',
+                notes TEXT,
+                tenant TEXT NOT NULL DEFAULT 'default',
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                CHECK (status IN ('draft', 'running', 'paused', 'completed', 'archived')),
+                CHECK (conversion_window_days >= 0)
+            )
+            """,
+            """
+            CREATE TABLE experiment_variants (
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                position INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                weight \(double) NOT NULL,
+                PRIMARY KEY (experiment_id, position),
+                UNIQUE (experiment_id, name),
+                CHECK (weight > 0 AND weight < 1)
+            )
+            """,
+            """
+            CREATE TABLE experiment_assignments (
+                id \(pk),
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                profile_id TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                assigned_at BIGINT NOT NULL,
+                UNIQUE (experiment_id, profile_id)
+            )
+            """,
+            """
+            CREATE TABLE experiment_exposures (
+                id \(pk),
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                profile_id TEXT NOT NULL,
+                exposure_ts BIGINT NOT NULL,
+                variant TEXT,
+                campaign_id TEXT,
+                message_id TEXT,
+                event_id TEXT NOT NULL,
+                UNIQUE (experiment_id, event_id)
+            )
+            """,
+            "CREATE INDEX experiment_exposures_unit ON experiment_exposures (experiment_id, profile_id)",
+            """
+            CREATE TABLE experiment_outcomes (
+                id \(pk),
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                profile_id TEXT NOT NULL,
+                conversion_ts BIGINT NOT NULL,
+                value \(double),
+                event_id TEXT NOT NULL,
+                UNIQUE (experiment_id, event_id)
+            )
+            """,
+            "CREATE INDEX experiment_outcomes_unit ON experiment_outcomes (experiment_id, profile_id)",
+            """
+            CREATE TABLE events (
+                id \(pk),
+                event_id TEXT NOT NULL UNIQUE,
+                event_name TEXT NOT NULL,
+                profile_id TEXT NOT NULL,
+                ts BIGINT NOT NULL,
+                value \(double),
+                properties TEXT
+            )
+            """,
+            "CREATE INDEX events_profile ON events (profile_id, ts)",
+            """
+            CREATE TABLE touchpoints (
+                id \(pk),
+                profile_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                ts BIGINT NOT NULL,
+                campaign_id TEXT NOT NULL DEFAULT '',
+                UNIQUE (profile_id, channel, ts, campaign_id)
+            )
+            """,
+            "CREATE INDEX touchpoints_channel ON touchpoints (channel, ts)",
+            """
+            CREATE TABLE unit_covariates (
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                profile_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value \(double) NOT NULL,
+                PRIMARY KEY (experiment_id, profile_id, name)
+            )
+            """,
+            """
+            CREATE TABLE experiment_results (
+                id \(pk),
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                computed_at BIGINT NOT NULL,
+                analysis_mode TEXT NOT NULL,
+                uplift_abs \(double),
+                uplift_rel \(double),
+                ci_low \(double),
+                ci_high \(double),
+                p_value \(double),
+                treatment_size BIGINT,
+                control_size BIGINT,
+                meta_json TEXT
+            )
+            """,
+        ]
+    }
+}
+
+extension Store {
+    /// The applied schema version, 0 for an empty database.
+    public func schemaVersion() async throws(StoreError) -> Int {
+        do {
+            return try await withConnection { sql in
+                try await sql.raw(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                ).run()
+                let row = try await sql.raw("SELECT MAX(version) AS version FROM schema_migrations").first()
+                return try row?.decode(column: "version", as: Int?.self) ?? 0
+            }
+        } catch {
+            throw StoreError(.database, "cannot read the schema version: \(Store.describe(error))")
+        }
+    }
+
+    /// Applies every missing migration, each in a transaction. Safe to run repeatedly and from
+    /// several processes (the version row is the lock).
+    ///
+    /// - Returns: the versions applied.
+    @discardableResult
+    public func migrate() async throws(StoreError) -> [Int] {
+        var applied: [Int] = []
+        let current = try await schemaVersion()
+        for migration in Migrations.all where migration.version > current {
+            let statements = migration.statements(dialect)
+            do {
+                let didApply = try await transaction { sql in
+                    // Another process may have applied it since we looked.
+                    let row = try await sql.raw("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = \(bind: migration.version)").first()
+                    if try row?.decode(column: "n", as: Int.self) ?? 0 > 0 { return false }
+                    for statement in statements { try await sql.raw(SQLQueryString(statement)).run() }
+                    try await sql.raw(
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Timestamp.now.microseconds))"
+                    ).run()
+                    return true
+                }
+                if didApply { applied.append(migration.version) }
+            } catch {
+                throw StoreError(.database, "migration \(migration.version) (\(migration.name)) failed: \(Store.describe(error))")
+            }
+        }
+        return applied
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import PostgresKit
+public import SQLKit
+import SQLiteKit
+
+/// A connection to the experiment database, embedded SQLite or PostgreSQL.
+///
+/// All work goes through one connection, serialized by an async lock, so a transaction's
+/// statements never interleave with another task's. SQLite runs in WAL mode with a busy timeout,
+/// so several processes can share a file.
+///
+/// ```swift
+/// let store = try await Store.open(try StoreLocation("holdout.sqlite"))
+/// defer { Task { try await store.close() } }
+/// let experiments = try await store.experiments()
+/// ```
+public final class Store: Sendable {
+    /// The SQLKit database of the connection.
+    package let sql: any SQLDatabase
+    public let dialect: any StoreDialect
+    public let location: StoreLocation
+    private let closer: @Sendable () async throws -> Void
+    private let lock = AsyncLock()
+
+    private init(
+        sql: any SQLDatabase, dialect: any StoreDialect, location: StoreLocation,
+        closer: @escaping @Sendable () async throws -> Void
+    ) {
+        self.sql = sql
+        self.dialect = dialect
+        self.location = location
+        self.closer = closer
+    }
+
+    /// Opens the database. A SQLite file is created and migrated on first use; a PostgreSQL
+    /// database must be migrated with `holdout db migrate` (or ``migrate()``) unless
+    /// `migrate` is true.
+    ///
+    /// - Throws: ``StoreError`` with code `unavailable` when the database cannot be opened or
+    ///   reached, or its schema is behind and `migrate` is false.
+    public static func open(_ location: StoreLocation, migrate: Bool? = nil) async throws(StoreError) -> Store {
+        let logger = Logger(label: "holdout.store")
+        let store: Store
+        switch location {
+        case .sqlite(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+                throw StoreError(.unavailable, "cannot create \(path): the directory \(directory) does not exist", field: "database")
+            }
+            do {
+                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                let sql = connection.sql(queryLogLevel: nil)
+                store = Store(sql: sql, dialect: SQLiteStoreDialect(), location: location) { try await connection.close() }
+                try await sql.raw("PRAGMA journal_mode = WAL").run()
+                try await sql.raw("PRAGMA busy_timeout = 30000").run()
+                try await sql.raw("PRAGMA synchronous = NORMAL").run()
+                try await sql.raw("PRAGMA foreign_keys = ON").run()
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
+            }
+        case .postgres(let url):
+            do {
+                let configuration = try SQLPostgresConfiguration(url: url)
+                let connection = try await PostgresConnection.connect(
+                    configuration: configuration.coreConfiguration, id: 1, logger: logger)
+                let sql = connection.sql(queryLogLevel: nil)
+                store = Store(sql: sql, dialect: PostgresStoreDialect(), location: location) { try await connection.close() }
+                try await sql.raw("SET client_min_messages = WARNING").run()
+            } catch {
+                throw StoreError(
+                    .unavailable,
+                    "cannot connect to PostgreSQL at \(location): \(Self.describe(error)). Check that the server is running and the URL is right.",
+                    field: "database")
+            }
+        }
+        let shouldMigrate = migrate ?? (store.dialect is SQLiteStoreDialect)
+        if shouldMigrate {
+            try await store.migrate()
+        } else {
+            let current = try await store.schemaVersion()
+            if current < Migrations.latest {
+                try? await store.close()
+                throw StoreError(
+                    .unavailable,
+                    "the database at \(location) is at schema version \(current), this holdout needs \(Migrations.latest): run `holdout db migrate --database …`",
+                    field: "database")
+            }
+        }
+        return store
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(reflecting: error)
+        return text.count > 400 ? String(text.prefix(400)) + "…" : text
+    }
+
+    /// Closes the connection.
+    public func close() async throws {
+        try await closer()
+    }
+
+    /// Runs `body` alone on the connection.
+    public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock { try await body(sql) }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            try await sql.raw(dialect is SQLiteStoreDialect ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            do {
+                let value = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+}
+
+/// A FIFO async mutex: one holder at a time, waiters resume in order.
+final class AsyncLock: Sendable {
+    private struct State {
+        var isLocked = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.isLocked {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.isLocked = true
+                return true
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.isLocked = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+
+/// An arm of an experiment and its share of units.
+public struct Variant: Sendable, Hashable, Codable {
+    public var name: String
+    public var weight: Double
+
+    public init(name: String, weight: Double) {
+        self.name = name
+        self.weight = weight
+    }
+
+    /// Parses `control=0.8,treatment=0.2`.
+    public static func parseList(_ text: String) throws(StoreError) -> [Variant] {
+        var variants: [Variant] = []
+        for (index, part) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count == 2, let weight = Double(pieces[1]) else {
+                throw StoreError(
+                    .invalidInput, "variant \(index + 1) ('\(part)') must look like name=weight, e.g. control=0.5",
+                    field: "variants")
+            }
+            variants.append(Variant(name: pieces[0], weight: weight))
+        }
+        return variants
+    }
+}
+
+/// An experiment: its key, arms, window and status.
+public struct Experiment: Sendable, Hashable, Codable {
+    public var id: Int64
+    /// URL-safe unique key; also the experiment id in the assignment hash.
+    public var key: String
+    public var name: String
+    public var channel: String?
+    public var status: ExperimentStatus
+    public var startAt: Timestamp?
+    public var endAt: Timestamp?
+    public var conversionKey: String?
+    public var conversionWindowDays: Int
+    /// Two or more arms; the first is control.
+    public var variants: [Variant]
+    /// Fixed at creation; part of the assignment hash.
+    public var salt: String
+    public var notes: String?
+    public var tenant: String
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    /// The control arm (the first variant).
+    public var control: String { variants.first?.name ?? "control" }
+
+    enum CodingKeys: String, CodingKey {
+        case id, key, name, channel, status, salt, notes, tenant, variants
+        case startAt = "start_at"
+        case endAt = "end_at"
+        case conversionKey = "conversion_key"
+        case conversionWindowDays = "conversion_window_days"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(key, forKey: .key)
+        try c.encode(name, forKey: .name)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(status, forKey: .status)
+        try c.encode(startAt, forKey: .startAt)
+        try c.encode(endAt, forKey: .endAt)
+        try c.encode(conversionKey, forKey: .conversionKey)
+        try c.encode(conversionWindowDays, forKey: .conversionWindowDays)
+        try c.encode(variants, forKey: .variants)
+        try c.encode(salt, forKey: .salt)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(tenant, forKey: .tenant)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+/// What is needed to create an experiment; validated by ``validate()``.
+public struct NewExperiment: Sendable, Hashable {
+    public var key: String?
+    public var name: String
+    public var channel: String?
+    public var startAt: Timestamp?
+    public var endAt: Timestamp?
+    public var conversionKey: String?
+    public var conversionWindowDays: Int
+    public var variants: [Variant]
+    public var salt: String
+    public var notes: String?
+    public var tenant: String
+
+    public init(
+        key: String? = nil, name: String, channel: String? = nil, startAt: Timestamp? = nil, endAt: Timestamp? = nil,
+        conversionKey: String? = nil, conversionWindowDays: Int = 7,
+        variants: [Variant] = [Variant(name: "control", weight: 0.5), Variant(name: "treatment", weight: 0.5)],
+        salt: String = "", notes: String? = nil, tenant: String = "default"
+    ) {
+        self.key = key
+        self.name = name
+        self.channel = channel
+        self.startAt = startAt
+        self.endAt = endAt
+        self.conversionKey = conversionKey
+        self.conversionWindowDays = conversionWindowDays
+        self.variants = variants
+        self.salt = salt
+        self.notes = notes
+        self.tenant = tenant
+    }
+
+    /// Keys are 1–64 characters of letters, digits, `-`, `_` and `.`, so they are safe in URLs.
+    public static func isValidKey(_ key: String) -> Bool {
+        !key.isEmpty && key.count <= 64
+            && key.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) }
+    }
+
+    /// Checks every field and names the first that is wrong.
+    public func validate() throws(StoreError) {
+        if let key, !Self.isValidKey(key) {
+            throw StoreError(
+                .invalidInput, "key '\(key)' must be 1–64 letters, digits, '-', '_' or '.' (it appears in URLs)", field: "key")
+        }
+        if name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StoreError(.invalidInput, "name must not be empty", field: "name")
+        }
+        guard variants.count >= 2 else {
+            throw StoreError(.invalidInput, "an experiment needs at least 2 variants, got \(variants.count)", field: "variants")
+        }
+        var seen = Set<String>()
+        for variant in variants {
+            guard !variant.name.isEmpty, variant.name.count <= 64 else {
+                throw StoreError(.invalidInput, "variant names must be 1–64 characters", field: "variants")
+            }
+            guard seen.insert(variant.name).inserted else {
+                throw StoreError(.invalidInput, "variant '\(variant.name)' is listed twice", field: "variants")
+            }
+            guard variant.weight.isFinite, variant.weight > 0, variant.weight < 1 else {
+                throw StoreError(
+                    .invalidInput, "variant '\(variant.name)' weight must be in (0, 1), got \(variant.weight)", field: "variants")
+            }
+        }
+        let total = variants.reduce(0) { $0 + $1.weight }
+        guard abs(total - 1) <= 1e-9 else {
+            throw StoreError(.invalidInput, "variant weights must sum to 1, they sum to \(total)", field: "variants")
+        }
+        guard conversionWindowDays >= 0, conversionWindowDays <= 3650 else {
+            throw StoreError(.invalidInput, "conversion_window_days must be in 0…3650, got \(conversionWindowDays)", field: "conversion_window_days")
+        }
+        if let startAt, let endAt, endAt < startAt {
+            throw StoreError(.invalidInput, "end_at (\(endAt)) is before start_at (\(startAt))", field: "end_at")
+        }
+        if tenant.isEmpty { throw StoreError(.invalidInput, "tenant must not be empty", field: "tenant") }
+    }
+}

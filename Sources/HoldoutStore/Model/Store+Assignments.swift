@@ -1,0 +1,95 @@
+import SQLKit
+
+/// One profile's assignment to a variant.
+public struct AssignmentRecord: Sendable, Hashable {
+    public var profileID: String
+    public var variant: String
+    public var assignedAt: Timestamp
+
+    public init(profileID: String, variant: String, assignedAt: Timestamp) {
+        self.profileID = profileID
+        self.variant = variant
+        self.assignedAt = assignedAt
+    }
+}
+
+extension Store {
+    /// Records assignments; a profile already assigned keeps its first assignment (the insert is
+    /// `ON CONFLICT DO NOTHING`, so concurrent writers cannot create a second row).
+    ///
+    /// - Returns: how many were new.
+    @discardableResult
+    public func recordAssignments(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Int {
+        guard !records.isEmpty else { return 0 }
+        let perStatement = max(1, dialect.maximumBindsPerStatement / 4)
+        do {
+            return try await transaction { sql in
+                var inserted = 0
+                var start = 0
+                while start < records.count {
+                    let chunk = records[start..<min(start + perStatement, records.count)]
+                    var query = SQLQueryString("INSERT INTO experiment_assignments (experiment_id, profile_id, variant, assigned_at) VALUES ")
+                    for (i, record) in chunk.enumerated() {
+                        query.appendLiteral(i == 0 ? "(" : ", (")
+                        query.appendInterpolation(bind: experimentID)
+                        query.appendLiteral(", ")
+                        query.appendInterpolation(bind: record.profileID)
+                        query.appendLiteral(", ")
+                        query.appendInterpolation(bind: record.variant)
+                        query.appendLiteral(", ")
+                        query.appendInterpolation(bind: record.assignedAt.microseconds)
+                        query.appendLiteral(")")
+                    }
+                    query.appendLiteral(" ON CONFLICT (experiment_id, profile_id) DO NOTHING RETURNING id")
+                    inserted += try await sql.raw(query).all().count
+                    start += perStatement
+                }
+                return inserted
+            }
+        } catch {
+            throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
+        }
+    }
+
+    /// The stored variant of each of these profiles (absent when not assigned).
+    public func assignments(experimentID: Int64, profileIDs: [String]) async throws(StoreError) -> [String: String] {
+        var out: [String: String] = [:]
+        let perStatement = max(1, dialect.maximumBindsPerStatement - 1)
+        do {
+            try await withConnection { sql in
+                var start = 0
+                var found: [String: String] = [:]
+                while start < profileIDs.count {
+                    let chunk = Array(profileIDs[start..<min(start + perStatement, profileIDs.count)])
+                    let rows = try await sql.raw(
+                        "SELECT profile_id, variant FROM experiment_assignments WHERE experiment_id = \(bind: experimentID) AND profile_id IN (\(binds: chunk))"
+                    ).all()
+                    for row in rows {
+                        found[try row.decode(column: "profile_id", as: String.self)] = try row.decode(column: "variant", as: String.self)
+                    }
+                    start += perStatement
+                }
+                return found
+            }.forEach { out[$0.key] = $0.value }
+        } catch {
+            throw StoreError(.database, "cannot read assignments: \(Store.describe(error))")
+        }
+        return out
+    }
+
+    /// Units per variant for an experiment.
+    public func assignmentCounts(experimentID: Int64) async throws(StoreError) -> [String: Int] {
+        do {
+            return try await withConnection { sql in
+                let rows = try await sql.raw(
+                    "SELECT variant, COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experimentID) GROUP BY variant"
+                ).all()
+                var out: [String: Int] = [:]
+                for row in rows { out[try row.decode(column: "variant", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+                return out
+            }
+        } catch {
+            throw StoreError(.database, "cannot count assignments: \(Store.describe(error))")
+        }
+    }
+}

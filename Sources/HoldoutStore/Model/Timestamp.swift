@@ -1,0 +1,162 @@
+public import Foundation
+
+/// A UTC instant with microsecond resolution, stored as BIGINT microseconds since the epoch.
+///
+/// Parses ISO 8601 with or without a zone (UTC assumed when absent), with or without fractional
+/// seconds, a date alone (midnight UTC), and epoch seconds (integer or fractional).
+public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var microseconds: Int64
+
+    public init(microseconds: Int64) { self.microseconds = microseconds }
+
+    public init(_ date: Date) { microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+
+    public static var now: Timestamp { Timestamp(Date()) }
+
+    public var date: Date { Date(timeIntervalSince1970: Double(microseconds) / 1_000_000) }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.microseconds < rhs.microseconds }
+
+    public static let microsecondsPerDay: Int64 = 86_400_000_000
+
+    /// The UTC day number since 1970-01-01.
+    public var dayNumber: Int64 {
+        microseconds >= 0 ? microseconds / Self.microsecondsPerDay : (microseconds - Self.microsecondsPerDay + 1) / Self.microsecondsPerDay
+    }
+
+    /// `YYYY-MM-DD` of a UTC day number.
+    public static func dayString(_ day: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(day) * 86_400)
+        let c = Calendar.utc.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    /// ISO 8601 in UTC with a `Z`, with fractional seconds only when present.
+    public var description: String {
+        let seconds = Double(microseconds) / 1_000_000
+        let whole = seconds.rounded(.down)
+        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
+        let base = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+        let micros = microseconds - Int64(whole) * 1_000_000
+        return micros == 0 ? base + "Z" : base + String(format: ".%06dZ", micros)
+    }
+
+    /// Parses a timestamp; `nil` when the text is not one of the accepted forms.
+    public init?(parsing text: some StringProtocol) {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        if s.isEmpty { return nil }
+        // Epoch seconds.
+        if s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }), let seconds = Double(s), seconds.isFinite {
+            guard abs(seconds) < 1e11 else { return nil }  // milliseconds or nonsense
+            microseconds = Int64((seconds * 1_000_000).rounded())
+            return
+        }
+        guard let parsed = Self.parseISO(s) else { return nil }
+        self = parsed
+    }
+
+    private static func parseISO(_ s: String) -> Timestamp? {
+        let bytes = Array(s.utf8)
+        var i = 0
+        func number(_ count: Int) -> Int? {
+            guard i + count <= bytes.count else { return nil }
+            var value = 0
+            for k in 0..<count {
+                let d = Int(bytes[i + k]) - 48
+                guard d >= 0 && d <= 9 else { return nil }
+                value = value * 10 + d
+            }
+            i += count
+            return value
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < bytes.count, bytes[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2) else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var micros = 0
+        var offsetSeconds = 0
+        if i < bytes.count {
+            guard bytes[i] == 0x54 || bytes[i] == 0x20 || bytes[i] == 0x74 else { return nil }  // T, space, t
+            i += 1
+            guard let h = number(2), expect(0x3A), let m = number(2) else { return nil }
+            hour = h
+            minute = m
+            if expect(0x3A) {
+                guard let sec = number(2) else { return nil }
+                second = sec
+                if i < bytes.count && (bytes[i] == 0x2E || bytes[i] == 0x2C) {
+                    i += 1
+                    var digits = 0
+                    var fraction = 0
+                    while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                        if digits < 6 {
+                            fraction = fraction * 10 + Int(bytes[i] - 0x30)
+                            digits += 1
+                        }
+                        i += 1
+                    }
+                    guard digits > 0 else { return nil }
+                    for _ in digits..<6 { fraction *= 10 }
+                    micros = fraction
+                }
+            }
+            guard hour < 24, minute < 60, second < 61 else { return nil }
+            if i < bytes.count {
+                if bytes[i] == 0x5A || bytes[i] == 0x7A {
+                    i += 1
+                } else if bytes[i] == 0x2B || bytes[i] == 0x2D {
+                    let sign = bytes[i] == 0x2D ? -1 : 1
+                    i += 1
+                    guard let oh = number(2) else { return nil }
+                    _ = expect(0x3A)
+                    let om = number(2) ?? 0
+                    offsetSeconds = sign * (oh * 3600 + om * 60)
+                } else {
+                    return nil
+                }
+            }
+            guard i == bytes.count else { return nil }
+        }
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        components.hour = hour
+        components.minute = minute
+        components.second = second
+        guard let date = Calendar.utc.date(from: components) else { return nil }
+        let check = Calendar.utc.dateComponents([.month, .day], from: date)
+        guard check.month == month, check.day == day else { return nil }  // e.g. 2026-02-30
+        let seconds = Int64(date.timeIntervalSince1970.rounded()) - Int64(offsetSeconds)
+        return Timestamp(microseconds: seconds * 1_000_000 + Int64(micros))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let parsed = Timestamp(parsing: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 timestamp")
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension Calendar {
+    /// The Gregorian calendar in UTC.
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0)!
+        return calendar
+    }()
+}
