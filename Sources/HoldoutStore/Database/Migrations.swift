@@ -123,6 +123,14 @@ enum Migrations {
             )
             """,
             """
+            CREATE TABLE unit_properties (
+                profile_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (profile_id, name)
+            )
+            """,
+            """
             CREATE TABLE experiment_results (
                 id \(pk),
                 experiment_id BIGINT NOT NULL REFERENCES experiments (id),

@@ -51,17 +51,33 @@ public final class Store: Sendable {
             if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
                 throw StoreError(.unavailable, "cannot create \(path): the directory \(directory) does not exist", field: "database")
             }
+            // A thread of its own: SQLite's busy wait blocks the thread, and on a shared pool two
+            // waiting connections could starve the one holding the lock.
+            let threadPool = NIOThreadPool(numberOfThreads: 1)
+            threadPool.start()
+            let connection: SQLiteConnection
             do {
-                let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-                let sql = connection.sql(queryLogLevel: nil)
-                store = Store(sql: sql, dialect: SQLiteStoreDialect(), location: location) { try await connection.close() }
-                try await sql.raw("PRAGMA journal_mode = WAL").run()
+                connection = try await SQLiteConnection.open(
+                    storage: .file(path: path), threadPool: threadPool, logger: logger,
+                    on: MultiThreadedEventLoopGroup.singleton.any()
+                ).get()
+            } catch {
+                try? await threadPool.shutdownGracefully()
+                throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
+            }
+            let sql = connection.sql(queryLogLevel: nil)
+            store = Store(sql: sql, dialect: SQLiteStoreDialect(), location: location) {
+                try await connection.close()
+                try await threadPool.shutdownGracefully()
+            }
+            do {
+                // The busy timeout first: switching to WAL may wait for another process's lock.
                 try await sql.raw("PRAGMA busy_timeout = 30000").run()
+                try await sql.raw("PRAGMA journal_mode = WAL").run()
                 try await sql.raw("PRAGMA synchronous = NORMAL").run()
                 try await sql.raw("PRAGMA foreign_keys = ON").run()
-            } catch let error as StoreError {
-                throw error
             } catch {
+                try? await store.close()
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
             }
         case .postgres(let url):
@@ -80,17 +96,21 @@ public final class Store: Sendable {
             }
         }
         let shouldMigrate = migrate ?? (store.dialect is SQLiteStoreDialect)
-        if shouldMigrate {
-            try await store.migrate()
-        } else {
-            let current = try await store.schemaVersion()
-            if current < Migrations.latest {
-                try? await store.close()
-                throw StoreError(
-                    .unavailable,
-                    "the database at \(location) is at schema version \(current), this holdout needs \(Migrations.latest): run `holdout db migrate --database …`",
-                    field: "database")
+        do throws(StoreError) {
+            if shouldMigrate {
+                try await store.migrate()
+            } else {
+                let current = try await store.schemaVersion()
+                if current < Migrations.latest {
+                    throw StoreError(
+                        .unavailable,
+                        "the database at \(location) is at schema version \(current), this holdout needs \(Migrations.latest): run `holdout db migrate --database …`",
+                        field: "database")
+                }
             }
+        } catch {
+            try? await store.close()
+            throw error
         }
         return store
     }
@@ -163,5 +183,22 @@ final class AsyncLock: Sendable {
             return state.waiters.removeFirst()
         }
         next?.resume()
+    }
+}
+
+extension Store {
+    /// Runs one statement on a PostgreSQL server outside any Holdout schema (creating or dropping
+    /// a database, for tests and set-up).
+    package static func executeOnServer(url: String, _ statement: String) async throws {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration.coreConfiguration, id: 2, logger: Logger(label: "holdout.store.admin"))
+        do {
+            try await connection.sql(queryLogLevel: nil).raw(SQLQueryString(statement)).run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
     }
 }

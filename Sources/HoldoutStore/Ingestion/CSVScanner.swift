@@ -59,18 +59,40 @@ package struct CSVScanner {
     /// - Throws: what `body` throws, or ``Failure`` when the file cannot be read or a quote is
     ///   never closed.
     package func forEachRecord(_ body: (Record) throws -> Void) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw Failure(message: "cannot open '\(path)': check the path and permissions")
-        }
-        defer { try? handle.close() }
+        let reader = try Reader(path: path, chunkSize: chunkSize)
+        while try reader.readChunk(body) {}
+    }
+
+    /// Reads a file one chunk at a time, so a caller can do asynchronous work (a database
+    /// batch) between chunks while memory stays bounded by the chunk size.
+    package final class Reader {
+        let path: String
+        let chunkSize: Int
+        let handle: FileHandle
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(chunkSize * 2)
         var starts = [Int](repeating: 0, count: 64)
         var ends = [Int](repeating: 0, count: 64)
         var quoted = [Bool](repeating: false, count: 64)
         var line = 1
         var atEOF = false
-        while !atEOF {
+        /// Bytes read so far.
+        package private(set) var bytesRead = 0
+
+        package init(path: String, chunkSize: Int = 4 << 20) throws {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw Failure(message: "cannot open '\(path)': check the path and permissions")
+            }
+            self.path = path
+            self.chunkSize = chunkSize
+            self.handle = handle
+            buffer.reserveCapacity(chunkSize * 2)
+        }
+
+        deinit { try? handle.close() }
+
+        /// Parses the complete records of the next chunk; returns false once the file is done.
+        package func readChunk(_ body: (Record) throws -> Void) throws -> Bool {
+            if atEOF { return false }
             let chunk: Data
             do {
                 chunk = try handle.read(upToCount: chunkSize) ?? Data()
@@ -78,8 +100,9 @@ package struct CSVScanner {
                 throw Failure(message: "cannot read '\(path)': \(error.localizedDescription)")
             }
             if chunk.isEmpty { atEOF = true }
+            bytesRead += chunk.count
             buffer.append(contentsOf: chunk)
-            if buffer.isEmpty { break }
+            if buffer.isEmpty { return false }
             var consumed = 0
             try buffer.withUnsafeBufferPointer { (buf) throws in
                 let base = buf.baseAddress!
@@ -171,6 +194,7 @@ package struct CSVScanner {
                 }
             }
             buffer.removeFirst(consumed)
+            return !atEOF
         }
     }
 }

@@ -1,31 +1,5 @@
 import Foundation
-
-/// A JSON value that keeps booleans, numbers and strings apart (so `true` is never read as 1).
-enum JSONValue: Decodable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let b = try? c.decode(Bool.self) {
-            self = .bool(b)
-        } else if let d = try? c.decode(Double.self) {
-            self = .number(d)
-        } else if let s = try? c.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? c.decode([JSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: JSONValue].self))
-        }
-    }
-}
+import HoldoutStore
 
 /// A JSON object read from untrusted input, with typed accessors whose errors name the field
 /// path (`treatment.conversions: expected an integer ≥ 0, got -3`).

@@ -1,0 +1,68 @@
+public import HoldoutStore
+
+/// Assigns profiles to an experiment's variants, deterministically and once.
+public enum AssignmentService {
+    /// What an assignment call did.
+    public struct Result: Sendable, Hashable, Codable {
+        /// Profiles in the request (distinct).
+        public var assigned: Int
+        /// Of those, how many were new (the rest were already assigned and kept their variant).
+        public var newlyAssigned: Int
+        /// Profiles per variant, from the stored assignments.
+        public var counts: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case assigned
+            case newlyAssigned = "new"
+            case counts
+        }
+
+        /// Seed 001's shape: `{"assigned", "treatment", "control"}` — one key per variant — plus
+        /// `new` and `counts`.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: DynamicKey.self)
+            try c.encode(assigned, forKey: DynamicKey("assigned"))
+            try c.encode(newlyAssigned, forKey: DynamicKey("new"))
+            try c.encode(counts, forKey: DynamicKey("counts"))
+            for (variant, n) in counts where !["assigned", "new", "counts"].contains(variant) {
+                try c.encode(n, forKey: DynamicKey(variant))
+            }
+        }
+    }
+
+    struct DynamicKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ value: String) { stringValue = value }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Assigns each profile by ``DeterministicAssignment``; profiles already assigned keep their
+    /// first assignment. Repeat calls are idempotent.
+    ///
+    /// - Throws: ``StoreError`` for an empty profile id or a database failure.
+    public static func assign(
+        profileIDs: [String], experiment: Experiment, store: Store, at time: Timestamp = .now
+    ) async throws(StoreError) -> Result {
+        var seen = Set<String>()
+        var unique: [String] = []
+        for (index, profile) in profileIDs.enumerated() {
+            guard !profile.isEmpty else {
+                throw StoreError(.invalidInput, "profile_ids[\(index)] is empty", field: "profile_ids")
+            }
+            guard profile.utf8.count <= 256 else {
+                throw StoreError(.invalidInput, "profile_ids[\(index)] is longer than 256 bytes", field: "profile_ids")
+            }
+            if seen.insert(profile).inserted { unique.append(profile) }
+        }
+        let assignment = DeterministicAssignment(experiment)
+        let records = unique.map { AssignmentRecord(profileID: $0, variant: assignment.variant(for: $0), assignedAt: time) }
+        let inserted = try await store.recordAssignments(experimentID: experiment.id, records)
+        let stored = try await store.assignments(experimentID: experiment.id, profileIDs: unique)
+        var counts: [String: Int] = [:]
+        for variant in experiment.variants { counts[variant.name] = 0 }
+        for profile in unique { counts[stored[profile] ?? assignment.variant(for: profile), default: 0] += 1 }
+        return Result(assigned: unique.count, newlyAssigned: inserted, counts: counts)
+    }
+}

@@ -1,0 +1,219 @@
+import SQLKit
+
+extension Store {
+    /// Appends the common table expressions `x` (the experiment), `exposure_agg` and `validation`
+    /// (one row per assigned unit with its status) for an experiment.
+    func appendValidationCTEs(to query: inout SQLQueryString, experimentID: Int64) {
+        query.appendLiteral(
+            "WITH x AS (SELECT id, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = ")
+        query.appendInterpolation(bind: experimentID)
+        query.appendLiteral(
+            """
+            ), exposure_agg AS (
+                SELECT profile_id, MIN(exposure_ts) AS first_exposure_at, COUNT(DISTINCT variant) AS logged_variants,
+                    MAX(variant) AS logged_variant
+                FROM experiment_exposures WHERE experiment_id = 
+            """)
+        query.appendInterpolation(bind: experimentID)
+        query.appendLiteral(
+            """
+             GROUP BY profile_id
+            ), validation AS (
+                SELECT a.profile_id, a.variant, a.assigned_at, e.first_exposure_at,
+                    CASE
+                        WHEN e.profile_id IS NULL THEN 'no_exposure'
+                        WHEN e.logged_variants > 1 THEN 'multi_variation_exposure'
+                        WHEN e.logged_variant IS NOT NULL AND e.logged_variant <> a.variant THEN 'variant_mismatch'
+                        WHEN e.first_exposure_at < a.assigned_at THEN 'pre_assignment_exposure'
+                        WHEN (x.start_at IS NOT NULL AND e.first_exposure_at < x.start_at)
+                            OR (x.end_at IS NOT NULL AND e.first_exposure_at > x.end_at) THEN 'exposure_outside_window'
+                        ELSE 'valid'
+                    END AS validation_status
+                FROM experiment_assignments a
+                CROSS JOIN x
+                LEFT JOIN exposure_agg e ON e.profile_id = a.profile_id
+                WHERE a.experiment_id = 
+            """)
+        query.appendInterpolation(bind: experimentID)
+        query.appendLiteral(")\n")
+    }
+
+    /// Every assigned unit with its validation status, ordered by profile.
+    public func validation(experimentID: Int64) async throws(StoreError) -> [UnitValidation] {
+        var query = SQLQueryString("")
+        appendValidationCTEs(to: &query, experimentID: experimentID)
+        query.appendLiteral("SELECT profile_id, variant, assigned_at, first_exposure_at, validation_status FROM validation ORDER BY profile_id")
+        let finalQuery = query
+        do {
+            return try await withConnection { sql in
+                try await sql.raw(finalQuery).all().map { row in
+                    UnitValidation(
+                        profileID: try row.decode(column: "profile_id", as: String.self),
+                        variant: try row.decode(column: "variant", as: String.self),
+                        assignedAt: Timestamp(microseconds: try row.decode(column: "assigned_at", as: Int64.self)),
+                        firstExposureAt: try row.decode(column: "first_exposure_at", as: Int64?.self).map(Timestamp.init(microseconds:)),
+                        status: ValidationStatus(rawValue: try row.decode(column: "validation_status", as: String.self)) ?? .valid)
+                }
+            }
+        } catch {
+            throw StoreError(.database, "cannot validate exposures: \(Store.describe(error))")
+        }
+    }
+
+    /// Daily exposure health, by the UTC day units were assigned.
+    public func dailyQuality(experimentID: Int64) async throws(StoreError) -> [QualityDay] {
+        var query = SQLQueryString("")
+        appendValidationCTEs(to: &query, experimentID: experimentID)
+        let day = dialect.floorDivide("assigned_at", "86400000000")
+        query.appendLiteral(
+            "SELECT \(day) AS day, validation_status, COUNT(*) AS n FROM validation GROUP BY \(day), validation_status ORDER BY day, validation_status")
+        let finalQuery = query
+        do {
+            let rows = try await withConnection { sql in
+                try await sql.raw(finalQuery).all().map { row in
+                    (try row.decode(column: "day", as: Int64.self), try row.decode(column: "validation_status", as: String.self),
+                        try row.decode(column: "n", as: Int.self))
+                }
+            }
+            var byDay: [Int64: [String: Int]] = [:]
+            for (day, status, n) in rows { byDay[day, default: [:]][status] = n }
+            return byDay.keys.sorted().map { day in
+                let counts = byDay[day] ?? [:]
+                let assigned = counts.values.reduce(0, +)
+                let exposed = assigned - (counts[ValidationStatus.noExposure.rawValue] ?? 0)
+                let valid = counts[ValidationStatus.valid.rawValue] ?? 0
+                let mismatched = (counts[ValidationStatus.variantMismatch.rawValue] ?? 0) + (counts[ValidationStatus.multiVariationExposure.rawValue] ?? 0)
+                var full: [String: Int] = [:]
+                for status in ValidationStatus.allCases { full[status.rawValue] = counts[status.rawValue] ?? 0 }
+                return QualityDay(
+                    date: Timestamp.dayString(day), assigned: assigned, exposed: exposed,
+                    exposureRate: assigned > 0 ? Double(exposed) / Double(assigned) : 0,
+                    validExposureRate: assigned > 0 ? Double(valid) / Double(assigned) : 0,
+                    mismatchRate: exposed > 0 ? Double(mismatched) / Double(exposed) : 0, statusCounts: full)
+            }
+        } catch {
+            throw StoreError(.database, "cannot compute exposure quality: \(Store.describe(error))")
+        }
+    }
+
+    /// Per-variant sufficient statistics of conversion and value for the cohort of `mode`,
+    /// computed in the database.
+    ///
+    /// - The cohort: every assigned unit (ITT) or units with a `valid` exposure (exposure mode).
+    /// - A unit converted when it has an outcome in [anchor, anchor + window), the anchor being
+    ///   the assignment (ITT) or the first exposure (exposure mode); a window of 0 days means no
+    ///   limit. Its value is the sum of those outcomes' values.
+    /// - `cap` winsorizes per-unit values before summing; `covariates` (names in
+    ///   `unit_covariates`, 0 when a unit lacks one) add CUPED sums against the value.
+    public func variantStatistics(
+        experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil
+    ) async throws(StoreError) -> [VariantStatistics] {
+        var capValue: Double?
+        switch cap {
+        case .absolute(let value): capValue = value
+        case .percentile(let q):
+            guard q > 0, q < 1 else { throw StoreError(.invalidInput, "the cap percentile must be in (0, 1), got \(q)", field: "cap") }
+            capValue = try await valuePercentile(experimentID: experimentID, mode: mode, quantile: q)
+        case nil: break
+        }
+        var query = SQLQueryString("")
+        appendUnitOutcomeCTEs(to: &query, experimentID: experimentID, mode: mode, covariates: covariates)
+        var value = "u.value"
+        if let capValue { value = "(CASE WHEN u.value > \(Self.literal(capValue)) THEN \(Self.literal(capValue)) ELSE u.value END)" }
+        var select = "SELECT u.variant, COUNT(*) AS units, SUM(u.converted) AS converters, SUM(\(value)) AS sum_value, SUM(\(value) * \(value)) AS sum_value_sq"
+        let k = covariates.count
+        for i in 0..<k {
+            select += ", SUM(u.c\(i)) AS sx\(i), SUM(u.c\(i) * \(value)) AS sxy\(i)"
+            for j in i..<k { select += ", SUM(u.c\(i) * u.c\(j)) AS sxx\(i)_\(j)" }
+        }
+        query.appendLiteral(select + " FROM unit_outcomes u GROUP BY u.variant ORDER BY u.variant")
+        let finalQuery = query
+        do {
+            return try await withConnection { sql in
+                try await sql.raw(finalQuery).all().map { row in
+                    var sumX = [Double](repeating: 0, count: k)
+                    var sumXY = [Double](repeating: 0, count: k)
+                    var sumXX = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
+                    for i in 0..<k {
+                        sumX[i] = try row.decode(column: "sx\(i)", as: Double?.self) ?? 0
+                        sumXY[i] = try row.decode(column: "sxy\(i)", as: Double?.self) ?? 0
+                        for j in i..<k {
+                            let v = try row.decode(column: "sxx\(i)_\(j)", as: Double?.self) ?? 0
+                            sumXX[i][j] = v
+                            sumXX[j][i] = v
+                        }
+                    }
+                    return VariantStatistics(
+                        variant: try row.decode(column: "variant", as: String.self), units: try row.decode(column: "units", as: Int.self),
+                        converters: try row.decode(column: "converters", as: Int?.self) ?? 0,
+                        sumValue: try row.decode(column: "sum_value", as: Double?.self) ?? 0,
+                        sumValueSquares: try row.decode(column: "sum_value_sq", as: Double?.self) ?? 0, sumX: sumX, sumXY: sumXY,
+                        sumXX: sumXX)
+                }
+            }
+        } catch {
+            throw StoreError(.database, "cannot compute variant statistics: \(Store.describe(error))")
+        }
+    }
+
+    /// The nearest-rank quantile of per-unit values over the cohort (all variants).
+    func valuePercentile(experimentID: Int64, mode: AnalysisMode, quantile q: Double) async throws(StoreError) -> Double? {
+        var countQuery = SQLQueryString("")
+        appendUnitOutcomeCTEs(to: &countQuery, experimentID: experimentID, mode: mode, covariates: [])
+        countQuery.appendLiteral("SELECT COUNT(*) AS n FROM unit_outcomes")
+        let finalCount = countQuery
+        do {
+            return try await withConnection { sql in
+                let n = try await sql.raw(finalCount).first()?.decode(column: "n", as: Int.self) ?? 0
+                guard n > 0 else { return nil }
+                // Nearest rank: the ⌈q·n⌉-th smallest value.
+                let rank = max(1, Int((q * Double(n)).rounded(.up)))
+                var query = SQLQueryString("")
+                appendUnitOutcomeCTEs(to: &query, experimentID: experimentID, mode: mode, covariates: [])
+                query.appendLiteral("SELECT value FROM unit_outcomes ORDER BY value LIMIT 1 OFFSET \(rank - 1)")
+                return try await sql.raw(query).first()?.decode(column: "value", as: Double.self)
+            }
+        } catch {
+            throw StoreError(.database, "cannot compute the value percentile: \(Store.describe(error))")
+        }
+    }
+
+    /// Appends the CTEs through `unit_outcomes` (variant, converted, value, c0…c(k−1) per unit).
+    func appendUnitOutcomeCTEs(to query: inout SQLQueryString, experimentID: Int64, mode: AnalysisMode, covariates: [String]) {
+        appendValidationCTEs(to: &query, experimentID: experimentID)
+        let anchor = mode == .itt ? "assigned_at" : "first_exposure_at"
+        let filter = mode == .itt ? "" : " WHERE validation_status = 'valid'"
+        query.appendLiteral(
+            """
+            , cohort AS (SELECT profile_id, variant, \(anchor) AS anchor FROM validation\(filter))
+            , outcome_units AS (
+                SELECT c.profile_id, c.variant,
+                    MAX(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN 1 ELSE 0 END) AS converted,
+                    SUM(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN COALESCE(o.value, 0) ELSE 0 END) AS value
+                FROM cohort c
+                CROSS JOIN x
+                LEFT JOIN experiment_outcomes o ON o.experiment_id = 
+            """)
+        query.appendInterpolation(bind: experimentID)
+        query.appendLiteral(" AND o.profile_id = c.profile_id\n    GROUP BY c.profile_id, c.variant)\n")
+        if covariates.isEmpty {
+            query.appendLiteral(", unit_outcomes AS (SELECT profile_id, variant, converted, CAST(value AS DOUBLE PRECISION) AS value FROM outcome_units)\n")
+            return
+        }
+        var pivot = ", unit_outcomes AS (SELECT ou.profile_id, ou.variant, ou.converted, CAST(ou.value AS DOUBLE PRECISION) AS value"
+        for i in covariates.indices {
+            pivot += ", COALESCE(MAX(CASE WHEN uc.name = "
+            query.appendLiteral(pivot)
+            query.appendInterpolation(bind: covariates[i])
+            pivot = " THEN uc.value END), 0) AS c\(i)"
+        }
+        query.appendLiteral(pivot + " FROM outcome_units ou LEFT JOIN unit_covariates uc ON uc.experiment_id = ")
+        query.appendInterpolation(bind: experimentID)
+        query.appendLiteral(" AND uc.profile_id = ou.profile_id GROUP BY ou.profile_id, ou.variant, ou.converted, ou.value)\n")
+    }
+
+    /// A double as an SQL literal (caps are computed numbers, not user text).
+    static func literal(_ value: Double) -> String {
+        value.isFinite ? "\(value)" : "0"
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import SQLKit
+
+/// What an import did.
+public struct ImportSummary: Sendable, Codable, Hashable {
+    public var kind: ImportKind
+    public var file: String
+    /// Data rows read (header excluded).
+    public var read: Int
+    /// Rows written (for covariates: unit × covariate values).
+    public var inserted: Int
+    /// Valid rows already present (same key).
+    public var duplicates: Int
+    public var rejected: Int
+    public var batches: Int
+    public var seconds: Double
+    /// Where rejected rows were written, when there were any.
+    public var rejectsFile: String?
+    /// The first rejected rows (all of them are in the rejects file).
+    public var firstRejects: [RowError]
+    /// Columns of the file that were not used.
+    public var ignoredColumns: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case kind, file, read, inserted, duplicates, rejected, batches, seconds
+        case rejectsFile = "rejects_file"
+        case firstRejects = "first_rejects"
+        case ignoredColumns = "ignored_columns"
+    }
+}
+
+/// Streams a CSV or JSON-lines file into the store in transactional batches.
+///
+/// - Memory is bounded by one read chunk plus one batch, whatever the file size.
+/// - Each batch is one transaction: after a crash, every committed batch is complete and no
+///   batch is partial. Inserts are `ON CONFLICT DO NOTHING` on the natural key (`event_id`, or
+///   the unit for assignments), so re-running the same file adds nothing and completes a file
+///   that was interrupted.
+/// - A bad row never stops the import: it is counted, reported with its line, column and reason,
+///   and written to the rejects file (`<file>.rejects.csv`) with the original text.
+public struct Importer: Sendable {
+    public var kind: ImportKind
+    public var experiment: Experiment?
+    public var batchSize: Int
+    public var format: ImportFormat?
+    public var rejectsPath: String?
+    /// Called after each committed batch with the summary so far.
+    public var onBatchCommitted: (@Sendable (ImportSummary) -> Void)?
+
+    public init(
+        kind: ImportKind, experiment: Experiment?, batchSize: Int = 10_000, format: ImportFormat? = nil,
+        rejectsPath: String? = nil, onBatchCommitted: (@Sendable (ImportSummary) -> Void)? = nil
+    ) {
+        self.kind = kind
+        self.experiment = experiment
+        self.batchSize = batchSize
+        self.format = format
+        self.rejectsPath = rejectsPath
+        self.onBatchCommitted = onBatchCommitted
+    }
+
+    /// Imports a file.
+    /// - Throws: ``ImportError`` when the file cannot be read, a required column is missing from
+    ///   the header, or the experiment is missing; ``StoreError`` when the database fails (the
+    ///   batch in progress is rolled back; earlier batches stay committed).
+    public func run(path: String, store: Store) async throws -> ImportSummary {
+        if kind.needsExperiment && experiment == nil {
+            throw ImportError("importing \(kind.rawValue) needs --experiment KEY")
+        }
+        guard batchSize > 0 else { throw ImportError("batch size must be positive") }
+        let format = self.format ?? ImportFormat.infer(path: path)
+        let source = try RowSource(path: path, format: format)
+        let start = Date()
+        var summary = ImportSummary(
+            kind: kind, file: path, read: 0, inserted: 0, duplicates: 0, rejected: 0, batches: 0, seconds: 0, rejectsFile: nil,
+            firstRejects: [], ignoredColumns: [])
+        let rejects = RejectsWriter(path: rejectsPath ?? path + ".rejects.csv")
+        var parser: RowParser?
+        var pending: [[any Encodable & Sendable]] = []
+        var pendingRows = 0
+        var more = true
+        while more {
+            more = try source.readChunk { item in
+                if parser == nil {
+                    parser = try RowParser(kind: kind, experiment: experiment, header: format == .csv ? source.header : nil)
+                    summary.ignoredColumns = parser?.ignoredColumns ?? []
+                }
+                summary.read += 1
+                switch item {
+                case .invalid(let error, let raw):
+                    summary.rejected += 1
+                    if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
+                    try rejects.write(error, raw: raw)
+                case .row(let row):
+                    do {
+                        let values = try parser!.parse(row)
+                        pending.append(contentsOf: values)
+                        pendingRows += 1
+                    } catch let error as RowError {
+                        summary.rejected += 1
+                        if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
+                        try rejects.write(error, raw: row.raw)
+                    }
+                }
+            }
+            if parser == nil && format == .csv && !source.header.isEmpty {
+                parser = try RowParser(kind: kind, experiment: experiment, header: source.header)
+                summary.ignoredColumns = parser?.ignoredColumns ?? []
+            }
+            while pendingRows >= batchSize || (!more && pendingRows > 0) {
+                // Flush whole source rows (covariates expand one row into several values).
+                let take = pending.count
+                let inserted = try await insert(pending[0..<take], store: store)
+                summary.inserted += inserted
+                summary.duplicates += take - inserted
+                summary.batches += 1
+                pending.removeAll(keepingCapacity: true)
+                pendingRows = 0
+                summary.seconds = Date().timeIntervalSince(start)
+                summary.rejectsFile = rejects.isOpen ? rejects.path : nil
+                try rejects.flush()
+                onBatchCommitted?(summary)
+            }
+        }
+        if format == .csv && source.header.isEmpty {
+            throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
+        }
+        try rejects.close()
+        summary.rejectsFile = rejects.isOpen || rejects.wroteAny ? rejects.path : nil
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    /// Inserts rows in one transaction; returns how many were new.
+    private func insert(_ rows: ArraySlice<[any Encodable & Sendable]>, store: Store) async throws -> Int {
+        let columns = kind.tableColumns
+        let perStatement = max(1, store.dialect.maximumBindsPerStatement / columns.count)
+        let table = kind.table
+        let conflict = kind.conflictTarget.joined(separator: ", ")
+        let rows = Array(rows)
+        do {
+            return try await store.transaction { sql in
+                var inserted = 0
+                var start = 0
+                while start < rows.count {
+                    let end = min(start + perStatement, rows.count)
+                    var query = SQLQueryString("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ")
+                    for index in start..<end {
+                        query.appendLiteral(index == start ? "(" : ", (")
+                        for (c, value) in rows[index].enumerated() {
+                            if c > 0 { query.appendLiteral(", ") }
+                            query.appendInterpolation(bind: value)
+                        }
+                        query.appendLiteral(")")
+                    }
+                    query.appendLiteral(" ON CONFLICT (\(conflict)) DO NOTHING RETURNING 1 AS inserted")
+                    inserted += try await sql.raw(query).all().count
+                    start = end
+                }
+                return inserted
+            }
+        } catch {
+            throw StoreError(.database, "a batch of \(kind.rawValue) failed and was rolled back: \(Store.describe(error))")
+        }
+    }
+}
+
+/// Writes rejected rows as CSV: line, column, reason, and the row as read.
+final class RejectsWriter {
+    let path: String
+    private var handle: FileHandle?
+    private var buffer = ""
+    private(set) var wroteAny = false
+
+    init(path: String) {
+        self.path = path
+        try? FileManager.default.removeItem(atPath: path)  // a stale file from an earlier run
+    }
+
+    var isOpen: Bool { handle != nil }
+
+    func write(_ error: RowError, raw: String) throws {
+        if handle == nil {
+            guard FileManager.default.createFile(atPath: path, contents: Data("line,column,reason,row\n".utf8)),
+                let opened = FileHandle(forWritingAtPath: path)
+            else { throw ImportError("cannot write the rejects file \(path)") }
+            opened.seekToEndOfFile()
+            handle = opened
+            wroteAny = true
+        }
+        buffer += "\(error.line),\(Self.quote(error.column ?? "")),\(Self.quote(error.reason)),\(Self.quote(raw))\n"
+        if buffer.utf8.count > 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        guard let handle, !buffer.isEmpty else { return }
+        handle.write(Data(buffer.utf8))
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func close() throws {
+        try flush()
+        try handle?.close()
+        handle = nil
+    }
+
+    static func quote(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// The format of an import file.
+public enum ImportFormat: String, Sendable, CaseIterable, Codable {
+    case csv, jsonl
+
+    /// Guesses the format from the file name: `.jsonl`/`.ndjson`/`.json` are JSON lines.
+    public static func infer(path: String) -> ImportFormat {
+        let lower = path.lowercased()
+        return lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") ? .jsonl : .csv
+    }
+}
+
+/// One input row: its line number and its values by column name (an empty value is absent).
+struct SourceRow {
+    var line: Int
+    var values: [String: String]
+    /// The row as it appeared, for the rejects file.
+    var raw: String
+}
+
+/// A row read from the file, or why it could not be read.
+enum SourceItem {
+    case row(SourceRow)
+    case invalid(RowError, raw: String)
+}
+
+/// Reads CSV (header row + records) or JSON lines one chunk at a time, in bounded memory.
+final class RowSource {
+    let format: ImportFormat
+    private let csv: CSVScanner.Reader?
+    private let lines: LineReader
+    private let decoder = JSONDecoder()
+    private(set) var header: [String] = []
+    private var sawHeader = false
+
+    init(path: String, format: ImportFormat) throws {
+        self.format = format
+        do {
+            csv = format == .csv ? try CSVScanner.Reader(path: path) : nil
+        } catch {
+            throw ImportError("\(error)")
+        }
+        lines = try LineReader(path: format == .jsonl ? path : "/dev/null")
+    }
+
+    /// Bytes read so far.
+    var bytesRead: Int { csv?.bytesRead ?? lines.bytesRead }
+
+    /// Calls `body` for the rows of the next chunk; returns false when the file is done.
+    /// - Throws: ``ImportError`` for a file that cannot be read or a malformed header.
+    func readChunk(_ body: (SourceItem) throws -> Void) throws -> Bool {
+        switch format {
+        case .csv: return try readCSV(body)
+        case .jsonl: return try readJSONLines(body)
+        }
+    }
+
+    private func readCSV(_ body: (SourceItem) throws -> Void) throws -> Bool {
+        guard let csv else { return false }
+        return try csv.readChunk { record in
+            if !sawHeader {
+                sawHeader = true
+                header = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
+                if let duplicate = Dictionary(grouping: header, by: { $0 }).first(where: { $0.value.count > 1 && !$0.key.isEmpty }) {
+                    throw ImportError("line 1: column '\(duplicate.key)' appears twice in the header")
+                }
+                return
+            }
+            var values: [String: String] = [:]
+            values.reserveCapacity(header.count)
+            var rawFields: [String] = []
+            rawFields.reserveCapacity(record.count)
+            for index in 0..<record.count {
+                let text = record.string(index)
+                rawFields.append(text)
+                guard index < header.count else { continue }
+                let trimmed = text.trimmingCharacters(in: .whitespaces)
+                if !trimmed.isEmpty { values[header[index]] = trimmed }
+            }
+            let raw = rawFields.joined(separator: ",")
+            if record.count > header.count {
+                try body(.invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
+                return
+            }
+            try body(.row(SourceRow(line: record.line, values: values, raw: raw)))
+        }
+    }
+
+    private func readJSONLines(_ body: (SourceItem) throws -> Void) throws -> Bool {
+        try lines.readChunk { line, bytes in
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty { return }
+            let value: JSONValue
+            do {
+                value = try decoder.decode(JSONValue.self, from: Data(text.utf8))
+            } catch {
+                try body(.invalid(RowError(line: line, column: nil, reason: "is not valid JSON"), raw: text))
+                return
+            }
+            guard case .object(let dictionary) = value else {
+                try body(.invalid(RowError(line: line, column: nil, reason: "must be a JSON object"), raw: text))
+                return
+            }
+            var values: [String: String] = [:]
+            for (key, value) in dictionary {
+                switch value {
+                case .null: continue
+                case .string(let string):
+                    let t = string.trimmingCharacters(in: .whitespaces)
+                    if !t.isEmpty { values[key] = t }
+                case .number(let number):
+                    values[key] = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+                case .bool(let flag):
+                    values[key] = flag ? "true" : "false"
+                case .array, .object:
+                    values[key] = Self.encode(value)
+                }
+            }
+            try body(.row(SourceRow(line: line, values: values, raw: text)))
+        }
+    }
+
+    /// Compact JSON text of a nested value (for `properties`).
+    static func encode(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
+        case .string(let s):
+            let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
+            return String(decoding: data, as: UTF8.self)
+        case .array(let items): return "[" + items.map(encode).joined(separator: ",") + "]"
+        case .object(let members):
+            return "{" + members.keys.sorted().map { key in encode(.string(key)) + ":" + encode(members[key] ?? .null) }.joined(separator: ",") + "}"
+        }
+    }
+}
+
+/// Splits a file into lines one chunk at a time.
+final class LineReader {
+    private let handle: FileHandle
+    private let path: String
+    private let chunkSize: Int
+    private var buffer: [UInt8] = []
+    private var line = 1
+    private var atEOF = false
+    private(set) var bytesRead = 0
+
+    init(path: String, chunkSize: Int = 4 << 20) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ImportError("cannot open '\(path)': check the path and permissions")
+        }
+        self.handle = handle
+        self.path = path
+        self.chunkSize = chunkSize
+    }
+
+    deinit { try? handle.close() }
+
+    /// Calls `body` with each complete line of the next chunk; false once the file is done.
+    func readChunk(_ body: (Int, ArraySlice<UInt8>) throws -> Void) throws -> Bool {
+        if atEOF { return false }
+        let chunk: Data
+        do {
+            chunk = try handle.read(upToCount: chunkSize) ?? Data()
+        } catch {
+            throw ImportError("cannot read '\(path)': \(error.localizedDescription)")
+        }
+        bytesRead += chunk.count
+        if chunk.isEmpty { atEOF = true }
+        buffer.append(contentsOf: chunk)
+        var start = 0
+        while let newline = buffer[start...].firstIndex(of: 0x0A) {
+            try body(line, buffer[start..<newline])
+            line += 1
+            start = newline + 1
+        }
+        if atEOF && start < buffer.count {
+            try body(line, buffer[start...])
+            start = buffer.count
+        }
+        buffer.removeFirst(start)
+        return !atEOF
+    }
+}
+
+/// A problem with one row: where, and why.
+public struct RowError: Error, Sendable, Hashable, Codable {
+    public var line: Int
+    public var column: String?
+    public var reason: String
+
+    public init(line: Int, column: String?, reason: String) {
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
+
+    /// `line 12, column 'exposure_ts': '2026-13-01' is not a timestamp`.
+    public var message: String {
+        "line \(line)" + (column.map { ", column '\($0)'" } ?? "") + ": \(reason)"
+    }
+}
+
+/// A problem with the whole import (unreadable file, missing column, unknown experiment).
+public struct ImportError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import HoldoutCore
+import HoldoutStore
+import Testing
+
+@Suite("Store: schema, experiments, assignment")
+struct StoreTests {
+    @Test("migrations create the schema once and are idempotent", arguments: Engine.underTest)
+    func migrations(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            #expect(try await store.schemaVersion() >= 1)
+            let again = try await store.migrate()
+            #expect(again.isEmpty)
+            #expect(try await store.experiments().isEmpty)
+        }
+    }
+
+    @Test("a fresh SQLite file is migrated on first use")
+    func automaticMigration() async throws {
+        let directory = try TestDatabase.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try await Store.open(.sqlite(path: directory.appendingPathComponent("new.sqlite").path))
+        #expect(try await store.schemaVersion() >= 1)
+        try await store.close()
+    }
+
+    @Test("an unreachable PostgreSQL server is an error that says so")
+    func unreachable() async throws {
+        do {
+            _ = try await Store.open(.postgres(url: "postgres://nobody@127.0.0.1:1/none"))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains("cannot connect to PostgreSQL"))
+        }
+    }
+
+    @Test("experiments: create, key defaults to id, list, lifecycle", arguments: Engine.underTest)
+    func experiments(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let seed = try await store.createExperiment(
+                NewExperiment(name: "Email holdout Q1 2026", channel: "email", startAt: ts("2026-03-01T00:00:00Z"),
+                    endAt: ts("2026-03-31T23:59:59Z"), conversionKey: "purchase",
+                    variants: [Variant(name: "control", weight: 0.2), Variant(name: "treatment", weight: 0.8)]))
+            #expect(seed.key == String(seed.id))
+            #expect(seed.status == .draft)
+            #expect(seed.startAt == ts("2026-03-01T00:00:00Z"))
+            #expect(seed.variants.map(\.name) == ["control", "treatment"])
+            let keyed = try await store.createExperiment(NewExperiment(key: "push-q2", name: "Push"))
+            #expect(try await store.experiments().map(\.key) == ["push-q2", seed.key])
+            do {
+                _ = try await store.createExperiment(NewExperiment(key: "push-q2", name: "again"))
+                Issue.record("expected a conflict")
+            } catch let error as StoreError {
+                #expect(error.code == .conflict)
+            }
+            try await store.setStatus(key: keyed.key, to: .running)
+            #expect(try await store.experiments(status: .running).map(\.key) == ["push-q2"])
+            do {
+                try await store.setStatus(key: keyed.key, to: .draft)
+                Issue.record("expected an invalid transition")
+            } catch let error as StoreError {
+                #expect(error.code == .invalidTransition)
+                #expect(error.message.contains("allowed: completed, paused"))
+            }
+            try await store.setStatus(key: keyed.key, to: .completed)
+            try await store.setStatus(key: keyed.key, to: .archived)
+            await #expect(throws: StoreError.self) { try await store.setStatus(key: keyed.key, to: .running) }
+        }
+    }
+
+    @Test(
+        "bad experiments are rejected with the field named",
+        arguments: [
+            (NewExperiment(key: "has space", name: "x"), "key"),
+            (NewExperiment(name: " "), "name"),
+            (NewExperiment(name: "x", variants: [Variant(name: "control", weight: 1)]), "variants"),
+            (NewExperiment(name: "x", variants: [Variant(name: "a", weight: 0.5), Variant(name: "b", weight: 0.6)]), "variants"),
+            (NewExperiment(name: "x", variants: [Variant(name: "a", weight: 0.5), Variant(name: "a", weight: 0.5)]), "variants"),
+            (NewExperiment(name: "x", startAt: ts("2026-03-02"), endAt: ts("2026-03-01")), "end_at"),
+        ])
+    func invalidExperiments(new: NewExperiment, field: String) {
+        #expect(throws: StoreError.self) { try new.validate() }
+        do { try new.validate() } catch { #expect(error.field == field) }
+    }
+
+    @Test("the experiment lifecycle state machine")
+    func lifecycle() {
+        #expect(ExperimentStatus.draft.canTransition(to: .running))
+        #expect(!ExperimentStatus.draft.canTransition(to: .paused))
+        #expect(ExperimentStatus.running.canTransition(to: .paused))
+        #expect(ExperimentStatus.paused.canTransition(to: .running))
+        #expect(!ExperimentStatus.completed.canTransition(to: .running))
+        #expect(ExperimentStatus.archived.allowedTransitions.isEmpty)
+        for status in ExperimentStatus.allCases { #expect(!status.canTransition(to: status)) }
+    }
+}
+
+@Suite("Deterministic assignment")
+struct AssignmentTests {
+    struct Vectors: Decodable {
+        struct V: Decodable {
+            struct Arm: Decodable { let name: String; let weight: Double }
+            let profile_id, experiment_key, salt, variant: String
+            let variants: [Arm]
+            let u: Double
+        }
+        let vectors: [V]
+    }
+
+    @Test("matches the published vectors (computed with Python's hashlib)")
+    func vectors() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("spec/assignment-vectors.json")
+        let file = try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url))
+        #expect(file.vectors.count > 200)
+        for v in file.vectors {
+            let a = DeterministicAssignment(
+                experimentKey: v.experiment_key, salt: v.salt, variants: v.variants.map { Variant(name: $0.name, weight: $0.weight) })
+            #expect(a.unitInterval(for: v.profile_id) == v.u, "u for \(v.profile_id)")
+            #expect(a.variant(for: v.profile_id) == v.variant, "variant for \(v.profile_id) in \(v.experiment_key)")
+        }
+    }
+
+    @Test("assigning twice never changes a group and records it once", arguments: Engine.underTest)
+    func idempotent(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let experiment = try await store.createExperiment(
+                NewExperiment(name: "x", variants: [Variant(name: "control", weight: 0.2), Variant(name: "treatment", weight: 0.8)]))
+            let profiles = (0..<500).map { "user_\($0)" }
+            let first = try await AssignmentService.assign(profileIDs: profiles, experiment: experiment, store: store)
+            #expect(first.assigned == 500 && first.newlyAssigned == 500)
+            #expect(first.counts.values.reduce(0, +) == 500)
+            let treatment = first.counts["treatment"] ?? 0
+            #expect(treatment > 350 && treatment < 450)  // 80% ± 5 sd
+            let second = try await AssignmentService.assign(profileIDs: profiles + ["user_1", "new_1"], experiment: experiment, store: store)
+            #expect(second.assigned == 501 && second.newlyAssigned == 1)
+            let stored = try await store.assignments(experimentID: experiment.id, profileIDs: profiles)
+            let assignment = DeterministicAssignment(experiment)
+            for profile in profiles { #expect(stored[profile] == assignment.variant(for: profile)) }
+            #expect(try await store.assignmentCounts(experimentID: experiment.id).values.reduce(0, +) == 501)
+        }
+    }
+
+    @Test("concurrent writers assigning overlapping profiles leave one row per profile", arguments: Engine.underTest)
+    func concurrentWriters(engine: Engine) async throws {
+        let (location, cleanUp) = try await TestDatabase.freshLocation(engine)
+        defer { Task { await cleanUp() } }
+        let experiment = try await TestDatabase.using(location, migrate: true) { store in
+            try await store.createExperiment(NewExperiment(key: "concurrent", name: "x"))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    // Separate connections, as separate processes would have.
+                    try await TestDatabase.using(location) { store in
+                        let profiles = (0..<300).map { "p\(($0 * (writer + 1)) % 400)" }
+                        for chunk in stride(from: 0, to: profiles.count, by: 50) {
+                            _ = try await AssignmentService.assign(
+                                profileIDs: Array(profiles[chunk..<min(chunk + 50, profiles.count)]), experiment: experiment, store: store)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await TestDatabase.using(location) { check in
+            let counts = try await check.assignmentCounts(experimentID: experiment.id)
+            let all = (0..<400).map { "p\($0)" }
+            let stored = try await check.assignments(experimentID: experiment.id, profileIDs: all)
+            let expectedProfiles = Set((0..<4).flatMap { w in (0..<300).map { "p\(($0 * (w + 1)) % 400)" } })
+            #expect(counts.values.reduce(0, +) == expectedProfiles.count)
+            #expect(stored.count == expectedProfiles.count)
+            let assignment = DeterministicAssignment(experiment)
+            for (profile, variant) in stored { #expect(variant == assignment.variant(for: profile)) }
+        }
+    }
+}

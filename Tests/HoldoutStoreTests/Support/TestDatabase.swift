@@ -1,0 +1,79 @@
+import Foundation
+import HoldoutStore
+import Testing
+
+/// A fresh database per test, on every engine under test.
+///
+/// SQLite always; PostgreSQL when `HOLDOUT_TEST_POSTGRES_URL` is set (e.g.
+/// `postgres://postgres@127.0.0.1:5433/postgres`), each test in a database of its own that is
+/// dropped afterwards. When the URL is set and the server cannot be reached, the tests fail.
+enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+
+    /// The engines this run covers.
+    static var underTest: [Engine] {
+        ProcessInfo.processInfo.environment["HOLDOUT_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+}
+
+enum TestDatabase {
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["HOLDOUT_TEST_POSTGRES_URL"] }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// A location for a fresh, empty database and a clean-up closure.
+    static func freshLocation(_ engine: Engine) async throws -> (StoreLocation, @Sendable () async -> Void) {
+        switch engine {
+        case .sqlite:
+            let directory = try temporaryDirectory()
+            return (.sqlite(path: directory.appendingPathComponent("test.sqlite").path), { try? FileManager.default.removeItem(at: directory) })
+        case .postgres:
+            let base = try #require(postgresURL, "HOLDOUT_TEST_POSTGRES_URL is not set")
+            let name = "holdout_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+            try await Store.executeOnServer(url: base, "CREATE DATABASE \(name)")
+            var components = try #require(URLComponents(string: base))
+            components.path = "/" + name
+            let url = try #require(components.string)
+            return (.postgres(url: url), { try? await Store.executeOnServer(url: base, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
+        }
+    }
+
+    /// Opens `location`, runs `body` and closes the store, also when `body` throws.
+    static func using<T>(_ location: StoreLocation, migrate: Bool? = nil, _ body: (Store) async throws -> T) async throws -> T {
+        let store = try await Store.open(location, migrate: migrate)
+        do {
+            let value = try await body(store)
+            try await store.close()
+            return value
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` with a migrated store on a fresh database, closing and removing it afterwards.
+    static func withStore(_ engine: Engine, _ body: (Store) async throws -> Void) async throws {
+        let (location, cleanUp) = try await freshLocation(engine)
+        let store = try await Store.open(location, migrate: true)
+        do {
+            try await body(store)
+        } catch {
+            try? await store.close()
+            await cleanUp()
+            throw error
+        }
+        try await store.close()
+        await cleanUp()
+    }
+}
+
+/// Microseconds of an ISO 8601 time, for fixtures.
+func ts(_ text: String) -> Timestamp {
+    guard let t = Timestamp(parsing: text) else { fatalError("bad fixture timestamp \(text)") }
+    return t
+}
