@@ -80,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "holdoutTests",
-            dependencies: ["holdout"],
+            dependencies: ["holdout", "HoldoutStore"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -2,23 +2,36 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Holdout: ParsableCommand {
+struct Holdout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "holdout",
         abstract: "Holdout: experiments and incrementality, measured exactly.",
         discussion: """
-            Plan an experiment with `holdout power`, compare arms from counts with `holdout stats compare`, \
-            check the split with `holdout stats srm`, and analyse a unit-level CSV with `holdout stats analyze`. \
-            Every command takes --json for scripting.
+            Plan an experiment with `holdout power`; create it with `holdout experiment create`; assign \
+            profiles with `holdout assign`; load exposures and outcomes with `holdout import`; check the data \
+            with `holdout check` and `holdout quality`; read `holdout results`. Compare arms from counts with \
+            `holdout stats compare` and analyse a unit-level CSV with `holdout stats analyze`. Data lives in \
+            ./holdout.sqlite unless --database (or HOLDOUT_DATABASE_URL) names another SQLite file or a \
+            postgres:// URL. Every command takes --json for scripting.
             """,
-        subcommands: [PowerCommand.self, StatsCommand.self, BenchCommand.self])
+        subcommands: [
+            PowerCommand.self, StatsCommand.self, ExperimentCommand.self, AssignCommand.self, AssignmentCommand.self,
+            ImportCommand.self, CheckCommand.self, QualityCommand.self, ResultsCommand.self, DatabaseCommand.self,
+            BenchCommand.self,
+        ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage
     /// text stays behind `--help`), with ArgumentParser's exit codes.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version

@@ -146,7 +146,7 @@ struct AssignmentTests {
     func concurrentWriters(engine: Engine) async throws {
         let (location, cleanUp) = try await TestDatabase.freshLocation(engine)
         defer { Task { await cleanUp() } }
-        let experiment = try await TestDatabase.using(location, migrate: true) { store in
+        let experiment = try await TestDatabase.using(location, schema: .migrate) { store in
             try await store.createExperiment(NewExperiment(key: "concurrent", name: "x"))
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -11,6 +11,12 @@ public enum AssignmentService {
         /// Profiles per variant, from the stored assignments.
         public var counts: [String: Int]
 
+        public init(assigned: Int, newlyAssigned: Int, counts: [String: Int]) {
+            self.assigned = assigned
+            self.newlyAssigned = newlyAssigned
+            self.counts = counts
+        }
+
         enum CodingKeys: String, CodingKey {
             case assigned
             case newlyAssigned = "new"

@@ -36,13 +36,23 @@ public final class Store: Sendable {
         self.closer = closer
     }
 
+    /// What opening does about the schema.
+    public enum SchemaPolicy: Sendable {
+        /// SQLite: migrate (a new file is ready at once). PostgreSQL: require the latest schema,
+        /// so a production server is only upgraded on purpose (`holdout db migrate`).
+        case automatic
+        /// Apply any missing migrations.
+        case migrate
+        /// Neither check nor migrate.
+        case unchecked
+    }
+
     /// Opens the database. A SQLite file is created and migrated on first use; a PostgreSQL
-    /// database must be migrated with `holdout db migrate` (or ``migrate()``) unless
-    /// `migrate` is true.
+    /// database must be migrated with `holdout db migrate` (or ``migrate()``) first.
     ///
     /// - Throws: ``StoreError`` with code `unavailable` when the database cannot be opened or
     ///   reached, or its schema is behind and `migrate` is false.
-    public static func open(_ location: StoreLocation, migrate: Bool? = nil) async throws(StoreError) -> Store {
+    public static func open(_ location: StoreLocation, schema: SchemaPolicy = .automatic) async throws(StoreError) -> Store {
         let logger = Logger(label: "holdout.store")
         let store: Store
         switch location {
@@ -95,9 +105,11 @@ public final class Store: Sendable {
                     field: "database")
             }
         }
-        let shouldMigrate = migrate ?? (store.dialect is SQLiteStoreDialect)
+        let shouldMigrate = schema == .migrate || (schema == .automatic && store.dialect is SQLiteStoreDialect)
         do throws(StoreError) {
-            if shouldMigrate {
+            if schema == .unchecked {
+                // The caller migrates or inspects.
+            } else if shouldMigrate {
                 try await store.migrate()
             } else {
                 let current = try await store.schemaVersion()

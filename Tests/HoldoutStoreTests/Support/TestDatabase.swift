@@ -44,8 +44,8 @@ enum TestDatabase {
     }
 
     /// Opens `location`, runs `body` and closes the store, also when `body` throws.
-    static func using<T>(_ location: StoreLocation, migrate: Bool? = nil, _ body: (Store) async throws -> T) async throws -> T {
-        let store = try await Store.open(location, migrate: migrate)
+    static func using<T>(_ location: StoreLocation, schema: Store.SchemaPolicy = .automatic, _ body: (Store) async throws -> T) async throws -> T {
+        let store = try await Store.open(location, schema: schema)
         do {
             let value = try await body(store)
             try await store.close()
@@ -59,7 +59,7 @@ enum TestDatabase {
     /// Runs `body` with a migrated store on a fresh database, closing and removing it afterwards.
     static func withStore(_ engine: Engine, _ body: (Store) async throws -> Void) async throws {
         let (location, cleanUp) = try await freshLocation(engine)
-        let store = try await Store.open(location, migrate: true)
+        let store = try await Store.open(location, schema: .migrate)
         do {
             try await body(store)
         } catch {

@@ -1,0 +1,226 @@
+import Foundation
+public import HoldoutStats
+public import HoldoutStore
+
+/// Seed 001's results object, computed from the store through HoldoutStats, with what the seed
+/// lacked: the analysis mode, an SRM check, a revenue comparison, an always-valid (sequential)
+/// result and CUPED when covariates exist.
+public struct ExperimentResults: Sendable, Encodable {
+    /// One arm's summary, seed 001's shape.
+    public struct Arm: Sendable, Encodable {
+        public var variant: String
+        public var n: Int
+        public var conversions: Int
+        public var conversionRate: Double
+        public var totalValue: Double
+
+        enum CodingKeys: String, CodingKey {
+            case variant, n, conversions
+            case conversionRate = "conversion_rate"
+            case totalValue = "total_value"
+        }
+    }
+
+    public struct SRM: Sendable, Encodable {
+        public var chi2: Double
+        public var pValue: Double
+        public var detected: Bool
+        enum CodingKeys: String, CodingKey {
+            case chi2
+            case pValue = "p_value"
+            case detected
+        }
+    }
+
+    /// The always-valid view, safe to check every day.
+    public struct Sequential: Sendable, Encodable {
+        public var ciLow: Double?
+        public var ciHigh: Double?
+        public var pValue: Double?
+        /// `treatment_better`, `control_better` or `keep_running`.
+        public var decision: String
+        enum CodingKeys: String, CodingKey {
+            case ciLow = "ci_low"
+            case ciHigh = "ci_high"
+            case pValue = "p_value"
+            case decision
+        }
+    }
+
+    /// One treatment arm against control.
+    public struct ArmComparison: Sendable, Encodable {
+        public var variant: String
+        public var conversion: Comparison
+        public var revenue: Comparison
+        public var sequential: Sequential
+        public var cuped: RegressionAdjustment.Result?
+        public var insufficientData: Bool
+        public var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case variant, conversion, revenue, sequential, cuped, reason
+            case insufficientData = "insufficient_data"
+        }
+    }
+
+    public var experimentID: Int64
+    public var experimentKey: String
+    public var status: ExperimentStatus
+    public var analysisMode: AnalysisMode
+    public var control: Arm
+    public var treatment: Arm
+    /// Every arm, control first.
+    public var arms: [Arm]
+    /// Every treatment arm against control (the first is the top-level result).
+    public var comparisons: [ArmComparison]
+    public var srm: SRM?
+    public var covariates: [String]
+    public var alpha: Double
+
+    /// The minimum per arm below which results are flagged `insufficient_data`.
+    public static let minimumUnits = 30
+    public static let minimumConversions = 5
+
+    enum CodingKeys: String, CodingKey {
+        case experimentID = "experiment_id"
+        case experimentKey = "experiment_key"
+        case status
+        case analysisMode = "analysis_mode"
+        case treatment, control, arms, comparisons, srm, covariates, alpha
+        case upliftAbs = "uplift_abs"
+        case upliftRel = "uplift_rel"
+        case ciLow = "ci_low"
+        case ciHigh = "ci_high"
+        case pValue = "p_value"
+        case insufficientData = "insufficient_data"
+        case reason
+        case revenue, sequential, cuped
+    }
+
+    /// Seed 001's fields at the top level (for the first treatment arm), then the rest.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(experimentID, forKey: .experimentID)
+        try c.encode(experimentKey, forKey: .experimentKey)
+        try c.encode(status, forKey: .status)
+        try c.encode(analysisMode, forKey: .analysisMode)
+        try c.encode(treatment, forKey: .treatment)
+        try c.encode(control, forKey: .control)
+        let first = comparisons.first
+        try c.encode(first?.conversion.upliftAbs, forKey: .upliftAbs)
+        try c.encode(first?.conversion.upliftRel, forKey: .upliftRel)
+        try c.encode(first?.conversion.ciLow, forKey: .ciLow)
+        try c.encode(first?.conversion.ciHigh, forKey: .ciHigh)
+        try c.encode(first?.conversion.pValue, forKey: .pValue)
+        try c.encode(first?.insufficientData ?? true, forKey: .insufficientData)
+        try c.encode(first?.reason, forKey: .reason)
+        try c.encode(srm, forKey: .srm)
+        try c.encode(first?.revenue, forKey: .revenue)
+        try c.encode(first?.sequential, forKey: .sequential)
+        if let cuped = first?.cuped { try c.encode(cuped, forKey: .cuped) }
+        try c.encode(arms, forKey: .arms)
+        try c.encode(comparisons, forKey: .comparisons)
+        try c.encode(covariates, forKey: .covariates)
+        try c.encode(alpha, forKey: .alpha)
+    }
+}
+
+/// Computes an experiment's results: the store reduces events to per-variant sufficient
+/// statistics in SQL, HoldoutStats does the inference.
+public enum ResultsService {
+    /// - Parameters:
+    ///   - mode: ITT or exposure-based; the caller must choose.
+    ///   - persist: store the computation in `experiment_results`.
+    public static func compute(
+        experiment: Experiment, store: Store, mode: AnalysisMode, alpha: Double = 0.05, cap: ValueCap? = nil,
+        persist: Bool = true
+    ) async throws(StoreError) -> ExperimentResults {
+        let covariates = try await store.covariateNames(experimentID: experiment.id)
+        let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap)
+        let byName = Dictionary(uniqueKeysWithValues: statistics.map { ($0.variant, $0) })
+        func arm(_ name: String) -> (ExperimentResults.Arm, VariantStatistics?) {
+            let s = byName[name]
+            let n = s?.units ?? 0
+            let conversions = s?.converters ?? 0
+            return (
+                ExperimentResults.Arm(
+                    variant: name, n: n, conversions: conversions, conversionRate: n > 0 ? Double(conversions) / Double(n) : 0,
+                    totalValue: s?.sumValue ?? 0), s
+            )
+        }
+        let options = TestOptions(alpha: alpha)
+        let names = experiment.variants.map(\.name)
+        let (control, controlStats) = arm(names[0])
+        var comparisons: [ExperimentResults.ArmComparison] = []
+        for name in names.dropFirst() {
+            let (treatment, treatmentStats) = arm(name)
+            do {
+                let c = ProportionStatistic(n: control.n, conversions: control.conversions)
+                let t = ProportionStatistic(n: treatment.n, conversions: treatment.conversions)
+                let conversion = try ProportionTest.compare(control: c, treatment: t, options: options)
+                let revenue = try WelchTest.compare(
+                    control: MeanStatistic(n: control.n, sum: controlStats?.sumValue ?? 0, sumSquares: controlStats?.sumValueSquares ?? 0),
+                    treatment: MeanStatistic(n: treatment.n, sum: treatmentStats?.sumValue ?? 0, sumSquares: treatmentStats?.sumValueSquares ?? 0),
+                    options: options)
+                let sequentialComparison = try SequentialTest.compare(control: c, treatment: t, alpha: alpha)
+                let decision: String
+                if sequentialComparison.insufficientData || sequentialComparison.ciLow == nil {
+                    decision = "keep_running"
+                } else if let low = sequentialComparison.ciLow, low > 0 {
+                    decision = "treatment_better"
+                } else if let high = sequentialComparison.ciHigh, high < 0 {
+                    decision = "control_better"
+                } else {
+                    decision = "keep_running"
+                }
+                var cuped: RegressionAdjustment.Result?
+                if !covariates.isEmpty, let cs = controlStats, let ts = treatmentStats {
+                    let regression = { (s: VariantStatistics) throws(StatsError) -> RegressionStatistic in
+                        try RegressionStatistic(n: s.units, sumY: s.sumValue, sumYY: s.sumValueSquares, sumX: s.sumX, sumXY: s.sumXY, sumXX: s.sumXX)
+                    }
+                    // A singular covariate set leaves CUPED out rather than failing the results.
+                    cuped = try? RegressionAdjustment.compare(
+                        control: try regression(cs), treatment: try regression(ts), options: options, covariateNames: covariates)
+                }
+                var reasons: [String] = []
+                for a in [control, treatment] {
+                    if a.n < ExperimentResults.minimumUnits {
+                        reasons.append("\(a.variant) has \(a.n) units (minimum \(ExperimentResults.minimumUnits))")
+                    }
+                    if a.conversions < ExperimentResults.minimumConversions {
+                        reasons.append("\(a.variant) has \(a.conversions) conversions (minimum \(ExperimentResults.minimumConversions))")
+                    }
+                }
+                if conversion.insufficientData, let reason = conversion.reason { reasons.append(reason) }
+                comparisons.append(
+                    ExperimentResults.ArmComparison(
+                        variant: name, conversion: conversion, revenue: revenue,
+                        sequential: .init(ciLow: sequentialComparison.ciLow, ciHigh: sequentialComparison.ciHigh, pValue: sequentialComparison.pValue, decision: decision),
+                        cuped: cuped, insufficientData: !reasons.isEmpty, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; ")))
+            } catch {
+                throw StoreError(.invalidInput, "cannot compare \(name) with \(names[0]): \(error.message)")
+            }
+        }
+        let arms = names.map { arm($0).0 }
+        var srm: ExperimentResults.SRM?
+        let observed = arms.map(\.n)
+        if observed.reduce(0, +) > 0, mode == .itt {
+            if let test = try? SampleRatioMismatch(observed: observed, weights: experiment.variants.map(\.weight)) {
+                srm = .init(chi2: test.chi2, pValue: test.pValue, detected: test.isDetected)
+            }
+        }
+        let results = ExperimentResults(
+            experimentID: experiment.id, experimentKey: experiment.key, status: experiment.status, analysisMode: mode, control: control,
+            treatment: arm(names[1]).0, arms: arms, comparisons: comparisons, srm: srm, covariates: covariates, alpha: alpha)
+        if persist, let first = comparisons.first {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let meta = (try? encoder.encode(results)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            try await store.saveResult(
+                experimentID: experiment.id, mode: mode, upliftAbs: first.conversion.upliftAbs, upliftRel: first.conversion.upliftRel,
+                ciLow: first.conversion.ciLow, ciHigh: first.conversion.ciHigh, pValue: first.conversion.pValue,
+                treatmentSize: results.treatment.n, controlSize: control.n, metaJSON: meta)
+        }
+        return results
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import HoldoutStore
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load assignments, exposures, outcomes, events, touchpoints or covariates from CSV or JSON lines.",
+        discussion: """
+            Columns (CSV header or JSON keys), seed 001's names:
+              assignments  profile_id, group, assigned_at (optional; default now)
+              exposures    profile_id, exposure_ts, [variant, campaign_id, message_id, event_id]
+              outcomes     profile_id, conversion_ts, [value, event_id]
+              events       event_id, event_name, profile_id, ts, [value, properties (a JSON object)]
+              touchpoints  profile_id, channel, ts, [campaign_id]
+              covariates   profile_id, then one column per pre-experiment covariate
+            Timestamps: ISO 8601 with or without a zone (UTC assumed), or epoch seconds.
+
+            The file is streamed in transactional batches: a crash never leaves a partial batch, and running \
+            the same file again adds nothing (rows are keyed by event_id, or by their natural key), which also \
+            completes an interrupted import. Bad rows are reported with line, column and reason, written to \
+            FILE.rejects.csv, and do not stop the others.
+
+            Examples:
+              holdout import exposures --experiment email-q1 --file exposures.csv
+              holdout import outcomes --experiment email-q1 --file outcomes.jsonl --json
+              holdout import touchpoints --file touchpoints.csv
+            """)
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case assignments, exposures, outcomes, events, touchpoints, covariates
+        var value: ImportKind { ImportKind(rawValue: rawValue) ?? .exposures }
+    }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl }
+
+    @Argument(help: "What the file holds.") var kind: Kind
+    @OptionGroup var db: DatabaseOptions
+    @Option(name: .customLong("experiment"), help: "The experiment's key (not needed for events and touchpoints).") var experimentKey: String?
+    @Option(help: "The file to import.") var file: String
+    @Option(help: "csv or jsonl (default: from the file name).") var format: Format?
+    @Option(help: "Rows per transaction.") var batchSize = 10_000
+    @Option(help: "Where to write rejected rows (default FILE.rejects.csv).") var rejects: String?
+    @Flag(help: "Print a line on stderr after each committed batch.") var verbose = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        if kind.value.needsExperiment && experimentKey == nil {
+            throw ValidationError("importing \(kind.rawValue) needs --experiment KEY")
+        }
+        if batchSize < 1 || batchSize > 1_000_000 { throw ValidationError("--batch-size must be in 1…1000000") }
+    }
+
+    func run() async throws {
+        guard FileManager.default.isReadableFile(atPath: file) else {
+            throw CLIError("--file: cannot read '\(file)': check the path")
+        }
+        let interactive = isatty(STDERR_FILENO) == 1 && !json
+        let verbose = self.verbose
+        let summary = try await db.with { store in
+            let experiment = try await experimentKey.asyncMap { key in try await store.requireExperiment(key: key) }
+            let importer = Importer(
+                kind: kind.value, experiment: experiment, batchSize: batchSize, format: format.map { ImportFormat(rawValue: $0.rawValue) ?? .csv },
+                rejectsPath: rejects,
+                onBatchCommitted: { progress in
+                    if verbose {
+                        Output.error("batch \(progress.batches) committed: \(progress.read) rows read, \(progress.inserted) inserted\n")
+                    } else if interactive {
+                        let rate = progress.seconds > 0 ? Double(progress.read) / progress.seconds : 0
+                        Output.error("\r\(progress.read) rows read, \(progress.inserted) inserted, \(progress.rejected) rejected (\(Int(rate)) rows/s)…")
+                    }
+                })
+            return try await importer.run(path: file, store: store)
+        }
+        if interactive { Output.error("\r\u{1B}[K") }
+        if json { return try Output.json(summary) }
+        print(
+            "\(summary.kind.rawValue): read \(summary.read), inserted \(summary.inserted), duplicates \(summary.duplicates), "
+                + "rejected \(summary.rejected) in \(Output.number(summary.seconds, digits: 3)) s")
+        if !summary.ignoredColumns.isEmpty { print("ignored columns: \(summary.ignoredColumns.joined(separator: ", "))") }
+        for error in summary.firstRejects.prefix(10) { print("  rejected \(error.message)") }
+        if let path = summary.rejectsFile {
+            print("all \(summary.rejected) rejected rows are in \(path)")
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
