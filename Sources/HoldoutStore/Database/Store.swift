@@ -23,16 +23,18 @@ public final class Store: Sendable {
     package let sql: any SQLDatabase
     public let dialect: any StoreDialect
     public let location: StoreLocation
+    let bulk: any BulkWriter
     private let closer: @Sendable () async throws -> Void
     private let lock = AsyncLock()
 
     private init(
-        sql: any SQLDatabase, dialect: any StoreDialect, location: StoreLocation,
+        sql: any SQLDatabase, dialect: any StoreDialect, location: StoreLocation, bulk: any BulkWriter,
         closer: @escaping @Sendable () async throws -> Void
     ) {
         self.sql = sql
         self.dialect = dialect
         self.location = location
+        self.bulk = bulk
         self.closer = closer
     }
 
@@ -76,7 +78,7 @@ public final class Store: Sendable {
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
             }
             let sql = connection.sql(queryLogLevel: nil)
-            store = Store(sql: sql, dialect: SQLiteStoreDialect(), location: location) {
+            store = Store(sql: sql, dialect: SQLiteStoreDialect(), location: location, bulk: SQLiteBulkWriter(connection: connection)) {
                 try await connection.close()
                 try await threadPool.shutdownGracefully()
             }
@@ -96,7 +98,9 @@ public final class Store: Sendable {
                 let connection = try await PostgresConnection.connect(
                     configuration: configuration.coreConfiguration, id: 1, logger: logger)
                 let sql = connection.sql(queryLogLevel: nil)
-                store = Store(sql: sql, dialect: PostgresStoreDialect(), location: location) { try await connection.close() }
+                store = Store(
+                    sql: sql, dialect: PostgresStoreDialect(), location: location, bulk: PostgresBulkWriter(connection: connection, logger: logger)
+                ) { try await connection.close() }
                 try await sql.raw("SET client_min_messages = WARNING").run()
             } catch {
                 throw StoreError(

@@ -33,14 +33,16 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    var tableColumns: [String] {
+    var tableColumns: [(name: String, type: ColumnType)] {
         switch self {
-        case .assignments: ["experiment_id", "profile_id", "variant", "assigned_at"]
-        case .exposures: ["experiment_id", "profile_id", "exposure_ts", "variant", "campaign_id", "message_id", "event_id"]
-        case .outcomes: ["experiment_id", "profile_id", "conversion_ts", "value", "event_id"]
-        case .events: ["event_id", "event_name", "profile_id", "ts", "value", "properties"]
-        case .touchpoints: ["profile_id", "channel", "ts", "campaign_id"]
-        case .covariates: ["experiment_id", "profile_id", "name", "value"]
+        case .assignments: [("experiment_id", .bigint), ("profile_id", .text), ("variant", .text), ("assigned_at", .bigint)]
+        case .exposures:
+            [("experiment_id", .bigint), ("profile_id", .text), ("exposure_ts", .bigint), ("variant", .text), ("campaign_id", .text),
+                ("message_id", .text), ("event_id", .text)]
+        case .outcomes: [("experiment_id", .bigint), ("profile_id", .text), ("conversion_ts", .bigint), ("value", .double), ("event_id", .text)]
+        case .events: [("event_id", .text), ("event_name", .text), ("profile_id", .text), ("ts", .bigint), ("value", .double), ("properties", .text)]
+        case .touchpoints: [("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]
+        case .covariates: [("experiment_id", .bigint), ("profile_id", .text), ("name", .text), ("value", .double)]
         }
     }
 

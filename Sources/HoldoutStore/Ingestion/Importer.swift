@@ -76,7 +76,7 @@ public struct Importer: Sendable {
             firstRejects: [], ignoredColumns: [])
         let rejects = RejectsWriter(path: rejectsPath ?? path + ".rejects.csv")
         var parser: RowParser?
-        var pending: [[any Encodable & Sendable]] = []
+        var pending: [[DatabaseValue]] = []
         var pendingRows = 0
         var more = true
         while more {
@@ -131,33 +131,13 @@ public struct Importer: Sendable {
         return summary
     }
 
-    /// Inserts rows in one transaction; returns how many were new.
-    private func insert(_ rows: ArraySlice<[any Encodable & Sendable]>, store: Store) async throws -> Int {
-        let columns = kind.tableColumns
-        let perStatement = max(1, store.dialect.maximumBindsPerStatement / columns.count)
-        let table = kind.table
-        let conflict = kind.conflictTarget.joined(separator: ", ")
+    /// Inserts rows in one transaction through the engine's bulk path; returns how many were new.
+    private func insert(_ rows: ArraySlice<[DatabaseValue]>, store: Store) async throws -> Int {
+        let kind = self.kind
         let rows = Array(rows)
         do {
-            return try await store.transaction { sql in
-                var inserted = 0
-                var start = 0
-                while start < rows.count {
-                    let end = min(start + perStatement, rows.count)
-                    var query = SQLQueryString("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ")
-                    for index in start..<end {
-                        query.appendLiteral(index == start ? "(" : ", (")
-                        for (c, value) in rows[index].enumerated() {
-                            if c > 0 { query.appendLiteral(", ") }
-                            query.appendInterpolation(bind: value)
-                        }
-                        query.appendLiteral(")")
-                    }
-                    query.appendLiteral(" ON CONFLICT (\(conflict)) DO NOTHING RETURNING 1 AS inserted")
-                    inserted += try await sql.raw(query).all().count
-                    start = end
-                }
-                return inserted
+            return try await store.transaction { _ in
+                try await store.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: rows[...])
             }
         } catch {
             throw StoreError(.database, "a batch of \(kind.rawValue) failed and was rolled back: \(Store.describe(error))")

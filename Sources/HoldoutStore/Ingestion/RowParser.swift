@@ -41,7 +41,7 @@ struct RowParser {
         }
     }
 
-    func parse(_ row: SourceRow) throws -> [[any Encodable & Sendable]] {
+    func parse(_ row: SourceRow) throws -> [[DatabaseValue]] {
         func required(_ column: String) throws -> String {
             guard let value = row.values[column] else {
                 throw RowError(line: row.line, column: column, reason: "is empty or missing")
@@ -73,13 +73,13 @@ struct RowParser {
             }
             return value
         }
-        let experimentID = experiment?.id ?? 0
+        let experimentID = DatabaseValue.integer(experiment?.id ?? 0)
         switch kind {
         case .assignments:
             let profile = try required("profile_id")
             let group = try variant("group", required: true)
             let assignedAt = row.values["assigned_at"] == nil ? importedAt : try timestamp("assigned_at")
-            return [[experimentID, profile, group, assignedAt]]
+            return [[experimentID, .text(profile), DatabaseValue(group), .integer(assignedAt)]]
         case .exposures:
             let profile = try required("profile_id")
             let ts = try timestamp("exposure_ts")
@@ -87,13 +87,13 @@ struct RowParser {
             let campaign = row.values["campaign_id"]
             let message = row.values["message_id"]
             let eventID = row.values["event_id"] ?? "nk:\(profile)|\(ts)|\(campaign ?? "")|\(message ?? "")"
-            return [[experimentID, profile, ts, logged, campaign, message, eventID]]
+            return [[experimentID, .text(profile), .integer(ts), DatabaseValue(logged), DatabaseValue(campaign), DatabaseValue(message), .text(eventID)]]
         case .outcomes:
             let profile = try required("profile_id")
             let ts = try timestamp("conversion_ts")
             let value = try number("value")
             let eventID = row.values["event_id"] ?? "nk:\(profile)|\(ts)|\(value.map { "\($0)" } ?? "")"
-            return [[experimentID, profile, ts, value, eventID]]
+            return [[experimentID, .text(profile), .integer(ts), DatabaseValue(value), .text(eventID)]]
         case .events:
             let eventID = try required("event_id")
             let name = try required("event_name")
@@ -107,22 +107,22 @@ struct RowParser {
                 }
                 properties = text
             }
-            return [[eventID, name, profile, ts, value, properties]]
+            return [[.text(eventID), .text(name), .text(profile), .integer(ts), DatabaseValue(value), DatabaseValue(properties)]]
         case .touchpoints:
             let profile = try required("profile_id")
             let channel = try required("channel")
             let ts = try timestamp("ts")
-            return [[profile, channel, ts, row.values["campaign_id"] ?? ""]]
+            return [[.text(profile), .text(channel), .integer(ts), .text(row.values["campaign_id"] ?? "")]]
         case .covariates:
             let profile = try required("profile_id")
             let names = covariates.isEmpty ? row.values.keys.filter { $0 != "profile_id" }.sorted() : covariates
             if names.isEmpty { throw RowError(line: row.line, column: nil, reason: "has no covariate values") }
-            var out: [[any Encodable & Sendable]] = []
+            var out: [[DatabaseValue]] = []
             for name in names {
                 guard let value = try number(name) else {
                     throw RowError(line: row.line, column: name, reason: "is empty (every covariate needs a value; use 0 for none)")
                 }
-                out.append([experimentID, profile, name, value])
+                out.append([experimentID, .text(profile), .text(name), .double(value)])
             }
             return out
         }

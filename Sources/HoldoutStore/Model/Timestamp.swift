@@ -55,6 +55,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         self = parsed
     }
 
+    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
     private static func parseISO(_ s: String) -> Timestamp? {
         let bytes = Array(s.utf8)
         var i = 0
@@ -75,6 +96,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             return true
         }
         guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2) else { return nil }
+        func daysInMonth(year: Int, month: Int) -> Int { Timestamp.daysInMonth(year: year, month: month) }
+        func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 { Timestamp.daysFromCivil(year: year, month: month, day: day) }
         guard (1...12).contains(month), (1...31).contains(day) else { return nil }
         var hour = 0
         var minute = 0
@@ -123,17 +146,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
             }
             guard i == bytes.count else { return nil }
         }
-        var components = DateComponents()
-        components.year = year
-        components.month = month
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        components.second = second
-        guard let date = Calendar.utc.date(from: components) else { return nil }
-        let check = Calendar.utc.dateComponents([.month, .day], from: date)
-        guard check.month == month, check.day == day else { return nil }  // e.g. 2026-02-30
-        let seconds = Int64(date.timeIntervalSince1970.rounded()) - Int64(offsetSeconds)
+        guard day <= daysInMonth(year: year, month: month) else { return nil }  // e.g. 2026-02-30
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
         return Timestamp(microseconds: seconds * 1_000_000 + Int64(micros))
     }
 
