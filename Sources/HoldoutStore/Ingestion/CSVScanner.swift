@@ -34,6 +34,16 @@ package struct CSVScanner {
             return quoted[index] ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
         }
 
+        /// The field's text without surrounding ASCII spaces and tabs (no Foundation involved).
+        package func trimmedString(_ index: Int) -> String {
+            var start = starts[index]
+            var end = ends[index]
+            while start < end && (base[start] == 0x20 || base[start] == 0x09) { start += 1 }
+            while end > start && (base[end - 1] == 0x20 || base[end - 1] == 0x09) { end -= 1 }
+            let raw = String(decoding: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self)
+            return quoted[index] && raw.contains("\"") ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
+        }
+
         /// The field's bytes.
         @inline(__always)
         package func bytes(_ index: Int) -> UnsafeBufferPointer<UInt8> {

@@ -76,9 +76,19 @@ public struct Importer: Sendable {
             firstRejects: [], ignoredColumns: [])
         let rejects = RejectsWriter(path: rejectsPath ?? path + ".rejects.csv")
         var parser: RowParser?
-        var pending: [[DatabaseValue]] = []
-        var pendingRows = 0
+        // Parsed source rows, each as the table rows it becomes (covariates: one per covariate).
+        var pending: [[[DatabaseValue]]] = []
+        // The batches of one chunk are written (in order, one transaction each) while the next chunk
+        // is parsed; their counts are added as each commits.
+        let progress = Progress(summary: summary, start: start, rejects: rejects, onBatchCommitted: onBatchCommitted)
+        var inflight: Task<Void, any Error>?
+        func settle() async throws {
+            guard let task = inflight else { return }
+            inflight = nil
+            try await task.value
+        }
         var more = true
+        do {
         while more {
             more = try source.readChunk { item in
                 if parser == nil {
@@ -93,9 +103,7 @@ public struct Importer: Sendable {
                     try rejects.write(error, raw: raw)
                 case .row(let row):
                     do {
-                        let values = try parser!.parse(row)
-                        pending.append(contentsOf: values)
-                        pendingRows += 1
+                        pending.append(try parser!.parse(row))
                     } catch let error as RowError {
                         summary.rejected += 1
                         if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
@@ -107,21 +115,33 @@ public struct Importer: Sendable {
                 parser = try RowParser(kind: kind, experiment: experiment, header: source.header)
                 summary.ignoredColumns = parser?.ignoredColumns ?? []
             }
-            while pendingRows >= batchSize || (!more && pendingRows > 0) {
-                // Flush whole source rows (covariates expand one row into several values).
-                let take = pending.count
-                let inserted = try await insert(pending[0..<take], store: store)
-                summary.inserted += inserted
-                summary.duplicates += take - inserted
-                summary.batches += 1
-                pending.removeAll(keepingCapacity: true)
-                pendingRows = 0
-                summary.seconds = Date().timeIntervalSince(start)
-                summary.rejectsFile = rejects.isOpen ? rejects.path : nil
-                try rejects.flush()
-                onBatchCommitted?(summary)
+            var batches: [[[DatabaseValue]]] = []
+            var taken = 0
+            while pending.count - taken >= batchSize || (!more && pending.count > taken) {
+                // Whole source rows per batch, so a source row is never split across transactions.
+                let end = min(taken + batchSize, pending.count)
+                batches.append(pending[taken..<end].flatMap { $0 })
+                taken = end
+            }
+            pending.removeFirst(taken)
+            try await settle()
+            await progress.update { $0.read = summary.read; $0.rejected = summary.rejected; $0.firstRejects = summary.firstRejects; $0.ignoredColumns = summary.ignoredColumns }
+            if !batches.isEmpty {
+                inflight = Task {
+                    for batch in batches {
+                        let inserted = try await insert(batch[...], store: store)
+                        try await progress.committed(rows: batch.count, inserted: inserted)
+                    }
+                }
             }
         }
+        try await settle()
+        } catch {
+            // Let batches already sent finish (each is a whole transaction either way), then report.
+            _ = try? await inflight?.value
+            throw error
+        }
+        summary = await progress.summary
         if format == .csv && source.header.isEmpty {
             throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
         }
@@ -145,8 +165,34 @@ public struct Importer: Sendable {
     }
 }
 
+/// The running summary, shared by the parser and the batch writer.
+actor Progress {
+    var summary: ImportSummary
+    let start: Date
+    let rejects: RejectsWriter
+    let onBatchCommitted: (@Sendable (ImportSummary) -> Void)?
+
+    init(summary: ImportSummary, start: Date, rejects: RejectsWriter, onBatchCommitted: (@Sendable (ImportSummary) -> Void)?) {
+        self.summary = summary
+        self.start = start
+        self.rejects = rejects
+        self.onBatchCommitted = onBatchCommitted
+    }
+
+    func update(_ body: (inout ImportSummary) -> Void) { body(&summary) }
+
+    func committed(rows: Int, inserted: Int) throws {
+        summary.inserted += inserted
+        summary.duplicates += rows - inserted
+        summary.batches += 1
+        summary.seconds = Date().timeIntervalSince(start)
+        summary.rejectsFile = rejects.isOpen ? rejects.path : nil
+        onBatchCommitted?(summary)
+    }
+}
+
 /// Writes rejected rows as CSV: line, column, reason, and the row as read.
-final class RejectsWriter {
+final class RejectsWriter: @unchecked Sendable {  // used by the parsing task only; the writer task reads `isOpen`/`path`
     let path: String
     private var handle: FileHandle?
     private var buffer = ""

@@ -15,8 +15,15 @@ public enum ImportFormat: String, Sendable, CaseIterable, Codable {
 struct SourceRow {
     var line: Int
     var values: [String: String]
-    /// The row as it appeared, for the rejects file.
-    var raw: String
+    /// For CSV, the header, to rebuild the row for the rejects file; nil for JSON lines.
+    var header: [String]? = nil
+    var json: String? = nil
+
+    /// The row as read (CSV fields in header order, or the JSON line), for the rejects file.
+    var raw: String {
+        if let json { return json }
+        return (header ?? []).map { RejectsWriter.quote(values[$0] ?? "") }.joined(separator: ",")
+    }
 }
 
 /// A row read from the file, or why it could not be read.
@@ -69,21 +76,16 @@ final class RowSource {
             }
             var values: [String: String] = [:]
             values.reserveCapacity(header.count)
-            var rawFields: [String] = []
-            rawFields.reserveCapacity(record.count)
-            for index in 0..<record.count {
-                let text = record.string(index)
-                rawFields.append(text)
-                guard index < header.count else { continue }
-                let trimmed = text.trimmingCharacters(in: .whitespaces)
-                if !trimmed.isEmpty { values[header[index]] = trimmed }
+            for index in 0..<min(record.count, header.count) {
+                let text = record.trimmedString(index)
+                if !text.isEmpty { values[header[index]] = text }
             }
-            let raw = rawFields.joined(separator: ",")
             if record.count > header.count {
+                let raw = (0..<record.count).map { record.string($0) }.joined(separator: ",")
                 try body(.invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
                 return
             }
-            try body(.row(SourceRow(line: record.line, values: values, raw: raw)))
+            try body(.row(SourceRow(line: record.line, values: values, header: header)))
         }
     }
 
@@ -117,7 +119,7 @@ final class RowSource {
                     values[key] = Self.encode(value)
                 }
             }
-            try body(.row(SourceRow(line: line, values: values, raw: text)))
+            try body(.row(SourceRow(line: line, values: values, json: text)))
         }
     }
 

@@ -43,15 +43,21 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses a timestamp; `nil` when the text is not one of the accepted forms.
     public init?(parsing text: some StringProtocol) {
-        let s = text.trimmingCharacters(in: .whitespaces)
-        if s.isEmpty { return nil }
-        // Epoch seconds.
-        if s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" }), let seconds = Double(s), seconds.isFinite {
-            guard abs(seconds) < 1e11 else { return nil }  // milliseconds or nonsense
+        var bytes = Array(text.utf8)
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        var first = 0
+        while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+        if first > 0 { bytes.removeFirst(first) }
+        if bytes.isEmpty { return nil }
+        // Epoch seconds: digits, at most one '.', an optional leading '-'.
+        if bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D }),
+            let seconds = Double(String(decoding: bytes, as: UTF8.self))
+        {
+            guard seconds.isFinite, abs(seconds) < 1e11 else { return nil }  // milliseconds or nonsense
             microseconds = Int64((seconds * 1_000_000).rounded())
             return
         }
-        guard let parsed = Self.parseISO(s) else { return nil }
+        guard let parsed = Self.parseISO(bytes) else { return nil }
         self = parsed
     }
 
@@ -76,8 +82,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return era * 146_097 + doe - 719_468
     }
 
-    private static func parseISO(_ s: String) -> Timestamp? {
-        let bytes = Array(s.utf8)
+    private static func parseISO(_ bytes: [UInt8]) -> Timestamp? {
         var i = 0
         func number(_ count: Int) -> Int? {
             guard i + count <= bytes.count else { return nil }
