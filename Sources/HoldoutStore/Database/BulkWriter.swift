@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresKit
 import SQLiteKit
+import Synchronization
 
 /// A value for bulk loading, typed once so no per-value encoding machinery runs.
 package enum DatabaseValue: Sendable, Hashable {
@@ -84,9 +85,20 @@ struct SQLiteBulkWriter: BulkWriter {
 }
 
 /// PostgreSQL: `COPY` into a temporary staging table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`.
-struct PostgresBulkWriter: BulkWriter {
+final class PostgresBulkWriter: BulkWriter, Sendable {
     let connection: PostgresConnection
     let logger: Logger
+    /// Staging tables already created on this connection (temporary tables live per session).
+    private let createdTables = Mutex<Set<String>>([])
+    private var created: Set<String> {
+        get { createdTables.withLock { $0 } }
+        set { createdTables.withLock { $0 = newValue } }
+    }
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
 
     func insert(
         table: String, columns: [(name: String, type: ColumnType)], conflict: [String], rows: ArraySlice<[DatabaseValue]>
@@ -94,8 +106,12 @@ struct PostgresBulkWriter: BulkWriter {
         let stage = "holdout_stage_\(table)"
         let names = columns.map(\.name).joined(separator: ", ")
         let definitions = columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
-        _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(definitions)) ON COMMIT DELETE ROWS"), logger: logger)
-        _ = try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(stage)"), logger: logger)
+        // Emptied at every commit; each batch is one transaction.
+        if !created.contains(stage) {
+            _ = try await connection.query(
+                PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(definitions)) ON COMMIT DELETE ROWS"), logger: logger)
+            created.insert(stage)
+        }
         try await connection.copyFrom(table: stage, columns: columns.map(\.name), logger: logger) { writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 20)
