@@ -218,3 +218,27 @@ extension Store {
         try await connection.close()
     }
 }
+
+extension Store {
+    /// SQLite's `PRAGMA integrity_check` ("ok" when the file is sound); PostgreSQL guarantees this
+    /// itself and answers "ok".
+    public func integrityCheck() async throws(StoreError) -> String {
+        guard dialect is SQLiteStoreDialect else { return "ok" }
+        do {
+            return try await withConnection { sql in
+                try await sql.raw("PRAGMA integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
+                    .joined(separator: "; ")
+            }
+        } catch {
+            throw StoreError(.database, "integrity check failed to run: \(Store.describe(error))")
+        }
+    }
+
+    /// Rows in one of the store's tables (for tests and diagnostics).
+    package func rowCount(_ table: String) async throws -> Int {
+        precondition(table.allSatisfy { $0.isLetter || $0 == "_" }, "table names are identifiers")
+        return try await withConnection { sql in
+            try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM \(table)")).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}
