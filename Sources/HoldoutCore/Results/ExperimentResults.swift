@@ -224,3 +224,66 @@ public enum ResultsService {
         return results
     }
 }
+
+/// Results for one value of a unit dimension (a segment).
+public struct SegmentResult: Sendable, Encodable {
+    public var segment: String
+    public var arms: [ExperimentResults.Arm]
+    /// SRM within the segment: a mismatch in one segment points at a broken integration there.
+    public var srm: ExperimentResults.SRM?
+    /// Conversion comparisons of each treatment arm with control, with Holm-adjusted p-values
+    /// across all segments × arms (many segments mean many chances of a false positive).
+    public var comparisons: [SegmentComparison]
+}
+
+public struct SegmentComparison: Sendable, Encodable {
+    public var variant: String
+    public var conversion: Comparison
+    public var pValueHolm: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case variant, conversion
+        case pValueHolm = "p_value_holm"
+    }
+}
+
+extension ResultsService {
+    /// Per-segment conversion results and SRM, broken down by a unit property.
+    public static func segments(
+        experiment: Experiment, store: Store, mode: AnalysisMode, segmentBy: String, alpha: Double = 0.05
+    ) async throws(StoreError) -> [SegmentResult] {
+        let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, segmentBy: segmentBy)
+        let segments = Array(Set(statistics.compactMap(\.segment))).sorted()
+        let names = experiment.variants.map(\.name)
+        var out: [SegmentResult] = []
+        for segment in segments {
+            let rows = Dictionary(uniqueKeysWithValues: statistics.filter { $0.segment == segment }.map { ($0.variant, $0) })
+            let arms = names.map { name -> ExperimentResults.Arm in
+                let n = rows[name]?.units ?? 0
+                let c = rows[name]?.converters ?? 0
+                return .init(variant: name, n: n, conversions: c, conversionRate: n > 0 ? Double(c) / Double(n) : 0, totalValue: rows[name]?.sumValue ?? 0)
+            }
+            var srm: ExperimentResults.SRM?
+            if mode == .itt, let test = try? SampleRatioMismatch(observed: arms.map(\.n), weights: experiment.variants.map(\.weight)) {
+                srm = .init(chi2: test.chi2, pValue: test.pValue, detected: test.isDetected)
+            }
+            var comparisons: [SegmentComparison] = []
+            for arm in arms.dropFirst() {
+                do {
+                    let conversion = try ProportionTest.compare(
+                        control: ProportionStatistic(n: arms[0].n, conversions: arms[0].conversions),
+                        treatment: ProportionStatistic(n: arm.n, conversions: arm.conversions), options: TestOptions(alpha: alpha))
+                    comparisons.append(SegmentComparison(variant: arm.variant, conversion: conversion, pValueHolm: nil))
+                } catch {
+                    throw StoreError(.invalidInput, "segment \(segment): \(error.message)")
+                }
+            }
+            out.append(SegmentResult(segment: segment, arms: arms, srm: srm, comparisons: comparisons))
+        }
+        // Holm across every segment × arm.
+        let indices = out.indices.flatMap { s in out[s].comparisons.indices.map { (s, $0) } }.filter { out[$0.0].comparisons[$0.1].conversion.pValue != nil }
+        let adjusted = MultipleTesting.holm(indices.map { out[$0.0].comparisons[$0.1].conversion.pValue ?? 1 })
+        for (k, (s, c)) in indices.enumerated() { out[s].comparisons[c].pValueHolm = adjusted[k] }
+        return out
+    }
+}

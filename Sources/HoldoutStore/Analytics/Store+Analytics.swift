@@ -105,8 +105,10 @@ extension Store {
     ///   limit. Its value is the sum of those outcomes' values.
     /// - `cap` winsorizes per-unit values before summing; `covariates` (names in
     ///   `unit_covariates`, 0 when a unit lacks one) add CUPED sums against the value.
+    /// - `segmentBy` (a property name in `unit_properties`) breaks the statistics down by that
+    ///   unit dimension, for per-segment results and per-segment SRM.
     public func variantStatistics(
-        experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil
+        experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil, segmentBy: String? = nil
     ) async throws(StoreError) -> [VariantStatistics] {
         var capValue: Double?
         switch cap {
@@ -120,13 +122,19 @@ extension Store {
         appendUnitOutcomeCTEs(to: &query, experimentID: experimentID, mode: mode, covariates: covariates)
         var value = "u.value"
         if let capValue { value = "(CASE WHEN u.value > \(Self.literal(capValue)) THEN \(Self.literal(capValue)) ELSE u.value END)" }
-        var select = "SELECT u.variant, COUNT(*) AS units, SUM(u.converted) AS converters, SUM(\(value)) AS sum_value, SUM(\(value) * \(value)) AS sum_value_sq"
+        var select = "SELECT u.variant, \(segmentBy == nil ? "" : "COALESCE(p.value, '(none)') AS segment, ")COUNT(*) AS units, SUM(u.converted) AS converters, SUM(\(value)) AS sum_value, SUM(\(value) * \(value)) AS sum_value_sq"
         let k = covariates.count
         for i in 0..<k {
             select += ", SUM(u.c\(i)) AS sx\(i), SUM(u.c\(i) * \(value)) AS sxy\(i)"
             for j in i..<k { select += ", SUM(u.c\(i) * u.c\(j)) AS sxx\(i)_\(j)" }
         }
-        query.appendLiteral(select + " FROM unit_outcomes u GROUP BY u.variant ORDER BY u.variant")
+        if let segmentBy {
+            query.appendLiteral(select + " FROM unit_outcomes u LEFT JOIN unit_properties p ON p.profile_id = u.profile_id AND p.name = ")
+            query.appendInterpolation(bind: segmentBy)
+            query.appendLiteral(" GROUP BY u.variant, COALESCE(p.value, '(none)') ORDER BY u.variant, segment")
+        } else {
+            query.appendLiteral(select + " FROM unit_outcomes u GROUP BY u.variant ORDER BY u.variant")
+        }
         let finalQuery = query
         do {
             return try await withConnection { sql in
@@ -144,7 +152,8 @@ extension Store {
                         }
                     }
                     return VariantStatistics(
-                        variant: try row.decode(column: "variant", as: String.self), units: try row.decode(column: "units", as: Int.self),
+                        variant: try row.decode(column: "variant", as: String.self),
+                        segment: segmentBy == nil ? nil : try row.decode(column: "segment", as: String.self), units: try row.decode(column: "units", as: Int.self),
                         converters: try row.decode(column: "converters", as: Int?.self) ?? 0,
                         sumValue: try row.decode(column: "sum_value", as: Double?.self) ?? 0,
                         sumValueSquares: try row.decode(column: "sum_value_sq", as: Double?.self) ?? 0, sumX: sumX, sumXY: sumXY,

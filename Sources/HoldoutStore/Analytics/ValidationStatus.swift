@@ -69,6 +69,8 @@ public struct QualityDay: Sendable, Hashable, Codable {
 /// consumes them.
 public struct VariantStatistics: Sendable, Hashable, Codable {
     public var variant: String
+    /// The unit dimension's value when broken down by segment (`(none)` for units without it).
+    public var segment: String?
     /// Units in the cohort.
     public var units: Int
     /// Units that converted within the window.
@@ -83,7 +85,7 @@ public struct VariantStatistics: Sendable, Hashable, Codable {
     public var sumXX: [[Double]]
 
     enum CodingKeys: String, CodingKey {
-        case variant, units, converters
+        case variant, segment, units, converters
         case sumValue = "sum_value"
         case sumValueSquares = "sum_value_sq"
         case sumX = "sum_x"

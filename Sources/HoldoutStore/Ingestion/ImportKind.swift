@@ -1,6 +1,6 @@
 /// What an import file holds, with its columns (seed 001's field names).
 public enum ImportKind: String, Sendable, CaseIterable, Codable {
-    case assignments, exposures, outcomes, events, touchpoints, covariates
+    case assignments, exposures, outcomes, events, touchpoints, covariates, properties
 
     /// The columns read, required first.
     public var columns: (required: [String], optional: [String]) {
@@ -10,14 +10,14 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .outcomes: (["profile_id", "conversion_ts"], ["value", "event_id"])
         case .events: (["event_id", "event_name", "profile_id", "ts"], ["value", "properties"])
         case .touchpoints: (["profile_id", "channel", "ts"], ["campaign_id"])
-        case .covariates: (["profile_id"], [])
+        case .covariates, .properties: (["profile_id"], [])
         }
     }
 
     /// Whether rows belong to one experiment (`--experiment` required).
     public var needsExperiment: Bool {
         switch self {
-        case .events, .touchpoints: false
+        case .events, .touchpoints, .properties: false
         default: true
         }
     }
@@ -30,6 +30,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .events: "events"
         case .touchpoints: "touchpoints"
         case .covariates: "unit_covariates"
+        case .properties: "unit_properties"
         }
     }
 
@@ -43,6 +44,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .events: [("event_id", .text), ("event_name", .text), ("profile_id", .text), ("ts", .bigint), ("value", .double), ("properties", .text)]
         case .touchpoints: [("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]
         case .covariates: [("experiment_id", .bigint), ("profile_id", .text), ("name", .text), ("value", .double)]
+        case .properties: [("profile_id", .text), ("name", .text), ("value", .text)]
         }
     }
 
@@ -54,6 +56,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .events: ["event_id"]
         case .touchpoints: ["profile_id", "channel", "ts", "campaign_id"]
         case .covariates: ["experiment_id", "profile_id", "name"]
+        case .properties: ["profile_id", "name"]
         }
     }
 }

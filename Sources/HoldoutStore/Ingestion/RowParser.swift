@@ -25,10 +25,10 @@ struct RowParser {
                     "column '\(column)' is missing from the header (found: \(header.joined(separator: ", "))); \(kind.rawValue) need \(kind.columns.required.joined(separator: ", "))"
                 )
             }
-            if kind == .covariates {
+            if kind == .covariates || kind == .properties {
                 covariates = header.filter { $0 != "profile_id" && !$0.isEmpty }
                 if covariates.isEmpty {
-                    throw ImportError("a covariates file needs profile_id and at least one covariate column")
+                    throw ImportError("a \(kind.rawValue) file needs profile_id and at least one more column")
                 }
                 ignoredColumns = []
             } else {
@@ -125,6 +125,12 @@ struct RowParser {
                 out.append([experimentID, .text(profile), .text(name), .double(value)])
             }
             return out
+        case .properties:
+            let profile = try required("profile_id")
+            let names = covariates.isEmpty ? row.values.keys.filter { $0 != "profile_id" }.sorted() : covariates
+            let present = names.filter { row.values[$0] != nil }
+            if present.isEmpty { throw RowError(line: row.line, column: nil, reason: "has no property values") }
+            return present.map { [.text(profile), .text($0), .text(row.values[$0] ?? "")] }
         }
     }
 }

@@ -13,7 +13,8 @@ struct ImportCommand: AsyncParsableCommand {
               outcomes     profile_id, conversion_ts, [value, event_id]
               events       event_id, event_name, profile_id, ts, [value, properties (a JSON object)]
               touchpoints  profile_id, channel, ts, [campaign_id]
-              covariates   profile_id, then one column per pre-experiment covariate
+              covariates   profile_id, then one column per pre-experiment covariate (numbers)
+              properties   profile_id, then one column per unit property (country, plan…), for --segment-by
             Timestamps: ISO 8601 with or without a zone (UTC assumed), or epoch seconds.
 
             The file is streamed in transactional batches: a crash never leaves a partial batch, and running \
@@ -28,14 +29,14 @@ struct ImportCommand: AsyncParsableCommand {
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case assignments, exposures, outcomes, events, touchpoints, covariates
+        case assignments, exposures, outcomes, events, touchpoints, covariates, properties
         var value: ImportKind { ImportKind(rawValue: rawValue) ?? .exposures }
     }
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl }
 
     @Argument(help: "What the file holds.") var kind: Kind
     @OptionGroup var db: DatabaseOptions
-    @Option(name: .customLong("experiment"), help: "The experiment's key (not needed for events and touchpoints).") var experimentKey: String?
+    @Option(name: .customLong("experiment"), help: "The experiment's key (not needed for events, touchpoints and properties).") var experimentKey: String?
     @Option(help: "The file to import.") var file: String
     @Option(help: "csv or jsonl (default: from the file name).") var format: Format?
     @Option(help: "Rows per transaction.") var batchSize = 10_000

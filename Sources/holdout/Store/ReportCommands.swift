@@ -111,7 +111,23 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(help: "Significance level.") var alpha = 0.05
     @Option(help: "Cap each unit's value at this amount before summing.") var capValue: Double?
     @Option(help: "Cap each unit's value at this quantile of all units' values (e.g. 0.99).") var capPercentile: Double?
+    @Option(help: "Also break results down by this unit property (imported with `holdout import properties`), with per-segment SRM.")
+    var segmentBy: String?
     @Flag(help: "Print one JSON object.") var json = false
+
+    struct Report: Encodable {
+        var results: ExperimentResults
+        var segments: [SegmentResult]?
+
+        func encode(to encoder: any Encoder) throws {
+            try results.encode(to: encoder)
+            if let segments {
+                var c = encoder.container(keyedBy: Key.self)
+                try c.encode(segments, forKey: .segments)
+            }
+        }
+        enum Key: String, CodingKey { case segments }
+    }
 
     func validate() throws {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be in (0, 1)") }
@@ -121,12 +137,15 @@ struct ResultsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cap: ValueCap? = capValue.map { .absolute($0) } ?? capPercentile.map { .percentile($0) }
-        let results = try await db.with { store in
+        let analysisMode: AnalysisMode = mode == .itt ? .itt : .exposure
+        let report = try await db.with { store in
             let experiment = try await store.requireExperiment(key: experiment.key)
-            return try await ResultsService.compute(
-                experiment: experiment, store: store, mode: mode == .itt ? .itt : .exposure, alpha: alpha, cap: cap)
+            let results = try await ResultsService.compute(experiment: experiment, store: store, mode: analysisMode, alpha: alpha, cap: cap)
+            let segments = try await segmentBy.asyncMap { try await ResultsService.segments(experiment: experiment, store: store, mode: analysisMode, segmentBy: $0, alpha: alpha) }
+            return Report(results: results, segments: segments)
         }
-        if json { return try Output.json(results) }
+        let results = report.results
+        if json { return try Output.json(report) }
         print("\(results.experimentKey) [\(results.status.rawValue)], \(results.analysisMode.rawValue) analysis")
         print(
             Output.table(
@@ -142,6 +161,19 @@ struct ResultsCommand: AsyncParsableCommand {
                 print("\(c.variant): CUPED value lift \(Output.number(cuped.comparison.upliftAbs)) [\(Output.number(cuped.comparison.ciLow)), \(Output.number(cuped.comparison.ciHigh))], variance reduction \(Output.percent(cuped.varianceReduction))")
             }
             if c.insufficientData { print("\(c.variant): insufficient data: \(c.reason ?? "")") }
+        }
+        if let segments = report.segments, let by = segmentBy {
+            print("\nby \(by):")
+            print(
+                Output.table(
+                    header: ["segment", "variant", "units", "rate", "lift", "p", "p (Holm)", "SRM p"],
+                    rows: segments.flatMap { s in
+                        s.comparisons.map { c in
+                            [s.segment, c.variant, s.arms.map { "\($0.n)" }.joined(separator: "/"), Output.number(c.conversion.treatmentMean),
+                                Output.number(c.conversion.upliftAbs), Output.pValue(c.conversion.pValue), Output.pValue(c.pValueHolm),
+                                s.srm.map { Output.pValue($0.pValue) + ($0.detected ? " SRM!" : "") } ?? "—"]
+                        }
+                    }))
         }
         if let srm = results.srm {
             print(srm.detected ? "SAMPLE RATIO MISMATCH (p = \(Output.pValue(srm.pValue))): do not trust these results until the split is explained"
