@@ -244,3 +244,39 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("Exposures and conversions derived from the events stream")
+struct EventDerivationTests {
+    @Test("experiment_exposure events and conversion_key events count like recorded rows", arguments: Engine.underTest)
+    func fromEvents(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let experiment = try await store.createExperiment(
+                NewExperiment(key: "ev-exp", name: "events", conversionKey: "purchase", conversionWindowDays: 7))
+            let f = Fixture(store: store, experiment: experiment)
+            try await f.assign("a", "control", at: "2026-03-01T00:00:00Z")
+            try await f.assign("b", "treatment", at: "2026-03-01T00:00:00Z")
+            try await f.assign("c", "treatment", at: "2026-03-01T00:00:00Z")
+            let events = """
+                event_id,event_name,profile_id,ts,value,properties
+                x1,experiment_exposure,a,2026-03-01T01:00:00Z,,"{""experiment_id"": ""ev-exp"", ""variant"": ""control""}"
+                x2,experiment_exposure,b,2026-03-01T02:00:00Z,,"{""experiment_id"": ""ev-exp"", ""variant"": ""control""}"
+                x3,experiment_exposure,c,2026-03-01T02:00:00Z,,"{""experiment_id"": ""other""}"
+                p1,purchase,a,2026-03-02T00:00:00Z,12.5,
+                p2,purchase,b,2026-03-03T00:00:00Z,20,
+                p3,page_view,c,2026-03-03T00:00:00Z,,
+
+                """
+            let directory = try TestDatabase.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("events.csv")
+            try events.write(to: file, atomically: true, encoding: .utf8)
+            let summary = try await Importer(kind: .events, experiment: nil).run(path: file.path, store: store)
+            #expect(summary.inserted == 6 && summary.rejected == 0)
+            let statuses = Dictionary(uniqueKeysWithValues: try await store.validation(experimentID: experiment.id).map { ($0.profileID, $0.status) })
+            #expect(statuses == ["a": .valid, "b": .variantMismatch, "c": .noExposure])
+            let stats = Dictionary(uniqueKeysWithValues: try await store.variantStatistics(experimentID: experiment.id, mode: .itt).map { ($0.variant, $0) })
+            #expect(stats["control"]?.converters == 1 && stats["control"]?.sumValue == 12.5)
+            #expect(stats["treatment"]?.converters == 1 && stats["treatment"]?.sumValue == 20)
+        }
+    }
+}

@@ -5,16 +5,29 @@ extension Store {
     /// (one row per assigned unit with its status) for an experiment.
     func appendValidationCTEs(to query: inout SQLQueryString, experimentID: Int64) {
         query.appendLiteral(
-            "WITH x AS (SELECT id, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = ")
+            "WITH x AS (SELECT id, key, conversion_key, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = ")
+        query.appendInterpolation(bind: experimentID)
+        // Exposures: those recorded for the experiment, plus `experiment_exposure` events whose
+        // properties name the experiment (seed 003's stg_experiment_exposures from fct_events).
+        let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
+        let eventVariant = dialect.jsonText("ev.properties", key: "variant")
+        query.appendLiteral(
+            """
+            ), all_exposures AS (
+                SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = 
+            """)
         query.appendInterpolation(bind: experimentID)
         query.appendLiteral(
             """
+
+                UNION ALL
+                SELECT ev.profile_id, ev.ts, \(eventVariant) FROM events ev CROSS JOIN x
+                WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key
             ), exposure_agg AS (
                 SELECT profile_id, MIN(exposure_ts) AS first_exposure_at, COUNT(DISTINCT variant) AS logged_variants,
                     MAX(variant) AS logged_variant
-                FROM experiment_exposures WHERE experiment_id = 
+                FROM all_exposures
             """)
-        query.appendInterpolation(bind: experimentID)
         query.appendLiteral(
             """
              GROUP BY profile_id
@@ -194,6 +207,19 @@ extension Store {
         let filter = mode == .itt ? "" : " WHERE validation_status = 'valid'"
         query.appendLiteral(
             """
+            , all_outcomes AS (
+                SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = 
+            """)
+        query.appendInterpolation(bind: experimentID)
+        // Conversions: outcomes recorded for the experiment, plus events named like its
+        // conversion_key (seed 003's stg_conversion_events).
+        query.appendLiteral(
+            """
+
+                UNION ALL
+                SELECT ev.profile_id, ev.ts, ev.value FROM events ev CROSS JOIN x
+                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
+            )
             , cohort AS (SELECT profile_id, variant, \(anchor) AS anchor FROM validation\(filter))
             , outcome_units AS (
                 SELECT c.profile_id, c.variant,
@@ -201,10 +227,10 @@ extension Store {
                     SUM(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN COALESCE(o.value, 0) ELSE 0 END) AS value
                 FROM cohort c
                 CROSS JOIN x
-                LEFT JOIN experiment_outcomes o ON o.experiment_id = 
+                LEFT JOIN all_outcomes o ON o.profile_id = c.profile_id
+                GROUP BY c.profile_id, c.variant)
+
             """)
-        query.appendInterpolation(bind: experimentID)
-        query.appendLiteral(" AND o.profile_id = c.profile_id\n    GROUP BY c.profile_id, c.variant)\n")
         if covariates.isEmpty {
             query.appendLiteral(", unit_outcomes AS (SELECT profile_id, variant, converted, CAST(value AS DOUBLE PRECISION) AS value FROM outcome_units)\n")
             return

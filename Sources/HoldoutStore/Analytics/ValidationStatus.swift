@@ -101,3 +101,10 @@ public enum ValueCap: Sendable, Hashable {
     /// Values above this quantile of all units' values (nearest rank, 0 < q < 1) are set to it.
     case percentile(Double)
 }
+
+/// The event that records an exposure in the general `events` stream: `event_name`
+/// `experiment_exposure` with properties `{"experiment_id": KEY, "variant": NAME}` (variant
+/// optional). Such events count as exposures of that experiment, with the ones recorded directly.
+public enum ExposureEvent {
+    public static let name = "experiment_exposure"
+}

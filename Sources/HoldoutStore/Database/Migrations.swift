@@ -105,6 +105,7 @@ enum Migrations {
             )
             """,
             "CREATE INDEX events_profile ON events (profile_id, ts)",
+            "CREATE INDEX events_name ON events (event_name, ts)",
             """
             CREATE TABLE touchpoints (
                 id \(pk),

@@ -15,6 +15,8 @@ public protocol StoreDialect: Sendable {
     var maximumBindsPerStatement: Int { get }
     /// A BIGINT expression cast to a double.
     func toDouble(_ expression: String) -> String
+    /// The text value of a top-level key of a JSON object stored as TEXT (NULL when absent).
+    func jsonText(_ column: String, key: String) -> String
 }
 
 /// SQLite 3.24+ (the embedded default).
@@ -25,6 +27,9 @@ public struct SQLiteStoreDialect: StoreDialect {
     public var doubleType: String { "DOUBLE PRECISION" }
     public var maximumBindsPerStatement: Int { 32_000 }
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS REAL)" }
+    public func jsonText(_ column: String, key: String) -> String {
+        "CAST(json_extract(\(column), '$.\(key)') AS TEXT)"
+    }
 }
 
 /// PostgreSQL 13+.
@@ -35,6 +40,9 @@ public struct PostgresStoreDialect: StoreDialect {
     public var doubleType: String { "DOUBLE PRECISION" }
     public var maximumBindsPerStatement: Int { 65_000 }
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS DOUBLE PRECISION)" }
+    public func jsonText(_ column: String, key: String) -> String {
+        "((\(column))::jsonb ->> '\(key)')"
+    }
 }
 
 extension StoreDialect {
