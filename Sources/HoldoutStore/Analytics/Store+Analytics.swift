@@ -24,7 +24,7 @@ extension Store {
                 SELECT ev.profile_id, ev.ts, \(eventVariant) FROM events ev CROSS JOIN x
                 WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key
             ), exposure_agg AS (
-                SELECT profile_id, MIN(exposure_ts) AS first_exposure_at, COUNT(DISTINCT variant) AS logged_variants,
+                SELECT profile_id, MIN(exposure_ts) AS first_exposure_at, MIN(variant) AS min_variant,
                     MAX(variant) AS logged_variant
                 FROM all_exposures
             """)
@@ -35,7 +35,7 @@ extension Store {
                 SELECT a.profile_id, a.variant, a.assigned_at, e.first_exposure_at,
                     CASE
                         WHEN e.profile_id IS NULL THEN 'no_exposure'
-                        WHEN e.logged_variants > 1 THEN 'multi_variation_exposure'
+                        WHEN e.min_variant <> e.logged_variant THEN 'multi_variation_exposure'
                         WHEN e.logged_variant IS NOT NULL AND e.logged_variant <> a.variant THEN 'variant_mismatch'
                         WHEN e.first_exposure_at < a.assigned_at THEN 'pre_assignment_exposure'
                         WHEN (x.start_at IS NOT NULL AND e.first_exposure_at < x.start_at)

@@ -142,6 +142,10 @@ public struct Importer: Sendable {
             throw error
         }
         summary = await progress.summary
+        if summary.inserted > 0 {
+            // Fresh statistics for the planner after a load (cheap next to the load itself).
+            try? await store.withConnection { sql in try await sql.raw(SQLQueryString("ANALYZE \(kind.table)")).run() }
+        }
         if format == .csv && source.header.isEmpty {
             throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HoldoutStats
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the statistics engine and the CSV analysis (run a release build).",
@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
             .build/release/holdout bench analyze               # 10M-row, 12-covariate CSV, rows per second
             python Scripts/bench/gbstats_compare.py            # against GrowthBook's gbstats, same inputs
             """,
-        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self])
+        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self])
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB, or nil off Linux.
