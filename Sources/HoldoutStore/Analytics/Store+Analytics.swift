@@ -3,10 +3,16 @@ import SQLKit
 extension Store {
     /// Appends the common table expressions `x` (the experiment), `exposure_agg` and `validation`
     /// (one row per assigned unit with its status) for an experiment.
-    func appendValidationCTEs(to query: inout SQLQueryString, experimentID: Int64) {
+    ///
+    /// With `validation` false only `x` is appended (ITT needs no exposure validation).
+    func appendValidationCTEs(to query: inout SQLQueryString, experimentID: Int64, validation: Bool = true) {
         query.appendLiteral(
             "WITH x AS (SELECT id, key, conversion_key, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = ")
         query.appendInterpolation(bind: experimentID)
+        guard validation else {
+            query.appendLiteral(")\n")
+            return
+        }
         // Exposures: those recorded for the experiment, plus `experiment_exposure` events whose
         // properties name the experiment (seed 003's stg_experiment_exposures from fct_events).
         let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
@@ -202,9 +208,8 @@ extension Store {
 
     /// Appends the CTEs through `unit_outcomes` (variant, converted, value, c0…c(k−1) per unit).
     func appendUnitOutcomeCTEs(to query: inout SQLQueryString, experimentID: Int64, mode: AnalysisMode, covariates: [String]) {
-        appendValidationCTEs(to: &query, experimentID: experimentID)
-        let anchor = mode == .itt ? "assigned_at" : "first_exposure_at"
-        let filter = mode == .itt ? "" : " WHERE validation_status = 'valid'"
+        // ITT takes every assigned unit from its assignment: no exposure validation needed.
+        appendValidationCTEs(to: &query, experimentID: experimentID, validation: mode == .exposure)
         query.appendLiteral(
             """
             , all_outcomes AS (
@@ -220,7 +225,17 @@ extension Store {
                 SELECT ev.profile_id, ev.ts, ev.value FROM events ev CROSS JOIN x
                 WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
             )
-            , cohort AS (SELECT profile_id, variant, \(anchor) AS anchor FROM validation\(filter))
+
+            """)
+        if mode == .itt {
+            query.appendLiteral(", cohort AS (SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = ")
+            query.appendInterpolation(bind: experimentID)
+            query.appendLiteral(")\n")
+        } else {
+            query.appendLiteral(", cohort AS (SELECT profile_id, variant, first_exposure_at AS anchor FROM validation WHERE validation_status = 'valid')\n")
+        }
+        query.appendLiteral(
+            """
             , outcome_units AS (
                 SELECT c.profile_id, c.variant,
                     MAX(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN 1 ELSE 0 END) AS converted,
