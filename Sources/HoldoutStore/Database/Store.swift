@@ -238,7 +238,7 @@ extension Store {
     package func rowCount(_ table: String) async throws -> Int {
         precondition(table.allSatisfy { $0.isLetter || $0 == "_" }, "table names are identifiers")
         return try await withConnection { sql in
-            try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM \(table)")).first()?.decode(column: "n", as: Int.self) ?? 0
+            try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM " + table)).first()?.decode(column: "n", as: Int.self) ?? 0
         }
     }
 }

@@ -80,7 +80,7 @@ public struct Importer: Sendable {
         var pending: [[[DatabaseValue]]] = []
         // The batches of one chunk are written (in order, one transaction each) while the next chunk
         // is parsed; their counts are added as each commits.
-        let progress = Progress(summary: summary, start: start, rejects: rejects, onBatchCommitted: onBatchCommitted)
+        let progress = Progress(summary: summary, start: start, onBatchCommitted: onBatchCommitted)
         var inflight: Task<Void, any Error>?
         func settle() async throws {
             guard let task = inflight else { return }
@@ -89,53 +89,59 @@ public struct Importer: Sendable {
         }
         var more = true
         do {
-        while more {
-            more = try source.readChunk { item in
-                if parser == nil {
-                    parser = try RowParser(kind: kind, experiment: experiment, header: format == .csv ? source.header : nil)
-                    summary.ignoredColumns = parser?.ignoredColumns ?? []
-                }
-                summary.read += 1
-                switch item {
-                case .invalid(let error, let raw):
-                    summary.rejected += 1
-                    if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
-                    try rejects.write(error, raw: raw)
-                case .row(let row):
-                    do {
-                        pending.append(try parser!.parse(row))
-                    } catch let error as RowError {
+            while more {
+                more = try source.readChunk { item in
+                    if parser == nil {
+                        parser = try RowParser(kind: kind, experiment: experiment, header: format == .csv ? source.header : nil)
+                        summary.ignoredColumns = parser?.ignoredColumns ?? []
+                    }
+                    summary.read += 1
+                    switch item {
+                    case .invalid(let error, let raw):
                         summary.rejected += 1
                         if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
-                        try rejects.write(error, raw: row.raw)
+                        try rejects.write(error, raw: raw)
+                    case .row(let row):
+                        do {
+                            pending.append(try parser!.parse(row))
+                        } catch let error as RowError {
+                            summary.rejected += 1
+                            if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
+                            try rejects.write(error, raw: row.raw)
+                        }
+                    }
+                }
+                if parser == nil && format == .csv && !source.header.isEmpty {
+                    parser = try RowParser(kind: kind, experiment: experiment, header: source.header)
+                    summary.ignoredColumns = parser?.ignoredColumns ?? []
+                }
+                var batches: [[[DatabaseValue]]] = []
+                var taken = 0
+                while pending.count - taken >= batchSize || (!more && pending.count > taken) {
+                    // Whole source rows per batch, so a source row is never split across transactions.
+                    let end = min(taken + batchSize, pending.count)
+                    batches.append(pending[taken..<end].flatMap { $0 })
+                    taken = end
+                }
+                pending.removeFirst(taken)
+                try await settle()
+                let (read, rejected, firstRejects, ignored) = (summary.read, summary.rejected, summary.firstRejects, summary.ignoredColumns)
+                await progress.update {
+                    $0.read = read
+                    $0.rejected = rejected
+                    $0.firstRejects = firstRejects
+                    $0.ignoredColumns = ignored
+                }
+                if !batches.isEmpty {
+                    inflight = Task {
+                        for batch in batches {
+                            let inserted = try await insert(batch[...], store: store)
+                            try await progress.committed(rows: batch.count, inserted: inserted)
+                        }
                     }
                 }
             }
-            if parser == nil && format == .csv && !source.header.isEmpty {
-                parser = try RowParser(kind: kind, experiment: experiment, header: source.header)
-                summary.ignoredColumns = parser?.ignoredColumns ?? []
-            }
-            var batches: [[[DatabaseValue]]] = []
-            var taken = 0
-            while pending.count - taken >= batchSize || (!more && pending.count > taken) {
-                // Whole source rows per batch, so a source row is never split across transactions.
-                let end = min(taken + batchSize, pending.count)
-                batches.append(pending[taken..<end].flatMap { $0 })
-                taken = end
-            }
-            pending.removeFirst(taken)
             try await settle()
-            await progress.update { $0.read = summary.read; $0.rejected = summary.rejected; $0.firstRejects = summary.firstRejects; $0.ignoredColumns = summary.ignoredColumns }
-            if !batches.isEmpty {
-                inflight = Task {
-                    for batch in batches {
-                        let inserted = try await insert(batch[...], store: store)
-                        try await progress.committed(rows: batch.count, inserted: inserted)
-                    }
-                }
-            }
-        }
-        try await settle()
         } catch {
             // Let batches already sent finish (each is a whole transaction either way), then report.
             _ = try? await inflight?.value
@@ -144,7 +150,7 @@ public struct Importer: Sendable {
         summary = await progress.summary
         if summary.inserted > 0 {
             // Fresh statistics for the planner after a load (cheap next to the load itself).
-            try? await store.withConnection { sql in try await sql.raw(SQLQueryString("ANALYZE \(kind.table)")).run() }
+            try? await store.withConnection { sql in try await sql.raw(SQLQueryString("ANALYZE " + kind.table)).run() }
         }
         if format == .csv && source.header.isEmpty {
             throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
@@ -173,13 +179,11 @@ public struct Importer: Sendable {
 actor Progress {
     var summary: ImportSummary
     let start: Date
-    let rejects: RejectsWriter
     let onBatchCommitted: (@Sendable (ImportSummary) -> Void)?
 
-    init(summary: ImportSummary, start: Date, rejects: RejectsWriter, onBatchCommitted: (@Sendable (ImportSummary) -> Void)?) {
+    init(summary: ImportSummary, start: Date, onBatchCommitted: (@Sendable (ImportSummary) -> Void)?) {
         self.summary = summary
         self.start = start
-        self.rejects = rejects
         self.onBatchCommitted = onBatchCommitted
     }
 
@@ -190,13 +194,12 @@ actor Progress {
         summary.duplicates += rows - inserted
         summary.batches += 1
         summary.seconds = Date().timeIntervalSince(start)
-        summary.rejectsFile = rejects.isOpen ? rejects.path : nil
         onBatchCommitted?(summary)
     }
 }
 
 /// Writes rejected rows as CSV: line, column, reason, and the row as read.
-final class RejectsWriter: @unchecked Sendable {  // used by the parsing task only; the writer task reads `isOpen`/`path`
+final class RejectsWriter {
     let path: String
     private var handle: FileHandle?
     private var buffer = ""
