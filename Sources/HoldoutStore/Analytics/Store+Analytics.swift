@@ -237,13 +237,13 @@ extension Store {
         query.appendLiteral(
             """
             , outcome_units AS (
-                SELECT c.profile_id, c.variant,
+                SELECT c.profile_id, MAX(c.variant) AS variant,
                     MAX(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN 1 ELSE 0 END) AS converted,
                     SUM(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN COALESCE(o.value, 0) ELSE 0 END) AS value
                 FROM cohort c
                 CROSS JOIN x
                 LEFT JOIN all_outcomes o ON o.profile_id = c.profile_id
-                GROUP BY c.profile_id, c.variant)
+                GROUP BY c.profile_id)
 
             """)
         if covariates.isEmpty {
