@@ -162,76 +162,76 @@ struct StreamingAnalysis {
         var nextProgress = clock.now + .seconds(1)
 
         do {
-        try scanner.forEachRecord { record in
-            if header {
-                header = false
-                let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
-                func index(of column: String, option: String) throws(CLIError) -> Int {
-                    guard let i = names.firstIndex(of: column) else {
-                        throw CLIError(
-                            "\(option): column '\(column)' is not in the header of \(config.path) (columns: \(names.joined(separator: ", ")))")
+            try scanner.forEachRecord { record in
+                if header {
+                    header = false
+                    let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
+                    func index(of column: String, option: String) throws(CLIError) -> Int {
+                        guard let i = names.firstIndex(of: column) else {
+                            throw CLIError(
+                                "\(option): column '\(column)' is not in the header of \(config.path) (columns: \(names.joined(separator: ", ")))")
+                        }
+                        return i
                     }
-                    return i
-                }
-                armIndex = try index(of: config.armColumn, option: "--arm-column")
-                metricIndex = try index(of: config.metric, option: "--metric")
-                for covariate in config.covariates {
-                    covariateIndices.append(try index(of: covariate, option: "--covariates"))
-                }
-                requiredFields = ([armIndex, metricIndex] + covariateIndices).max()! + 1
-                return
-            }
-            rows += 1
-            guard record.count >= requiredFields else {
-                throw CLIError("line \(record.line): expected at least \(requiredFields) columns, found \(record.count)")
-            }
-            // Find the arm: the same as the previous row's in most files.
-            let armField = record.bytes(armIndex)
-            var arm = lastArm
-            if arm < 0 || !armBytes[arm].elementsEqual(armField) {
-                arm = armBytes.firstIndex { $0.elementsEqual(armField) } ?? -1
-                if arm < 0 {
-                    let name = record.string(armIndex)
-                    if name.isEmpty {
-                        throw CLIError("line \(record.line), column '\(config.armColumn)': empty arm value")
+                    armIndex = try index(of: config.armColumn, option: "--arm-column")
+                    metricIndex = try index(of: config.metric, option: "--metric")
+                    for covariate in config.covariates {
+                        covariateIndices.append(try index(of: covariate, option: "--covariates"))
                     }
-                    guard arms.count < maximumArms else {
-                        throw CLIError(
-                            "column '\(config.armColumn)' has more than \(maximumArms) distinct values; is it the arm column?")
-                    }
-                    armBytes.append(Array(armField))
-                    var newArm = Arm(name: name)
-                    if k > 0 { newArm.regression = RegressionStatistic(covariateCount: k) }
-                    arms.append(newArm)
-                    arm = arms.count - 1
+                    requiredFields = ([armIndex, metricIndex] + covariateIndices).max()! + 1
+                    return
                 }
-                lastArm = arm
-            }
-            guard let y = record.double(metricIndex) else {
-                let text = record.string(metricIndex)
-                throw CLIError(
-                    "line \(record.line), column '\(config.metric)': "
-                        + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
-            }
-            for j in 0..<k {
-                guard let value = record.double(covariateIndices[j]) else {
-                    let text = record.string(covariateIndices[j])
+                rows += 1
+                guard record.count >= requiredFields else {
+                    throw CLIError("line \(record.line): expected at least \(requiredFields) columns, found \(record.count)")
+                }
+                // Find the arm: the same as the previous row's in most files.
+                let armField = record.bytes(armIndex)
+                var arm = lastArm
+                if arm < 0 || !armBytes[arm].elementsEqual(armField) {
+                    arm = armBytes.firstIndex { $0.elementsEqual(armField) } ?? -1
+                    if arm < 0 {
+                        let name = record.string(armIndex)
+                        if name.isEmpty {
+                            throw CLIError("line \(record.line), column '\(config.armColumn)': empty arm value")
+                        }
+                        guard arms.count < maximumArms else {
+                            throw CLIError(
+                                "column '\(config.armColumn)' has more than \(maximumArms) distinct values; is it the arm column?")
+                        }
+                        armBytes.append(Array(armField))
+                        var newArm = Arm(name: name)
+                        if k > 0 { newArm.regression = RegressionStatistic(covariateCount: k) }
+                        arms.append(newArm)
+                        arm = arms.count - 1
+                    }
+                    lastArm = arm
+                }
+                guard let y = record.double(metricIndex) else {
+                    let text = record.string(metricIndex)
                     throw CLIError(
-                        "line \(record.line), column '\(config.covariates[j])': "
+                        "line \(record.line), column '\(config.metric)': "
                             + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
                 }
-                x[j] = value
+                for j in 0..<k {
+                    guard let value = record.double(covariateIndices[j]) else {
+                        let text = record.string(covariateIndices[j])
+                        throw CLIError(
+                            "line \(record.line), column '\(config.covariates[j])': "
+                                + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
+                    }
+                    x[j] = value
+                }
+                arms[arm].outcome.add(y)
+                if y != 0 && y != 1 { arms[arm].isBinary = false }
+                if k > 0 {
+                    x.withUnsafeBufferPointer { arms[arm].regression!.add(y: y, x: $0) }
+                }
+                if let progress = config.progress, rows & 0xFFFF == 0, clock.now >= nextProgress {
+                    progress(rows)
+                    nextProgress = clock.now + .seconds(1)
+                }
             }
-            arms[arm].outcome.add(y)
-            if y != 0 && y != 1 { arms[arm].isBinary = false }
-            if k > 0 {
-                x.withUnsafeBufferPointer { arms[arm].regression!.add(y: y, x: $0) }
-            }
-            if let progress = config.progress, rows & 0xFFFF == 0, clock.now >= nextProgress {
-                progress(rows)
-                nextProgress = clock.now + .seconds(1)
-            }
-        }
         } catch let error as CLIError {
             throw error
         } catch {
