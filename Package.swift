@@ -12,6 +12,7 @@ let package = Package(
     name: "Holdout",
     products: [
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
+        .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .executable(name: "holdout", targets: ["holdout"]),
@@ -30,6 +31,12 @@ let package = Package(
         .target(
             name: "HoldoutStats",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        // Seeded potential-outcomes simulation (seed 004), pure, on top of Stats.
+        .target(
+            name: "HoldoutSimulation",
+            dependencies: ["HoldoutStats", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
@@ -71,6 +78,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutSimulationTests",
+            dependencies: ["HoldoutSimulation", "HoldoutStats"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
