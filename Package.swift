@@ -65,6 +65,7 @@ let package = Package(
             name: "holdout",
             dependencies: [
                 "HoldoutStats",
+                "HoldoutSimulation",
                 "HoldoutStore",
                 "HoldoutCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -87,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HoldoutStoreTests",
-            dependencies: ["HoldoutStore", "HoldoutCore"],
+            dependencies: ["HoldoutStore", "HoldoutCore", "HoldoutSimulation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

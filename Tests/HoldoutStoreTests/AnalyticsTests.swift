@@ -1,5 +1,6 @@
 import Foundation
 import HoldoutCore
+import HoldoutSimulation
 import HoldoutStore
 import Testing
 
@@ -127,7 +128,7 @@ struct AnalyticsTests {
     @Test("randomized: SQL statuses and statistics equal a direct Swift computation, on every engine", arguments: Engine.underTest)
     func randomized(engine: Engine) async throws {
         try await TestDatabase.withStore(engine) { store in
-            var rng = SplitMix(seed: 20_261_122)
+            var rng = Xoshiro256StarStar(seed: 20_261_122)
             let f = try await Fixture.make(store, key: "random", start: "2026-03-01T00:00:00Z", end: "2026-03-20T00:00:00Z", windowDays: 5)
             let base = ts("2026-03-01T00:00:00Z").microseconds
             let hour: Int64 = 3_600_000_000
@@ -229,19 +230,6 @@ struct AnalyticsTests {
                 }
             }
         }
-    }
-}
-
-/// A tiny deterministic generator for fixtures.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

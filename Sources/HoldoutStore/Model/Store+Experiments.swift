@@ -90,14 +90,22 @@ extension Store {
                 }
                 query.appendLiteral(" ORDER BY id DESC")
                 let rows = try await sql.raw(query).all()
+                // All variants of the listed experiments in one query, not one per experiment.
+                let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
+                var variantsByExperiment: [Int64: [Variant]] = [:]
+                if !ids.isEmpty {
+                    let variantRows = try await sql.raw(
+                        "SELECT experiment_id, name, weight FROM experiment_variants WHERE experiment_id IN (\(binds: ids)) ORDER BY experiment_id, position"
+                    ).all()
+                    for v in variantRows {
+                        variantsByExperiment[try v.decode(column: "experiment_id", as: Int64.self), default: []].append(
+                            Variant(name: try v.decode(column: "name", as: String.self), weight: try v.decode(column: "weight", as: Double.self)))
+                    }
+                }
                 var out: [Experiment] = []
                 for row in rows {
                     let id = try row.decode(column: "id", as: Int64.self)
-                    let variantRows = try await sql.raw(
-                        "SELECT name, weight FROM experiment_variants WHERE experiment_id = \(bind: id) ORDER BY position").all()
-                    let variants = try variantRows.map {
-                        Variant(name: try $0.decode(column: "name", as: String.self), weight: try $0.decode(column: "weight", as: Double.self))
-                    }
+                    let variants = variantsByExperiment[id] ?? []
                     let statusText = try row.decode(column: "status", as: String.self)
                     out.append(
                         Experiment(

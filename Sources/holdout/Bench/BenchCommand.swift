@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HoldoutSimulation
 import HoldoutStats
 
 struct BenchCommand: AsyncParsableCommand {
@@ -153,22 +154,15 @@ struct AnalyzeBench: ParsableCommand {
         return Int(marker) == rows
     }
 
-    /// Writes a synthetic experiment: y = 20 + 1.5·T + Σ βⱼxⱼ + noise, with covariates from a
-    /// seeded generator, in 8 MiB buffered writes.
+    /// Writes a synthetic experiment: y = 20 + 1.5·T + Σ βⱼxⱼ + noise, with covariates from the
+    /// simulation's seeded generator, in 8 MiB buffered writes.
     static func generate(_ path: String, header: String, rows: Int, covariates k: Int) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else { throw CLIError("cannot write '\(path)': check the directory exists and is writable") }
         defer { try? handle.close() }
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Double {
-            // SplitMix64, uniform in [0, 1).
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
-        }
+        var generator = Xoshiro256StarStar(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> Double { generator.nextUniform() }
         var buffer = header + "\n"
         buffer.reserveCapacity(9 << 20)
         var x = [Double](repeating: 0, count: k)

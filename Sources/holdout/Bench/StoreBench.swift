@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoldoutCore
+import HoldoutSimulation
 import HoldoutStore
 
 struct StoreBench: AsyncParsableCommand {
@@ -79,14 +80,8 @@ struct StoreBench: AsyncParsableCommand {
         let files: [(ImportKind, String)] = [(.assignments, "\(prefix)-assignments.csv"), (.exposures, "\(prefix)-exposures.csv"), (.outcomes, "\(prefix)-outcomes.csv")]
         if files.allSatisfy({ FileManager.default.fileExists(atPath: $0.1) }) { return files }
         Output.error("generating \(units) units in \(directory)…\n")
-        var state: UInt64 = 42
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = Xoshiro256StarStar(seed: 42)
+        func next() -> UInt64 { generator.next() }
         let base: Int64 = 1_772_323_200  // 2026-03-01T00:00:00Z
         var writers = try files.map { _, path -> (FileHandle, String) in
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {

@@ -39,19 +39,22 @@ struct AssignCommand: AsyncParsableCommand {
             }
             ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
+        // Distinct ids, in order, so batches never count a profile twice.
+        var seen = Set<String>()
+        ids = ids.filter { seen.insert($0).inserted }
+        if ids.isEmpty { throw CLIError("no profile ids given") }
         let time = at.flatMap { Timestamp(parsing: $0) } ?? .now
         let result = try await db.with { store in
             let experiment = try await store.requireExperiment(key: experiment.key)
             var total = AssignmentService.Result(assigned: 0, newlyAssigned: 0, counts: [:])
             // Batches keep memory and statement size bounded for large segments.
-            for start in stride(from: 0, to: max(ids.count, 1), by: 50_000) where !ids.isEmpty {
+            for start in stride(from: 0, to: ids.count, by: 50_000) {
                 let part = try await AssignmentService.assign(
                     profileIDs: Array(ids[start..<min(start + 50_000, ids.count)]), experiment: experiment, store: store, at: time)
                 total.assigned += part.assigned
                 total.newlyAssigned += part.newlyAssigned
                 for (variant, n) in part.counts { total.counts[variant, default: 0] += n }
             }
-            if ids.isEmpty { throw CLIError("no profile ids given") }
             return total
         }
         if json { return try Output.json(result) }
