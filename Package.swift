@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Pure statistics on sufficient statistics. No I/O, no dependencies.
@@ -36,7 +37,11 @@ let package = Package(
         // Seeded potential-outcomes simulation (seed 004), pure, on top of Stats.
         .target(
             name: "HoldoutSimulation",
-            dependencies: ["HoldoutStats", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: [
+                "HoldoutStats",
+                .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
