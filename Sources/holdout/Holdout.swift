@@ -17,7 +17,7 @@ struct Holdout: AsyncParsableCommand {
         subcommands: [
             PowerCommand.self, StatsCommand.self, ExperimentCommand.self, AssignCommand.self, AssignmentCommand.self,
             ImportCommand.self, CheckCommand.self, QualityCommand.self, ResultsCommand.self, DatabaseCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, SimulateCommand.self, CalibrateCommand.self,
         ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage

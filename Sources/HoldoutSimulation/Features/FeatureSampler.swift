@@ -57,10 +57,38 @@ public struct FeatureTable: Sendable, Hashable {
     /// The latent cluster of each row (mixtures only); surfaces may use it, outputs drop it.
     public var clusters: [Int]?
     public var count: Int
+    /// The index of the first row among all simulated visitors (a chunk of a larger run), used
+    /// in error messages.
+    public var offset = 0
+
+    public init(specs: [FeatureSpec], columns: [FeatureColumn], clusters: [Int]?, count: Int, offset: Int = 0) {
+        self.specs = specs
+        self.columns = columns
+        self.clusters = clusters
+        self.count = count
+        self.offset = offset
+    }
 
     /// The column with this name.
     public func column(_ name: String) -> FeatureColumn? {
         specs.firstIndex { $0.name == name }.map { columns[$0] }
+    }
+
+    /// A column's values as numbers (category index, 0/1 for binary); `cluster_id` is the latent
+    /// cluster of a mixture.
+    public func numericColumn(_ name: String) -> [Double] {
+        if name == "cluster_id", let clusters, column(name) == nil { return clusters.map(Double.init) }
+        switch column(name) {
+        case .continuous(let values): return values
+        case .categorical(_, let codes): return codes.map(Double.init)
+        case .binary(let values): return values.map { $0 ? 1 : 0 }
+        case nil: return [Double](repeating: 0, count: count)
+        }
+    }
+
+    /// Whether a surface may read this name: a feature, or `cluster_id` for a mixture.
+    public func hasColumn(_ name: String) -> Bool {
+        column(name) != nil || (name == "cluster_id" && clusters != nil)
     }
 }
 
@@ -101,13 +129,42 @@ public struct CopulaSampler: Sendable {
     }
 
     /// Draws `n` rows.
+    ///
+    /// Each row takes ⌈d/2⌉ polar pairs of standard normals (``Xoshiro256StarStar/nextNormalPair()``,
+    /// both values used, the last second value dropped when d is odd), multiplied by the Cholesky
+    /// factor of the correlation matrix. Rows are written column by column into one buffer, with
+    /// no allocation per row.
     public func sample(_ n: Int, using generator: inout Xoshiro256StarStar) -> FeatureTable {
         let d = features.count
-        var z = [[Double]](repeating: [Double](repeating: 0, count: n), count: d)
-        for row in 0..<n {
-            let draw = normal.sample(using: &generator)
-            for j in 0..<d { z[j][row] = draw[j] }
+        let factor = normal.factor
+        let isIdentity = (0..<d).allSatisfy { i in (0..<d).allSatisfy { j in factor[i * d + j] == (i == j ? 1 : 0) } }
+        var flat = [Double](repeating: 0, count: d * n)
+        var w = [Double](repeating: 0, count: d + 1)
+        flat.withUnsafeMutableBufferPointer { out in
+            w.withUnsafeMutableBufferPointer { w in
+                factor.withUnsafeBufferPointer { l in
+                    for row in 0..<n {
+                        var j = 0
+                        while j < d {
+                            let (a, b) = generator.nextNormalPair()
+                            w[j] = a
+                            w[j + 1] = b
+                            j += 2
+                        }
+                        if isIdentity {
+                            for i in 0..<d { out[i * n + row] = w[i] }
+                        } else {
+                            for i in 0..<d {
+                                var sum = 0.0
+                                for m in 0...i { sum += l[i * d + m] * w[m] }
+                                out[i * n + row] = sum
+                            }
+                        }
+                    }
+                }
+            }
         }
+        let z = (0..<d).map { j in Array(flat[(j * n)..<((j + 1) * n)]) }
         let labels = (0..<Self.categoryCount).map { "cat_\($0)" }
         let columns: [FeatureColumn] = features.indices.map { j in
             switch features[j].kind {

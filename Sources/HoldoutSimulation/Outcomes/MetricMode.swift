@@ -79,74 +79,150 @@ public struct MetricMode: Sendable, Hashable {
 public struct Truth: Sendable, Hashable {
     /// Per level, per visitor: p_k(x).
     public var conversion: [[Double]]
-    /// Per level, per visitor: m_k(x) (hurdle only).
+    /// Per level, per visitor: the revenue-mean surface m_k(x) (hurdle only).
     public var revenueMean: [[Double]]?
+    /// Per level, per visitor: E[revenue | converted] — m_k(x) for lognormal revenue, the cart
+    /// model's analytic expectation with severity shift m_k − m₀ under a cart model (hurdle only).
+    public var effectiveRevenueMean: [[Double]]?
     /// Per level, per visitor: σ_k(x) (hurdle only).
     public var dispersion: [[Double]]?
-    /// Per visitor, level 1 against control: p₁ − p₀, or p₁m₁ − p₀m₀ for hurdle metrics.
-    public var cate: [Double]
-    /// The population effect of level 1 (the mean CATE).
-    public var effect: Double
-    /// Named components: `conv_effect` (and `aov_effect` for hurdle metrics), or
-    /// `treatment_k_effect` for every contrast when K ≥ 3.
-    public var components: [String: Double]
+    /// Per contrast k = 1…K−1, per visitor: p_k − p₀, or p_k·m_k − p₀·m₀ for hurdle metrics
+    /// (effective means).
+    public var contrasts: [[Double]]
+    /// Sums over visitors that merge across chunks: `conv_effect`/`aov_effect` (K = 2 hurdle) and
+    /// one per contrast.
+    public var sums: Sums
+
+    /// Sums of per-visitor truth, mergeable across chunks of a run.
+    public struct Sums: Sendable, Hashable {
+        public var count: Int
+        /// Σ CATE per contrast (k = 1…K−1).
+        public var contrasts: [Double]
+        /// Σ (p₁ − p₀)m₀ and Σ p₁(m₁ − m₀) for K = 2 hurdle metrics.
+        public var conversionPart: Double?
+        public var aovPart: Double?
+
+        public init(levels: Int, hurdle: Bool) {
+            count = 0
+            contrasts = [Double](repeating: 0, count: max(levels - 1, 0))
+            conversionPart = hurdle && levels == 2 ? 0 : nil
+            aovPart = hurdle && levels == 2 ? 0 : nil
+        }
+
+        public static func + (lhs: Sums, rhs: Sums) -> Sums {
+            var out = lhs
+            out.count += rhs.count
+            for k in out.contrasts.indices { out.contrasts[k] += rhs.contrasts[k] }
+            if let a = rhs.conversionPart { out.conversionPart = (out.conversionPart ?? 0) + a }
+            if let a = rhs.aovPart { out.aovPart = (out.aovPart ?? 0) + a }
+            return out
+        }
+
+        /// The mean effect of each contrast.
+        public var contrastEffects: [Double] { contrasts.map { count > 0 ? $0 / Double(count) : 0 } }
+
+        /// The population effect: the mean CATE at K = 2; at K ≥ 3 the largest contrast (seed 004's
+        /// provisional best-treatment scalar).
+        public var effect: Double {
+            let effects = contrastEffects
+            return effects.count == 1 ? effects[0] : (effects.max() ?? 0)
+        }
+
+        /// Seed 004's `effect_components`: `conv_effect` (+ `aov_effect` for hurdle) at K = 2,
+        /// `treatment_k_effect` per contrast at K ≥ 3.
+        public var components: [String: Double] {
+            let effects = contrastEffects
+            guard effects.count == 1 else {
+                return Dictionary(uniqueKeysWithValues: effects.enumerated().map { ("treatment_\($0.offset + 1)_effect", $0.element) })
+            }
+            if let conv = conversionPart, let aov = aovPart, count > 0 {
+                return ["conv_effect": conv / Double(count), "aov_effect": aov / Double(count)]
+            }
+            return ["conv_effect": effects[0]]
+        }
+    }
+
+    /// Per visitor, level 1 against control.
+    public var cate: [Double] { contrasts[0] }
+    /// The population effect (see ``Sums/effect``).
+    public var effect: Double { sums.effect }
+    /// Named components (see ``Sums/components``).
+    public var components: [String: Double] { sums.components }
 
     /// Computes the truth on a feature table, validating every surface as seed 004 does:
     /// p in [0, 1], m > 0, σ > 0, all finite.
     ///
-    /// For hurdle metrics the per-visitor identity CATE = (p₁ − p₀)m₀ + p₁(m₁ − m₀) is checked and a
-    /// violation is an error.
-    public init(mode: MetricMode, features: FeatureTable) throws(SimulationError) {
+    /// For K = 2 hurdle metrics the per-visitor identity CATE = (p₁ − p₀)m₀ + p₁(m₁ − m₀) is
+    /// checked and a violation is an error. With a cart model, m_k are replaced by the model's
+    /// expected revenue at severity shift m_k − m₀ (control: 0), as seed 004 does.
+    ///
+    /// - Throws: ``SimulationError`` naming the surface and the visitor.
+    public init(mode: MetricMode, features: FeatureTable, revenueModel: CartRevenueModel? = nil) throws(SimulationError) {
         let k = mode.levels
+        let n = features.count
         var p: [[Double]] = []
         for level in 0..<k { p.append(try mode.conversion[level].evaluate(on: features, name: "p\(level)", bounds: 0...1)) }
         conversion = p
-        let n = features.count
-        func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+        var sums = Sums(levels: k, hurdle: mode.metric == .revenuePerVisitor)
+        sums.count = n
         switch mode.metric {
         case .conversionRate:
+            if revenueModel != nil {
+                throw SimulationError("revenue_model applies to revenue_per_visitor only; conversion_rate has no revenue")
+            }
             revenueMean = nil
+            effectiveRevenueMean = nil
             dispersion = nil
-            cate = (0..<n).map { p[1][$0] - p[0][$0] }
-            effect = mean(cate)
-            if k == 2 {
-                components = ["conv_effect": effect]
-            } else {
-                components = Dictionary(uniqueKeysWithValues: (1..<k).map { j in ("treatment_\(j)_effect", mean((0..<n).map { p[j][$0] - p[0][$0] })) })
+            contrasts = (1..<k).map { j in
+                var c = [Double](repeating: 0, count: n)
+                for i in 0..<n { c[i] = p[j][i] - p[0][i] }
+                return c
             }
         case .revenuePerVisitor:
             var m: [[Double]] = []
             var s: [[Double]] = []
             for level in 0..<k {
-                let values = try mode.revenueMean![level].evaluate(on: features, name: "m\(level)")
-                if let bad = values.firstIndex(where: { $0 <= 0 }) {
-                    throw SimulationError("surface 'm\(level)': all values must be > 0 (row \(bad) is \(values[bad]))")
-                }
-                m.append(values)
-                let sigma = try mode.dispersion![level].evaluate(on: features, name: "sigma\(level)")
-                if let bad = sigma.firstIndex(where: { $0 <= 0 }) {
-                    throw SimulationError("surface 'sigma\(level)': all values must be > 0 (row \(bad) is \(sigma[bad]))")
-                }
-                s.append(sigma)
+                m.append(try mode.revenueMean![level].evaluate(on: features, name: "m\(level)", bounds: 0...Double.infinity, strictLowerBound: true))
+                s.append(try mode.dispersion![level].evaluate(on: features, name: "sigma\(level)", bounds: 0...Double.infinity, strictLowerBound: true))
             }
             revenueMean = m
             dispersion = s
-            let cate = (0..<n).map { p[1][$0] * m[1][$0] - p[0][$0] * m[0][$0] }
-            let conv = (0..<n).map { (p[1][$0] - p[0][$0]) * m[0][$0] }
-            let aov = (0..<n).map { p[1][$0] * (m[1][$0] - m[0][$0]) }
-            for i in 0..<n where abs(cate[i] - (conv[i] + aov[i])) > 1e-10 * Swift.max(1, abs(cate[i])) {
-                throw SimulationError("per-visitor decomposition identity violated at row \(i): cate \(cate[i]) ≠ conv + aov \(conv[i] + aov[i])")
-            }
-            self.cate = cate
-            effect = mean(cate)
-            if k == 2 {
-                components = ["conv_effect": mean(conv), "aov_effect": mean(aov)]
+            let effective: [[Double]]
+            if let revenueModel {
+                effective = (0..<k).map { level in
+                    level == 0
+                        ? [Double](repeating: revenueModel.expectedRevenue(severityDelta: 0), count: n)
+                        : (0..<n).map { revenueModel.expectedRevenue(severityDelta: m[level][$0] - m[0][$0]) }
+                }
             } else {
-                components = Dictionary(uniqueKeysWithValues: (1..<k).map { j in
-                    ("treatment_\(j)_effect", mean((0..<n).map { p[j][$0] * m[j][$0] - p[0][$0] * m[0][$0] }))
-                })
+                effective = m
+            }
+            effectiveRevenueMean = effective
+            contrasts = (1..<k).map { j in
+                var c = [Double](repeating: 0, count: n)
+                for i in 0..<n { c[i] = p[j][i] * effective[j][i] - p[0][i] * effective[0][i] }
+                return c
+            }
+            if k == 2 {
+                var convSum = 0.0
+                var aovSum = 0.0
+                for i in 0..<n {
+                    let conv = (p[1][i] - p[0][i]) * effective[0][i]
+                    let aov = p[1][i] * (effective[1][i] - effective[0][i])
+                    let cate = contrasts[0][i]
+                    if abs(cate - (conv + aov)) > 1e-10 * Swift.max(1, abs(cate)) {
+                        throw SimulationError(
+                            "per-visitor decomposition identity violated for visitor \(features.offset + i): cate \(cate) ≠ conv + aov \(conv + aov)")
+                    }
+                    convSum += conv
+                    aovSum += aov
+                }
+                sums.conversionPart = convSum
+                sums.aovPart = aovSum
             }
         }
+        for j in 0..<(k - 1) { sums.contrasts[j] = contrasts[j].reduce(0, +) }
+        self.sums = sums
     }
 }
 
@@ -155,6 +231,8 @@ public struct Observation: Sendable, Hashable {
     public var level: [Int]
     public var converted: [Bool]
     public var revenue: [Double]
+    /// Visitors per level.
+    public var counts: [Int]
 
     /// Variant names as in seed 004: `control`, `treatment` (K = 2) or `treatment_k`.
     public static func variantName(level: Int, levels: Int) -> String {
@@ -169,20 +247,57 @@ public struct Observation: Sendable, Hashable {
         guard allocation.allSatisfy({ $0 >= 0 && $0.isFinite }), abs(allocation.reduce(0, +) - 1) < 1e-9 else {
             throw SimulationError("allocation shares must be ≥ 0 and sum to 1")
         }
-        let n = truth.cate.count
+        try self.init(truth: truth, assignment: .probabilities(allocation), using: &generator)
+    }
+
+    /// Assigns every visitor (randomly by the policy, or as an external assignment dictates) and
+    /// draws the observed outcome from the assigned level's potential outcomes: conversion
+    /// Bernoulli(p_k), then for converters lognormal revenue with mean m_k and dispersion σ_k, or
+    /// a cart from `revenueModel` with severity shift m_k − m₀.
+    ///
+    /// Per visitor the stream is: one uniform for the level (none when external), one for
+    /// conversion, then the revenue draws of a converter.
+    ///
+    /// - Throws: ``SimulationError`` when the assignment does not fit the truth (level count, an
+    ///   external assignment's length or range) or a sampled revenue is not finite.
+    public init(
+        truth: Truth, assignment: Assignment, revenueModel: CartRevenueModel? = nil, offset: Int = 0,
+        using generator: inout Xoshiro256StarStar
+    ) throws(SimulationError) {
+        let k = truth.conversion.count
+        let n = truth.conversion[0].count
+        try assignment.validate(levels: k, visitors: n)
         var level = [Int](repeating: 0, count: n)
         var converted = [Bool](repeating: false, count: n)
         var revenue = [Double](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: k)
+        let p = truth.conversion
         for i in 0..<n {
-            let l = generator.nextCategorical(weights: allocation)
-            level[i] = l
-            converted[i] = generator.nextBernoulli(truth.conversion[l][i])
-            if converted[i], let m = truth.revenueMean, let s = truth.dispersion {
-                revenue[i] = generator.nextLognormal(mean: m[l][i], sigma: s[l][i])
+            let l: Int
+            switch assignment {
+            case .allocation(let share): l = generator.nextUniform() < share ? 1 : 0
+            case .probabilities(let shares): l = generator.nextCategorical(weights: shares)
+            case .external(let levels): l = levels[i]
             }
+            level[i] = l
+            counts[l] += 1
+            let c = generator.nextUniform() < p[l][i]
+            converted[i] = c
+            guard c, let m = truth.revenueMean else { continue }
+            let r: Double
+            if let revenueModel {
+                r = revenueModel.sample(severityDelta: l == 0 ? 0 : m[l][i] - m[0][i], using: &generator).revenue
+            } else {
+                r = generator.nextLognormal(mean: m[l][i], sigma: truth.dispersion![l][i])
+            }
+            guard r.isFinite else {
+                throw SimulationError("sampled revenue for level \(l) is not finite for visitor \(offset + i) (extreme sigma \(truth.dispersion?[l][i] ?? 0)?)")
+            }
+            revenue[i] = r
         }
         self.level = level
         self.converted = converted
         self.revenue = revenue
+        self.counts = counts
     }
 }

@@ -17,6 +17,21 @@ extension Xoshiro256StarStar {
         }
     }
 
+    /// Two independent standard normal draws from one accepted Marsaglia polar pair (both values
+    /// kept): about half the uniforms and logarithms of two ``nextNormal()`` calls. The bulk
+    /// samplers (the copula) use it; the pair is (u·f, v·f) with f = √(−2 ln s / s).
+    public mutating func nextNormalPair() -> (Double, Double) {
+        while true {
+            let u = 2 * nextUniform() - 1
+            let v = 2 * nextUniform() - 1
+            let s = u * u + v * v
+            if s > 0 && s < 1 {
+                let f = (-2 * Double.log(s) / s).squareRoot()
+                return (u * f, v * f)
+            }
+        }
+    }
+
     /// A normal draw with mean μ and standard deviation σ.
     public mutating func nextNormal(mean: Double, standardDeviation: Double) -> Double {
         mean + standardDeviation * nextNormal()

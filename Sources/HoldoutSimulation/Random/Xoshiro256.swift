@@ -7,10 +7,10 @@
 /// Reference: D. Blackman and S. Vigna, *Scrambled Linear Pseudorandom Number Generators*,
 /// ACM TOMS 47 (2021); https://prng.di.unimi.it/xoshiro256starstar.c
 public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
+    @usableFromInline var s0: UInt64
+    @usableFromInline var s1: UInt64
+    @usableFromInline var s2: UInt64
+    @usableFromInline var s3: UInt64
 
     /// Seeds the state with four outputs of SplitMix64 started at `seed`.
     public init(seed: UInt64) {
@@ -32,6 +32,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     static func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// The next 64 random bits.
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = Self.rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -45,6 +46,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// A uniform double in [0, 1) with 53 random bits: (next() >> 11) · 2⁻⁵³.
+    @inlinable
     public mutating func nextUniform() -> Double {
         Double(next() >> 11) * 0x1p-53
     }

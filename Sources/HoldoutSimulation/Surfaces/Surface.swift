@@ -57,7 +57,7 @@ public indirect enum Surface: Sendable, Hashable {
         case .constant(let c): return c
         case .feature(let name): return value(name)
         case .linear(let intercept, let coefficients):
-            return coefficients.reduce(intercept) { $0 + $1.value * value($1.key) }
+            return coefficients.sorted { $0.key < $1.key }.reduce(intercept) { $0 + $1.value * value($1.key) }
         case .add(let a, let b): return a.evaluate(value) + b.evaluate(value)
         case .subtract(let a, let b): return a.evaluate(value) - b.evaluate(value)
         case .multiply(let a, let b): return a.evaluate(value) * b.evaluate(value)
@@ -80,23 +80,119 @@ public indirect enum Surface: Sendable, Hashable {
     }
 
     /// The surface over every row of a table, validated as seed 004 does: one finite value per
-    /// row within `bounds`.
+    /// row within `bounds` (and, with `strictLowerBound`, strictly above it).
     ///
-    /// - Throws: ``SimulationError`` naming the surface, the row and the value.
-    public func evaluate(on table: FeatureTable, name: String, bounds: ClosedRange<Double>? = nil) throws(SimulationError) -> [Double] {
-        for feature in features where table.column(feature) == nil {
+    /// Evaluation is column by column (each node of the expression is one loop over the rows,
+    /// constants stay scalars), so an expression costs a few nanoseconds per row.
+    ///
+    /// - Throws: ``SimulationError`` naming the surface, the visitor (row + `table.offset`) and
+    ///   the value.
+    public func evaluate(
+        on table: FeatureTable, name: String, bounds: ClosedRange<Double>? = nil, strictLowerBound: Bool = false
+    ) throws(SimulationError) -> [Double] {
+        for feature in features.sorted() where !table.hasColumn(feature) {
             throw SimulationError("surface '\(name)' reads feature '\(feature)', which the feature sampler does not produce")
         }
-        let indexOf = Dictionary(uniqueKeysWithValues: table.specs.enumerated().map { ($1.name, $0) })
-        var out = [Double](repeating: 0, count: table.count)
-        for row in 0..<table.count {
-            let v = evaluate { table.columns[indexOf[$0] ?? 0].numeric(row) }
-            guard v.isFinite else { throw SimulationError("surface '\(name)' is not finite at row \(row) (\(v))") }
-            if let bounds, !bounds.contains(v) {
-                throw SimulationError("surface '\(name)' is \(v) at row \(row), outside [\(bounds.lowerBound), \(bounds.upperBound)]")
+        var cache: [String: [Double]] = [:]
+        let out: [Double]
+        switch values(on: table, cache: &cache) {
+        case .scalar(let c): out = [Double](repeating: c, count: table.count)
+        case .vector(let v): out = v
+        }
+        for row in 0..<out.count {
+            let v = out[row]
+            guard v.isFinite else {
+                throw SimulationError("surface '\(name)' is not finite for visitor \(table.offset + row) (\(v)); check for log of 0, division by 0 or exp overflow")
             }
-            out[row] = v
+            if let bounds {
+                if strictLowerBound, v <= bounds.lowerBound {
+                    throw SimulationError("surface '\(name)': all values must be > \(Self.format(bounds.lowerBound)), visitor \(table.offset + row) has \(v)")
+                }
+                if !bounds.contains(v) {
+                    throw SimulationError(
+                        "surface '\(name)': all values must be in [\(Self.format(bounds.lowerBound)), \(Self.format(bounds.upperBound))], visitor \(table.offset + row) has \(v)")
+                }
+            }
         }
         return out
+    }
+
+    static func format(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : (x.isInfinite ? (x > 0 ? "∞" : "−∞") : "\(x)")
+    }
+
+    /// A column or a constant.
+    enum Values {
+        case scalar(Double)
+        case vector([Double])
+    }
+
+    /// Column-wise evaluation; constants are folded.
+    func values(on table: FeatureTable, cache: inout [String: [Double]]) -> Values {
+        func column(_ name: String, _ cache: inout [String: [Double]]) -> [Double] {
+            if let c = cache[name] { return c }
+            let c = table.numericColumn(name)
+            cache[name] = c
+            return c
+        }
+        switch self {
+        case .constant(let c): return .scalar(c)
+        case .feature(let name): return .vector(column(name, &cache))
+        case .linear(let intercept, let coefficients):
+            var out = [Double](repeating: intercept, count: table.count)
+            for (name, coefficient) in coefficients.sorted(by: { $0.key < $1.key }) {
+                let x = column(name, &cache)
+                out.withUnsafeMutableBufferPointer { o in
+                    x.withUnsafeBufferPointer { x in for i in 0..<o.count { o[i] += coefficient * x[i] } }
+                }
+            }
+            return .vector(out)
+        case .add(let a, let b): return Self.combine(a.values(on: table, cache: &cache), b.values(on: table, cache: &cache), +)
+        case .subtract(let a, let b): return Self.combine(a.values(on: table, cache: &cache), b.values(on: table, cache: &cache), -)
+        case .multiply(let a, let b): return Self.combine(a.values(on: table, cache: &cache), b.values(on: table, cache: &cache), *)
+        case .divide(let a, let b): return Self.combine(a.values(on: table, cache: &cache), b.values(on: table, cache: &cache), /)
+        case .min(let a, let b): return Self.combine(a.values(on: table, cache: &cache), b.values(on: table, cache: &cache), Swift.min)
+        case .max(let a, let b): return Self.combine(a.values(on: table, cache: &cache), b.values(on: table, cache: &cache), Swift.max)
+        case .compare(let a, let op, let b):
+            let (x, y) = (a.values(on: table, cache: &cache), b.values(on: table, cache: &cache))
+            switch op {
+            case .greater: return Self.combine(x, y) { $0 > $1 ? 1 : 0 }
+            case .less: return Self.combine(x, y) { $0 < $1 ? 1 : 0 }
+            case .greaterOrEqual: return Self.combine(x, y) { $0 >= $1 ? 1 : 0 }
+            case .lessOrEqual: return Self.combine(x, y) { $0 <= $1 ? 1 : 0 }
+            }
+        case .negate(let a): return Self.map(a.values(on: table, cache: &cache)) { -$0 }
+        case .sigmoid(let a): return Self.map(a.values(on: table, cache: &cache)) { 1 / (1 + Double.exp(-$0)) }
+        case .exp(let a): return Self.map(a.values(on: table, cache: &cache)) { Double.exp($0) }
+        case .log(let a): return Self.map(a.values(on: table, cache: &cache)) { Double.log($0) }
+        }
+    }
+
+    @inline(__always)
+    static func map(_ x: Values, _ f: (Double) -> Double) -> Values {
+        switch x {
+        case .scalar(let c): return .scalar(f(c))
+        case .vector(var v):
+            v.withUnsafeMutableBufferPointer { v in for i in 0..<v.count { v[i] = f(v[i]) } }
+            return .vector(v)
+        }
+    }
+
+    @inline(__always)
+    static func combine(_ x: Values, _ y: Values, _ f: (Double, Double) -> Double) -> Values {
+        switch (x, y) {
+        case (.scalar(let a), .scalar(let b)): return .scalar(f(a, b))
+        case (.scalar(let a), .vector(var v)):
+            v.withUnsafeMutableBufferPointer { v in for i in 0..<v.count { v[i] = f(a, v[i]) } }
+            return .vector(v)
+        case (.vector(var v), .scalar(let b)):
+            v.withUnsafeMutableBufferPointer { v in for i in 0..<v.count { v[i] = f(v[i], b) } }
+            return .vector(v)
+        case (.vector(var v), .vector(let w)):
+            v.withUnsafeMutableBufferPointer { v in
+                w.withUnsafeBufferPointer { w in for i in 0..<v.count { v[i] = f(v[i], w[i]) } }
+            }
+            return .vector(v)
+        }
     }
 }
