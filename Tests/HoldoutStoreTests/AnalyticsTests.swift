@@ -228,6 +228,15 @@ struct AnalyticsTests {
                     #expect(s.sumValue == e.sum && s.sumValueSquares == e.sq, "\(mode) \(s.variant) sums")
                     #expect(s.sumX[0] == e.sx && s.sumXY[0] == e.sxy && s.sumXX[0][0] == e.sxx, "\(mode) \(s.variant) covariate sums")
                 }
+                // Without covariates the statistics take the sparse path (cohort sizes plus sums
+                // over units with outcomes); it must agree with the per-unit computation.
+                let plain = try await store.variantStatistics(experimentID: f.experiment.id, mode: mode)
+                #expect(plain.count == expected.count)
+                for s in plain {
+                    let e = try #require(expected[s.variant])
+                    #expect(s.units == e.units && s.converters == e.conv, "\(mode) \(s.variant) sparse counts")
+                    #expect(s.sumValue == e.sum && s.sumValueSquares == e.sq, "\(mode) \(s.variant) sparse sums")
+                }
             }
         }
     }

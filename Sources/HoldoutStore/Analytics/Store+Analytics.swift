@@ -27,7 +27,7 @@ extension Store {
             """
 
                 UNION ALL
-                SELECT ev.profile_id, ev.ts, \(eventVariant) FROM events ev CROSS JOIN x
+                SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev
                 WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key
             ), exposure_agg AS (
                 SELECT profile_id, MIN(exposure_ts) AS first_exposure_at, MIN(variant) AS min_variant,
@@ -137,6 +137,9 @@ extension Store {
             capValue = try await valuePercentile(experimentID: experimentID, mode: mode, quantile: q)
         case nil: break
         }
+        if covariates.isEmpty, segmentBy == nil {
+            return try await sparseVariantStatistics(experimentID: experimentID, mode: mode, cap: capValue)
+        }
         var query = SQLQueryString("")
         appendUnitOutcomeCTEs(to: &query, experimentID: experimentID, mode: mode, covariates: covariates)
         var value = "u.value"
@@ -184,6 +187,62 @@ extension Store {
         }
     }
 
+    /// Per-variant statistics without covariates or segments, without a per-unit pass over the
+    /// whole cohort.
+    ///
+    /// Units without an outcome row have value 0 and did not convert, so the statistics split
+    /// into the cohort's size per variant (one scan) and sums over the units that have an outcome
+    /// (outcomes joined to the cohort, a fifth of the units or fewer in practice); the remaining
+    /// units each add the capped value of 0. The general path groups every cohort unit with its
+    /// outcomes and costs a sort or hash of the whole cohort; a test checks both paths agree.
+    func sparseVariantStatistics(experimentID: Int64, mode: AnalysisMode, cap: Double?) async throws(StoreError) -> [VariantStatistics] {
+        var query = SQLQueryString("")
+        appendOutcomeAndCohortCTEs(to: &query, experimentID: experimentID, mode: mode)
+        let value = cap.map { "(CASE WHEN t.value > \(Self.literal($0)) THEN \(Self.literal($0)) ELSE t.value END)" } ?? "t.value"
+        let double = dialect.doubleType
+        query.appendLiteral(
+            """
+            , touched AS (
+                SELECT c.variant,
+                    MAX(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN 1 ELSE 0 END) AS converted,
+                    CAST(SUM(CASE WHEN o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us) THEN COALESCE(o.value, 0) ELSE 0 END) AS \(double)) AS value
+                FROM all_outcomes o
+                CROSS JOIN cohort c
+                CROSS JOIN x
+                WHERE c.profile_id = o.profile_id
+                GROUP BY o.profile_id, c.variant)
+            SELECT variant, CAST(SUM(units) AS BIGINT) AS units, CAST(SUM(touched) AS BIGINT) AS touched, CAST(SUM(converters) AS BIGINT) AS converters,
+                SUM(sum_value) AS sum_value, SUM(sum_value_sq) AS sum_value_sq
+            FROM (
+                SELECT variant, COUNT(*) AS units, 0 AS touched, 0 AS converters, CAST(0 AS \(double)) AS sum_value, CAST(0 AS \(double)) AS sum_value_sq
+                FROM cohort GROUP BY variant
+                UNION ALL
+                SELECT t.variant, 0, COUNT(*), SUM(t.converted), SUM(\(value)), SUM(\(value) * \(value))
+                FROM touched t GROUP BY t.variant
+            ) s
+            GROUP BY variant ORDER BY variant
+            """)
+        // A unit without outcomes has value 0, which a negative cap lowers.
+        let zero = min(0, cap ?? 0)
+        let finalQuery = query
+        do {
+            return try await withConnection { sql in
+                try await sql.raw(finalQuery).all().map { row in
+                    let units = try row.decode(column: "units", as: Int.self)
+                    let untouched = Double(units - (try row.decode(column: "touched", as: Int?.self) ?? 0))
+                    return VariantStatistics(
+                        variant: try row.decode(column: "variant", as: String.self), segment: nil, units: units,
+                        converters: try row.decode(column: "converters", as: Int?.self) ?? 0,
+                        sumValue: (try row.decode(column: "sum_value", as: Double?.self) ?? 0) + untouched * zero,
+                        sumValueSquares: (try row.decode(column: "sum_value_sq", as: Double?.self) ?? 0) + untouched * zero * zero,
+                        sumX: [], sumXY: [], sumXX: [])
+                }
+            }
+        } catch {
+            throw StoreError(.database, "cannot compute variant statistics: \(Store.describe(error))")
+        }
+    }
+
     /// The nearest-rank quantile of per-unit values over the cohort (all variants).
     func valuePercentile(experimentID: Int64, mode: AnalysisMode, quantile q: Double) async throws(StoreError) -> Double? {
         var countQuery = SQLQueryString("")
@@ -208,32 +267,7 @@ extension Store {
 
     /// Appends the CTEs through `unit_outcomes` (variant, converted, value, c0…c(k−1) per unit).
     func appendUnitOutcomeCTEs(to query: inout SQLQueryString, experimentID: Int64, mode: AnalysisMode, covariates: [String]) {
-        // ITT takes every assigned unit from its assignment: no exposure validation needed.
-        appendValidationCTEs(to: &query, experimentID: experimentID, validation: mode == .exposure)
-        query.appendLiteral(
-            """
-            , all_outcomes AS (
-                SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = 
-            """)
-        query.appendInterpolation(bind: experimentID)
-        // Conversions: outcomes recorded for the experiment, plus events named like its
-        // conversion_key (seed 003's stg_conversion_events).
-        query.appendLiteral(
-            """
-
-                UNION ALL
-                SELECT ev.profile_id, ev.ts, ev.value FROM events ev CROSS JOIN x
-                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
-            )
-
-            """)
-        if mode == .itt {
-            query.appendLiteral(", cohort AS (SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = ")
-            query.appendInterpolation(bind: experimentID)
-            query.appendLiteral(")\n")
-        } else {
-            query.appendLiteral(", cohort AS (SELECT profile_id, variant, first_exposure_at AS anchor FROM validation WHERE validation_status = 'valid')\n")
-        }
+        appendOutcomeAndCohortCTEs(to: &query, experimentID: experimentID, mode: mode)
         query.appendLiteral(
             """
             , outcome_units AS (
@@ -260,6 +294,39 @@ extension Store {
         query.appendLiteral(pivot + " FROM outcome_units ou LEFT JOIN unit_covariates uc ON uc.experiment_id = ")
         query.appendInterpolation(bind: experimentID)
         query.appendLiteral(" AND uc.profile_id = ou.profile_id GROUP BY ou.profile_id, ou.variant, ou.converted, ou.value)\n")
+    }
+
+    /// Appends `x`, the validation CTEs (exposure mode), `all_outcomes` and `cohort` (profile,
+    /// variant, anchor).
+    func appendOutcomeAndCohortCTEs(to query: inout SQLQueryString, experimentID: Int64, mode: AnalysisMode) {
+        // ITT takes every assigned unit from its assignment: no exposure validation needed.
+        appendValidationCTEs(to: &query, experimentID: experimentID, validation: mode == .exposure)
+        query.appendLiteral(
+            """
+            , all_outcomes AS (
+                SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = 
+            """)
+        query.appendInterpolation(bind: experimentID)
+        // Conversions: outcomes recorded for the experiment, plus events named like its
+        // conversion_key (seed 003's stg_conversion_events).
+        query.appendLiteral(
+            """
+
+                UNION ALL
+                SELECT ev.profile_id, ev.ts, ev.value FROM x CROSS JOIN events ev
+                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
+            )
+
+            """)
+        if mode == .itt {
+            // Not materialized: referenced twice, it is still a plain scan (or index lookup) of
+            // the assignments, which a materialized copy of every unit would only slow down.
+            query.appendLiteral(", cohort AS NOT MATERIALIZED (SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = ")
+            query.appendInterpolation(bind: experimentID)
+            query.appendLiteral(")\n")
+        } else {
+            query.appendLiteral(", cohort AS (SELECT profile_id, variant, first_exposure_at AS anchor FROM validation WHERE validation_status = 'valid')\n")
+        }
     }
 
     /// A double as an SQL literal (caps are computed numbers, not user text).
