@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
+        .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
         .executable(name: "holdout", targets: ["holdout"]),
     ],
     dependencies: [
@@ -26,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure statistics on sufficient statistics. No I/O, no dependencies.
@@ -66,9 +71,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API (seed 001's endpoints), auth, webhooks and the nightly report job.
+        .target(
+            name: "HoldoutServer",
+            dependencies: [
+                "HoldoutStats",
+                "HoldoutStore",
+                "HoldoutCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "holdout",
             dependencies: [
+                "HoldoutServer",
                 "HoldoutStats",
                 "HoldoutSimulation",
                 "HoldoutStore",
@@ -91,9 +113,25 @@ let package = Package(
             dependencies: ["HoldoutSimulation", "HoldoutStats"],
             swiftSettings: swiftSettings
         ),
+        // Fresh databases on every engine under test, for the test suites.
+        .target(
+            name: "HoldoutTestSupport",
+            dependencies: ["HoldoutStore"],
+            path: "Tests/HoldoutTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HoldoutStoreTests",
-            dependencies: ["HoldoutStore", "HoldoutCore", "HoldoutSimulation"],
+            dependencies: ["HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutServerTests",
+            dependencies: [
+                "HoldoutServer", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -17,7 +17,8 @@ struct Holdout: AsyncParsableCommand {
         subcommands: [
             PowerCommand.self, StatsCommand.self, ExperimentCommand.self, AssignCommand.self, AssignmentCommand.self,
             ImportCommand.self, CheckCommand.self, QualityCommand.self, ResultsCommand.self, DatabaseCommand.self,
-            BenchCommand.self, SimulateCommand.self, CalibrateCommand.self,
+            ServeCommand.self, KeysCommand.self, WebhooksCommand.self, ReportCommand.self, BenchCommand.self, SimulateCommand.self,
+            CalibrateCommand.self,
         ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage

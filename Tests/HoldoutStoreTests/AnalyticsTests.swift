@@ -2,6 +2,7 @@ import Foundation
 import HoldoutCore
 import HoldoutSimulation
 import HoldoutStore
+import HoldoutTestSupport
 import Testing
 
 /// Seeds rows directly (as an import would) for analytics fixtures.

@@ -1,5 +1,6 @@
 import Foundation
 import HoldoutStore
+import HoldoutTestSupport
 import Testing
 
 @Suite("Import: batches, idempotency, rejects")

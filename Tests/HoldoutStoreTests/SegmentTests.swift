@@ -1,6 +1,7 @@
 import Foundation
 import HoldoutCore
 import HoldoutStore
+import HoldoutTestSupport
 import Testing
 
 @Suite("Segments and per-segment SRM")

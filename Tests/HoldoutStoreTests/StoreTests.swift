@@ -1,6 +1,7 @@
 import Foundation
 import HoldoutCore
 import HoldoutStore
+import HoldoutTestSupport
 import Testing
 
 @Suite("Store: schema, experiments, assignment")

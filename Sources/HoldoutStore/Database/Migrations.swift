@@ -13,7 +13,8 @@ enum Migrations {
     }
 
     static let all: [Migration] = [
-        Migration(version: 1, name: "experiments, assignments, exposures, outcomes, events", statements: version1)
+        Migration(version: 1, name: "experiments, assignments, exposures, outcomes, events", statements: version1),
+        Migration(version: 2, name: "API keys, webhook secrets, reports", statements: version2),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -150,6 +151,45 @@ enum Migrations {
                 meta_json TEXT
             )
             """,
+        ]
+    }
+}
+
+extension Migrations {
+    /// Version 2: what the server needs. API keys are stored as SHA-256 hashes (the key is shown
+    /// once); webhook secrets are stored as given, since verifying an HMAC needs the secret.
+    static func version2(_ d: any StoreDialect) -> [String] {
+        let pk = d.autoIncrementPrimaryKey
+        return [
+            """
+            CREATE TABLE api_keys (
+                id \(pk),
+                tenant TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                prefix TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT,
+                CHECK (scope IN ('read', 'write', 'admin'))
+            )
+            """,
+            """
+            CREATE TABLE webhook_secrets (
+                tenant TEXT NOT NULL PRIMARY KEY,
+                secret TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE reports (
+                id \(pk),
+                kind TEXT NOT NULL,
+                as_of BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX reports_kind ON reports (kind, id)",
         ]
     }
 }

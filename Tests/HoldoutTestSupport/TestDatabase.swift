@@ -1,33 +1,35 @@
-import Foundation
-import HoldoutStore
-import Testing
+public import Foundation
+public import HoldoutStore
+public import Testing
 
+/// Shared by the store, server and CLI test suites.
+///
 /// A fresh database per test, on every engine under test.
 ///
 /// SQLite always; PostgreSQL when `HOLDOUT_TEST_POSTGRES_URL` is set (e.g.
 /// `postgres://postgres@127.0.0.1:5433/postgres`), each test in a database of its own that is
 /// dropped afterwards. When the URL is set and the server cannot be reached, the tests fail.
-enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, postgres
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
     /// The engines this run covers.
-    static var underTest: [Engine] {
+    public static var underTest: [Engine] {
         ProcessInfo.processInfo.environment["HOLDOUT_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
     }
 }
 
-enum TestDatabase {
-    static var postgresURL: String? { ProcessInfo.processInfo.environment["HOLDOUT_TEST_POSTGRES_URL"] }
+public enum TestDatabase {
+    public static var postgresURL: String? { ProcessInfo.processInfo.environment["HOLDOUT_TEST_POSTGRES_URL"] }
 
-    static func temporaryDirectory() throws -> URL {
+    public static func temporaryDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
 
     /// A location for a fresh, empty database and a clean-up closure.
-    static func freshLocation(_ engine: Engine) async throws -> (StoreLocation, @Sendable () async -> Void) {
+    public static func freshLocation(_ engine: Engine) async throws -> (StoreLocation, @Sendable () async -> Void) {
         switch engine {
         case .sqlite:
             let directory = try temporaryDirectory()
@@ -44,7 +46,7 @@ enum TestDatabase {
     }
 
     /// Opens `location`, runs `body` and closes the store, also when `body` throws.
-    static func using<T>(_ location: StoreLocation, schema: Store.SchemaPolicy = .automatic, _ body: (Store) async throws -> T) async throws -> T {
+    public static func using<T>(_ location: StoreLocation, schema: Store.SchemaPolicy = .automatic, _ body: (Store) async throws -> T) async throws -> T {
         let store = try await Store.open(location, schema: schema)
         do {
             let value = try await body(store)
@@ -57,7 +59,7 @@ enum TestDatabase {
     }
 
     /// Runs `body` with a migrated store on a fresh database, closing and removing it afterwards.
-    static func withStore(_ engine: Engine, _ body: (Store) async throws -> Void) async throws {
+    public static func withStore(_ engine: Engine, _ body: (Store) async throws -> Void) async throws {
         let (location, cleanUp) = try await freshLocation(engine)
         let store = try await Store.open(location, schema: .migrate)
         do {
@@ -73,7 +75,7 @@ enum TestDatabase {
 }
 
 /// Microseconds of an ISO 8601 time, for fixtures.
-func ts(_ text: String) -> Timestamp {
+public func ts(_ text: String) -> Timestamp {
     guard let t = Timestamp(parsing: text) else { fatalError("bad fixture timestamp \(text)") }
     return t
 }

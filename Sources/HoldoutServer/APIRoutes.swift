@@ -1,0 +1,426 @@
+import Foundation
+import HoldoutCore
+import HoldoutStats
+import HoldoutStore
+import Hummingbird
+import NIOCore
+
+/// Seed 001's `/api` endpoints.
+struct APIRoutes {
+    let store: Store
+    /// The most items one batch request may carry.
+    static let maximumBatch = 10_000
+
+    func register(on group: RouterGroup<HoldoutRequestContext>) {
+        group.post("experiments", use: create)
+        group.get("experiments", use: list)
+        group.post("experiments/power-analysis", use: power)
+        group.get("experiments/:id", use: show)
+        group.patch("experiments/:id", use: update)
+        group.post("experiments/:id/assign", use: assign)
+        group.post("experiments/:id/exposures", use: exposures)
+        group.post("experiments/:id/outcomes", use: outcomes)
+        group.get("experiments/:id/results", use: results)
+        group.get("experiments/:id/time-series", use: timeSeries)
+        group.get("experiments/:id/quality", use: quality)
+        group.post("experiments/:id/auto-assign", use: autoAssign)
+        group.post("touchpoints", use: touchpoints)
+        group.get("reports/nightly/latest", use: latestNightly)
+    }
+
+    // MARK: Experiments
+
+    struct CreateBody: Decodable {
+        var key: String?
+        var name: String
+        var channel: String?
+        var start_at: String?
+        var end_at: String?
+        var conversion_key: String?
+        var conversion_window_days: Int?
+        var variants: [Variant]?
+        var treatment_rate: Double?
+        var salt: String?
+        var notes: String?
+        static let fields: Set<String> = [
+            "key", "name", "channel", "start_at", "end_at", "conversion_key", "conversion_window_days", "variants", "treatment_rate", "salt", "notes",
+        ]
+    }
+
+    @Sendable func create(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        var request = request
+        let data = try await request.bodyData(context: context)
+        try request.rejectUnknownKeys(data, allowed: CreateBody.fields)
+        let body = try decode(CreateBody.self, from: data)
+        var variants = body.variants ?? [Variant(name: "control", weight: 0.5), Variant(name: "treatment", weight: 0.5)]
+        if let rate = body.treatment_rate {
+            guard body.variants == nil else { throw APIError.badRequest("give variants or treatment_rate, not both", field: "treatment_rate") }
+            guard rate.isFinite, rate > 0, rate < 1 else { throw APIError.badRequest("treatment_rate must be in (0, 1), got \(rate)", field: "treatment_rate") }
+            variants = [Variant(name: "control", weight: 1 - rate), Variant(name: "treatment", weight: rate)]
+        }
+        let new = NewExperiment(
+            key: body.key, name: body.name, channel: body.channel, startAt: try timestamp(body.start_at, field: "start_at"),
+            endAt: try timestamp(body.end_at, field: "end_at"), conversionKey: body.conversion_key,
+            conversionWindowDays: body.conversion_window_days ?? 7, variants: variants, salt: body.salt ?? "", notes: body.notes,
+            tenant: principal.tenant)
+        let experiment = try await store.createExperiment(new)
+        return try json(experiment, status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        var status: ExperimentStatus?
+        if let text = request.uri.queryParameters.get("status") {
+            guard let parsed = ExperimentStatus(rawValue: text) else {
+                throw APIError.badRequest(
+                    "status '\(text)' is not one of \(ExperimentStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            status = parsed
+        }
+        return try json(try await store.experiments(status: status, tenant: principal.tenant))
+    }
+
+    @Sendable func show(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        return try json(try await experiment(context, tenant: principal.tenant))
+    }
+
+    struct UpdateBody: Decodable {
+        var status: String?
+        var name: String?
+        var notes: String?
+        var end_at: String?
+        static let fields: Set<String> = ["status", "name", "notes", "end_at"]
+    }
+
+    @Sendable func update(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        var experiment = try await experiment(context, tenant: principal.tenant)
+        var request = request
+        let data = try await request.bodyData(context: context)
+        try request.rejectUnknownKeys(data, allowed: UpdateBody.fields)
+        let body = try decode(UpdateBody.self, from: data)
+        let endAt = try timestamp(body.end_at, field: "end_at")
+        if let endAt, let start = experiment.startAt, endAt < start {
+            throw APIError.badRequest("end_at (\(endAt)) is before start_at (\(start))", field: "end_at")
+        }
+        try await store.updateExperiment(id: experiment.id, name: body.name, notes: body.notes, endAt: endAt)
+        if let text = body.status {
+            guard let next = ExperimentStatus(rawValue: text) else {
+                throw APIError.badRequest(
+                    "status '\(text)' is not one of \(ExperimentStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
+            }
+            if next != experiment.status {
+                experiment = try await store.setStatus(key: experiment.key, to: next, tenant: principal.tenant)
+            }
+        }
+        return try json(try await store.experiment(id: experiment.id, tenant: principal.tenant))
+    }
+
+    // MARK: Assignment
+
+    struct AssignBody: Decodable {
+        var profile_ids: [String]
+        var treatment_rate: Double?
+    }
+
+    @Sendable func assign(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        var experiment = try await experiment(context, tenant: principal.tenant)
+        var request = request
+        let body = try decode(AssignBody.self, from: try await request.bodyData(context: context))
+        guard body.profile_ids.count <= Self.maximumBatch else {
+            throw APIError.badRequest("at most \(Self.maximumBatch) profile_ids per call, got \(body.profile_ids.count)", field: "profile_ids")
+        }
+        if let rate = body.treatment_rate { experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate) }
+        let result = try await AssignmentService.assign(profileIDs: body.profile_ids, experiment: experiment, store: store)
+        return try json(result)
+    }
+
+    struct AutoAssignBody: Decodable {
+        var channel: String
+        var start_date: String
+        var end_date: String
+        var treatment_rate: Double?
+    }
+
+    @Sendable func autoAssign(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        var experiment = try await experiment(context, tenant: principal.tenant)
+        var request = request
+        let body = try decode(AutoAssignBody.self, from: try await request.bodyData(context: context))
+        guard let from = try timestamp(body.start_date, field: "start_date"), let to = try timestamp(body.end_date, field: "end_date") else {
+            throw APIError.badRequest("start_date and end_date are required", field: "start_date")
+        }
+        guard from <= to else { throw APIError.badRequest("end_date is before start_date", field: "end_date") }
+        if let rate = body.treatment_rate { experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate) }
+        let profiles = try await store.touchpointProfiles(channel: body.channel, from: from, to: to)
+        var assigned = 0
+        var newly = 0
+        var counts = Dictionary(uniqueKeysWithValues: experiment.variants.map { ($0.name, 0) })
+        var start = 0
+        while start < profiles.count {
+            let chunk = Array(profiles[start..<min(start + Self.maximumBatch, profiles.count)])
+            let result = try await AssignmentService.assign(profileIDs: chunk, experiment: experiment, store: store)
+            assigned += result.assigned
+            newly += result.newlyAssigned
+            for (k, v) in result.counts { counts[k, default: 0] += v }
+            start += Self.maximumBatch
+        }
+        return try json(AssignmentService.Result(assigned: assigned, newlyAssigned: newly, counts: counts))
+    }
+
+    // MARK: Exposures, outcomes, touchpoints
+
+    struct ItemsBody: Decodable {
+        var exposures: [[String: JSONScalar]]?
+        var outcomes: [[String: JSONScalar]]?
+        var touchpoints: [[String: JSONScalar]]?
+    }
+
+    func items(_ body: ItemsBody, key: String) throws -> [[String: String]] {
+        let list: [[String: JSONScalar]]?
+        switch key {
+        case "exposures": list = body.exposures
+        case "outcomes": list = body.outcomes
+        default: list = body.touchpoints
+        }
+        guard let list else { throw APIError.badRequest("\(key) is required (an array of objects)", field: key) }
+        guard list.count <= Self.maximumBatch else {
+            throw APIError.badRequest("at most \(Self.maximumBatch) \(key) per call, got \(list.count)", field: key)
+        }
+        return list.map { item in item.compactMapValues(\.text) }
+    }
+
+    @Sendable func exposures(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let experiment = try await experiment(context, tenant: principal.tenant)
+        var request = request
+        let body = try decode(ItemsBody.self, from: try await request.bodyData(context: context))
+        let recorded = try await store.record(kind: .exposures, experiment: experiment, items: try items(body, key: "exposures"), field: "exposures")
+        return try json(["recorded": recorded])
+    }
+
+    @Sendable func outcomes(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let experiment = try await experiment(context, tenant: principal.tenant)
+        var request = request
+        let body = try decode(ItemsBody.self, from: try await request.bodyData(context: context))
+        let inserted = try await store.record(kind: .outcomes, experiment: experiment, items: try items(body, key: "outcomes"), field: "outcomes")
+        return try json(["inserted": inserted])
+    }
+
+    @Sendable func touchpoints(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        _ = try context.require(.write)
+        var request = request
+        let body = try decode(ItemsBody.self, from: try await request.bodyData(context: context))
+        let inserted = try await store.record(kind: .touchpoints, experiment: nil, items: try items(body, key: "touchpoints"), field: "touchpoints")
+        return try json(["inserted": inserted])
+    }
+
+    // MARK: Results
+
+    @Sendable func results(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let experiment = try await experiment(context, tenant: principal.tenant)
+        let query = request.uri.queryParameters
+        let modeText = query.get("mode") ?? "itt"
+        guard let mode = AnalysisMode(rawValue: modeText) else {
+            throw APIError.badRequest("mode '\(modeText)' is not itt or exposure", field: "mode")
+        }
+        var alpha = 0.05
+        if let text = query.get("alpha") {
+            guard let value = Double(text), value.isFinite, value > 0, value < 1 else {
+                throw APIError.badRequest("alpha must be a number in (0, 1), got '\(text)'", field: "alpha")
+            }
+            alpha = value
+        }
+        if let dimension = query.get("dimension") {
+            guard !dimension.isEmpty else { throw APIError.badRequest("dimension must name a unit property", field: "dimension") }
+            let segments = try await ResultsService.segments(experiment: experiment, store: store, mode: mode, segmentBy: dimension, alpha: alpha)
+            return try json(SegmentedResults(experiment_id: experiment.id, analysis_mode: mode.rawValue, dimension: dimension, segments: segments))
+        }
+        return try json(try await ResultsService.compute(experiment: experiment, store: store, mode: mode, alpha: alpha))
+    }
+
+    struct SegmentedResults: Encodable {
+        var experiment_id: Int64
+        var analysis_mode: String
+        var dimension: String
+        var segments: [SegmentResult]
+    }
+
+    struct TimeSeriesRow: Encodable {
+        var date: String
+        var treatment_n: Int
+        var treatment_conversions: Int
+        var treatment_rate: Double
+        var control_n: Int
+        var control_conversions: Int
+        var control_rate: Double
+        var uplift_abs: Double?
+        var uplift_rel: Double?
+        var variants: [String: VariantPoint]
+    }
+
+    struct VariantPoint: Encodable {
+        var n: Int
+        var conversions: Int
+        var rate: Double
+    }
+
+    @Sendable func timeSeries(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let experiment = try await experiment(context, tenant: principal.tenant)
+        let freq = request.uri.queryParameters.get("freq") ?? "D"
+        guard freq == "D" || freq == "W" else { throw APIError.badRequest("freq must be D (daily) or W (weekly), got '\(freq)'", field: "freq") }
+        var points = try await store.timeSeries(experiment: experiment)
+        if freq == "W" {
+            // The cumulative value at the end of each ISO week (Sunday), and the last day.
+            points = points.enumerated().filter { index, point in
+                index == points.count - 1 || Self.isSunday(point.date)
+            }.map(\.element)
+        }
+        let control = experiment.variants[0].name
+        let treatment = experiment.variants[1].name
+        let rows = points.map { point -> TimeSeriesRow in
+            func rate(_ v: String) -> Double {
+                let n = point.units[v] ?? 0
+                return n > 0 ? Double(point.conversions[v] ?? 0) / Double(n) : 0
+            }
+            let (c, t) = (rate(control), rate(treatment))
+            let bothPresent = (point.units[control] ?? 0) > 0 && (point.units[treatment] ?? 0) > 0
+            return TimeSeriesRow(
+                date: point.date, treatment_n: point.units[treatment] ?? 0, treatment_conversions: point.conversions[treatment] ?? 0,
+                treatment_rate: t, control_n: point.units[control] ?? 0, control_conversions: point.conversions[control] ?? 0, control_rate: c,
+                uplift_abs: bothPresent ? t - c : nil, uplift_rel: bothPresent && c > 0 ? (t - c) / c : nil,
+                variants: Dictionary(
+                    uniqueKeysWithValues: experiment.variants.map {
+                        ($0.name, VariantPoint(n: point.units[$0.name] ?? 0, conversions: point.conversions[$0.name] ?? 0, rate: rate($0.name)))
+                    }))
+        }
+        return try json(["data": rows])
+    }
+
+    static func isSunday(_ date: String) -> Bool {
+        guard let ts = Timestamp(parsing: date) else { return false }
+        // 1970-01-01 was a Thursday: day 3 (mod 7) is a Sunday.
+        let day = Int64((Double(ts.microseconds) / 86_400_000_000).rounded(.down))
+        return ((day % 7) + 7) % 7 == 3
+    }
+
+    @Sendable func quality(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let experiment = try await experiment(context, tenant: principal.tenant)
+        return try json(["experiment_id": AnyEncodable(experiment.id), "days": AnyEncodable(try await store.dailyQuality(experimentID: experiment.id))])
+    }
+
+    // MARK: Power
+
+    struct PowerBody: Decodable {
+        var baseline_rate: Double
+        var mde: Double
+        var alpha: Double?
+        var power: Double?
+        var treatment_rate: Double?
+        var relative: Bool?
+    }
+
+    struct PowerResponse: Encodable {
+        var total_sample_size: Int
+        var treatment_size: Int
+        var control_size: Int
+        var exact_total: Double
+        var baseline_rate: Double
+        var mde: Double
+        var mde_abs: Double
+        var alpha: Double
+        var power: Double
+        var treatment_rate: Double
+    }
+
+    @Sendable func power(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        _ = try context.require(.read)
+        var request = request
+        let body = try decode(PowerBody.self, from: try await request.bodyData(context: context))
+        let design = PowerAnalysis.Design(alpha: body.alpha ?? 0.05, power: body.power ?? 0.8, treatmentShare: body.treatment_rate ?? 0.5)
+        do {
+            let plan = try PowerAnalysis.proportionSampleSize(baseline: body.baseline_rate, mde: body.mde, relative: body.relative ?? false, design: design)
+            return try json(
+                PowerResponse(
+                    total_sample_size: plan.totalSampleSize, treatment_size: plan.treatmentSize, control_size: plan.controlSize,
+                    exact_total: plan.exactTotal, baseline_rate: body.baseline_rate, mde: body.mde, mde_abs: plan.mdeAbsolute,
+                    alpha: design.alpha, power: design.power, treatment_rate: design.treatmentShare))
+        } catch let error as StatsError {
+            let field = error.field == "treatment_share" ? "treatment_rate" : error.field
+            throw APIError.badRequest(error.message.replacingOccurrences(of: "treatment_share", with: "treatment_rate"), field: field)
+        }
+    }
+
+    // MARK: Reports
+
+    @Sendable func latestNightly(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        guard let body = try await store.latestReport(kind: "nightly:\(principal.tenant)") else {
+            throw APIError.notFound("no nightly report yet (run `holdout report nightly` or start the server with --nightly-at)")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    // MARK: Helpers
+
+    /// The experiment named by the `{id}` path segment (its numeric id or its key), within the
+    /// caller's tenant: another tenant's experiment is 404, so ids do not leak.
+    func experiment(_ context: HoldoutRequestContext, tenant: String) async throws -> Experiment {
+        let text = try context.parameters.require("id")
+        if let id = Int64(text), let found = try await store.experiment(id: id, tenant: tenant) { return found }
+        if let found = try await store.experiment(key: text, tenant: tenant) { return found }
+        throw APIError.notFound("no experiment '\(text)'")
+    }
+
+    func timestamp(_ text: String?, field: String) throws -> Timestamp? {
+        guard let text else { return nil }
+        guard let ts = Timestamp(parsing: text) else {
+            throw APIError.badRequest("\(field) '\(text)' is not a timestamp (ISO 8601 like 2026-03-01T00:00:00Z)", field: field)
+        }
+        return ts
+    }
+}
+
+/// Type-erased encodable, for small mixed objects.
+struct AnyEncodable: Encodable {
+    let encodeValue: (any Encoder) throws -> Void
+    init(_ value: some Encodable) { encodeValue = value.encode(to:) }
+    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
+}
+
+/// Decodes JSON, mapping failures to a 400 naming the field.
+func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    guard !data.isEmpty else { throw APIError.badRequest("the request body is empty; send a JSON object") }
+    do {
+        return try JSONDecoder().decode(T.self, from: data)
+    } catch let error as DecodingError {
+        throw APIError.describing(error)
+    }
+}
+
+/// A JSON response.
+func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let data = try encoder.encode(value)
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json; charset=utf-8"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+extension Request {
+    /// The body, up to the context's limit (413 beyond).
+    mutating func bodyData(context: HoldoutRequestContext) async throws -> Data {
+        let buffer = try await collectBody(upTo: context.maxUploadSize)
+        return Data(buffer.readableBytesView)
+    }
+}

@@ -1,0 +1,121 @@
+import Crypto
+public import Foundation
+import HoldoutStore
+import HTTPTypes
+import Hummingbird
+import Metrics
+
+/// Seed 001's webhooks, authenticated by an HMAC-SHA256 signature over the raw body with the
+/// tenant's secret (`holdout webhooks set-secret`).
+///
+/// Headers: `X-Holdout-Tenant: <tenant>` and
+/// `X-Holdout-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. A signature
+/// older or newer than ``tolerance`` is refused, so a captured request cannot be replayed later.
+struct WebhookRoutes {
+    let store: Store
+    static let tolerance: TimeInterval = 300
+    var now: @Sendable () -> Date = { Date() }
+
+    func register(on group: RouterGroup<HoldoutRequestContext>) {
+        group.post("message-sent", use: messageSent)
+        group.post("conversion", use: conversion)
+    }
+
+    /// Verifies the request and returns the tenant and the raw body.
+    func verify(_ request: inout Request, context: HoldoutRequestContext) async throws -> (tenant: String, body: Data) {
+        guard let tenant = request.headers[HTTPField.Name("X-Holdout-Tenant")!], !tenant.isEmpty else {
+            throw APIError(.unauthorized, code: "unauthorized", "send the tenant in X-Holdout-Tenant", field: "X-Holdout-Tenant")
+        }
+        guard let header = request.headers[HTTPField.Name("X-Holdout-Signature")!] else {
+            throw APIError(.unauthorized, code: "unauthorized", "send X-Holdout-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">", field: "X-Holdout-Signature")
+        }
+        var timestamp: Int?
+        var signature: String?
+        for part in header.split(separator: ",") {
+            let pair: [String] = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: CharacterSet.whitespaces) }
+            guard pair.count == 2 else { continue }
+            if pair[0] == "t" { timestamp = Int(pair[1]) }
+            if pair[0] == "v1" { signature = pair[1].lowercased() }
+        }
+        guard let timestamp, let signature else {
+            throw APIError(.unauthorized, code: "unauthorized", "X-Holdout-Signature must be t=<unix seconds>,v1=<hex>", field: "X-Holdout-Signature")
+        }
+        guard abs(now().timeIntervalSince1970 - Double(timestamp)) <= Self.tolerance else {
+            throw APIError(
+                .unauthorized, code: "stale_signature", "the signature timestamp is more than \(Int(Self.tolerance)) s from the server's clock (replay protection)",
+                field: "X-Holdout-Signature")
+        }
+        let body = try await request.bodyData(context: context)
+        guard let secret = try await store.webhookSecret(tenant: tenant) else {
+            throw APIError(.unauthorized, code: "unauthorized", "tenant '\(tenant)' has no webhook secret (set one with `holdout webhooks set-secret`)")
+        }
+        let expected = WebhookSigning.signature(body: body, secret: secret, timestamp: timestamp)
+        // Constant-time comparison of the hex digests.
+        let given = Array("t=\(timestamp),v1=\(signature)".utf8)
+        let wanted = Array(expected.utf8)
+        var difference: UInt8 = given.count == wanted.count ? 0 : 1
+        for (a, b) in zip(given, wanted) { difference |= a ^ b }
+        guard difference == 0 else {
+            throw APIError(.unauthorized, code: "bad_signature", "the signature does not match the body", field: "X-Holdout-Signature")
+        }
+        return (tenant, body)
+    }
+
+    struct Body: Decodable {
+        var experiment_id: JSONScalar
+        var profile_id: String
+        var sent_at: String?
+        var converted_at: String?
+        var campaign_id: String?
+        var message_id: String?
+        var value: Double?
+        var event_id: String?
+    }
+
+    func experiment(_ id: JSONScalar, tenant: String) async throws -> Experiment {
+        guard let text = id.text else { throw APIError.badRequest("experiment_id is required", field: "experiment_id") }
+        if let numeric = Int64(text), let found = try await store.experiment(id: numeric, tenant: tenant) { return found }
+        if let found = try await store.experiment(key: text, tenant: tenant) { return found }
+        throw APIError.notFound("no experiment '\(text)'")
+    }
+
+    @Sendable func messageSent(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        var request = request
+        let (tenant, data) = try await verify(&request, context: context)
+        let body = try decode(Body.self, from: data)
+        guard let sent = body.sent_at else { throw APIError.badRequest("sent_at is required", field: "sent_at") }
+        let experiment = try await experiment(body.experiment_id, tenant: tenant)
+        var item = ["profile_id": body.profile_id, "exposure_ts": sent]
+        item["campaign_id"] = body.campaign_id
+        item["message_id"] = body.message_id
+        item["event_id"] = body.event_id ?? body.message_id.map { "msg:\($0)" }
+        let recorded = try await store.record(kind: .exposures, experiment: experiment, items: [item], field: "body")
+        Counter(label: "holdout_ingested_total", dimensions: [("kind", "exposures"), ("source", "webhook")]).increment(by: recorded)
+        return try json(["status": "ok"])
+    }
+
+    @Sendable func conversion(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
+        var request = request
+        let (tenant, data) = try await verify(&request, context: context)
+        let body = try decode(Body.self, from: data)
+        guard let converted = body.converted_at else { throw APIError.badRequest("converted_at is required", field: "converted_at") }
+        let experiment = try await experiment(body.experiment_id, tenant: tenant)
+        var item = ["profile_id": body.profile_id, "conversion_ts": converted]
+        item["value"] = body.value.map { String($0) }
+        item["event_id"] = body.event_id
+        let inserted = try await store.record(kind: .outcomes, experiment: experiment, items: [item], field: "body")
+        Counter(label: "holdout_ingested_total", dimensions: [("kind", "outcomes"), ("source", "webhook")]).increment(by: inserted)
+        return try json(["status": "ok"])
+    }
+}
+
+/// How a sender signs a webhook request.
+public enum WebhookSigning {
+    /// The `X-Holdout-Signature` header for a body: `t=<timestamp>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+    public static func signature(body: Data, secret: String, timestamp: Int) -> String {
+        var message = Data("\(timestamp).".utf8)
+        message.append(body)
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
+        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+import SQLKit
+
+/// An API key as listed (never the key itself: only its hash is stored).
+public struct APIKeyRecord: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var tenant: String
+    public var scope: String
+    /// The first characters of the key, to recognise it in a list.
+    public var prefix: String
+    public var createdAt: Timestamp
+    public var revokedAt: Timestamp?
+
+    enum CodingKeys: String, CodingKey {
+        case id, tenant, scope, prefix
+        case createdAt = "created_at"
+        case revokedAt = "revoked_at"
+    }
+}
+
+/// One day (or week) of an experiment's cumulative time series, per variant.
+public struct TimeSeriesPoint: Sendable, Hashable {
+    /// `YYYY-MM-DD`: the day, or the last day of the week.
+    public var date: String
+    /// Cumulative units assigned, by variant.
+    public var units: [String: Int]
+    /// Cumulative units that converted within their window, by variant (a unit counts on the
+    /// day of its first conversion).
+    public var conversions: [String: Int]
+}
+
+extension Store {
+    // MARK: Items posted to the API
+
+    /// Records items posted to the API (exposures, outcomes, touchpoints) in one transaction,
+    /// with the same validation and idempotency keys as `holdout import`.
+    ///
+    /// - Parameters:
+    ///   - items: each item's fields as text (seed 001's field names).
+    ///   - field: the request's array name, for errors (`exposures[3].exposure_ts`).
+    /// - Returns: how many items were new (re-posting the same event ids adds nothing).
+    /// - Throws: ``StoreError`` `invalid_input` naming the first bad item and field; nothing is
+    ///   written then.
+    public func record(kind: ImportKind, experiment: Experiment?, items: [[String: String]], field: String) async throws(StoreError) -> Int {
+        guard !items.isEmpty else { return 0 }
+        var rows: [[DatabaseValue]] = []
+        do {
+            let parser = try RowParser(kind: kind, experiment: experiment, header: nil)
+            for (index, values) in items.enumerated() {
+                do {
+                    rows += try parser.parse(SourceRow(line: index + 1, values: values))
+                } catch let error as RowError {
+                    let path = "\(field)[\(index)]" + (error.column.map { ".\($0)" } ?? "")
+                    throw StoreError(.invalidInput, "\(path) \(error.reason)", field: path)
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.invalidInput, "\(error)", field: field)
+        }
+        let finalRows = rows
+        do {
+            return try await transaction { _ in
+                try await self.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: finalRows[...])
+            }
+        } catch {
+            throw StoreError(.database, "cannot record \(kind.rawValue): \(Store.describe(error))")
+        }
+    }
+
+    /// Sets a two-arm experiment's treatment weight (and the control's to 1 − rate) while it has
+    /// no assignments, so seed 001's `treatment_rate` on the first `assign` call fixes the split.
+    ///
+    /// - Throws: `conflict` once profiles are assigned with another rate (changing it then
+    ///   would reassign them); `invalid_input` for K ≥ 3 arms or a rate outside (0, 1).
+    public func fixTreatmentRate(experiment: Experiment, rate: Double) async throws(StoreError) -> Experiment {
+        guard rate.isFinite, rate > 0, rate < 1 else {
+            throw StoreError(.invalidInput, "treatment_rate must be in (0, 1), got \(rate)", field: "treatment_rate")
+        }
+        guard experiment.variants.count == 2 else {
+            throw StoreError(
+                .invalidInput,
+                "'\(experiment.key)' has \(experiment.variants.count) variants; treatment_rate applies to two-arm experiments (omit it)",
+                field: "treatment_rate")
+        }
+        if abs(experiment.variants[1].weight - rate) <= 1e-12 { return experiment }
+        do {
+            try await transaction { sql in
+                let row = try await sql.raw("SELECT COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id)").first()
+                if try row?.decode(column: "n", as: Int.self) ?? 0 > 0 {
+                    throw StoreError(
+                        .conflict,
+                        "'\(experiment.key)' already assigns with treatment_rate \(experiment.variants[1].weight); it is fixed at the first assignment so groups never change",
+                        field: "treatment_rate")
+                }
+                try await sql.raw("UPDATE experiment_variants SET weight = \(bind: 1 - rate) WHERE experiment_id = \(bind: experiment.id) AND position = 0").run()
+                try await sql.raw("UPDATE experiment_variants SET weight = \(bind: rate) WHERE experiment_id = \(bind: experiment.id) AND position = 1").run()
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot set the treatment rate: \(Store.describe(error))")
+        }
+        guard let updated = try await self.experiment(id: experiment.id) else {
+            throw StoreError(.notFound, "experiment \(experiment.id) vanished", field: "experiment")
+        }
+        return updated
+    }
+
+    /// Updates an experiment's descriptive fields (not its key, variants or salt, which fix
+    /// assignments).
+    public func updateExperiment(id: Int64, name: String?, notes: String?, endAt: Timestamp?) async throws(StoreError) {
+        if let name, name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StoreError(.invalidInput, "name must not be empty", field: "name")
+        }
+        do {
+            try await withConnection { sql in
+                let now = Timestamp.now.microseconds
+                if let name { try await sql.raw("UPDATE experiments SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
+                if let notes { try await sql.raw("UPDATE experiments SET notes = \(bind: notes), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
+                if let endAt {
+                    try await sql.raw("UPDATE experiments SET end_at = \(bind: endAt.microseconds), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+                }
+            }
+        } catch {
+            throw StoreError(.database, "cannot update experiment \(id): \(Store.describe(error))")
+        }
+    }
+
+    /// Profiles with a touchpoint in `channel` within [from, to] (seed 001's auto-assign).
+    public func touchpointProfiles(channel: String, from: Timestamp, to: Timestamp) async throws(StoreError) -> [String] {
+        do {
+            return try await withConnection { sql in
+                try await sql.raw(
+                    "SELECT DISTINCT profile_id FROM touchpoints WHERE channel = \(bind: channel) AND ts >= \(bind: from.microseconds) AND ts <= \(bind: to.microseconds) ORDER BY profile_id"
+                ).all().map { try $0.decode(column: "profile_id", as: String.self) }
+            }
+        } catch {
+            throw StoreError(.database, "cannot read touchpoints: \(Store.describe(error))")
+        }
+    }
+
+    // MARK: Time series
+
+    /// Seed 001's cumulative daily series (ITT: units by assignment day; a unit converts on the
+    /// day of its first conversion within its window from assignment). Days run from the first
+    /// assignment to the last assignment or conversion.
+    public func timeSeries(experiment: Experiment) async throws(StoreError) -> [TimeSeriesPoint] {
+        let assignedDay = dialect.floorDivide("assigned_at", "86400000000")
+        let convertedDay = dialect.floorDivide("MIN(o.conversion_ts)", "86400000000")
+        let window = Int64(experiment.conversionWindowDays) * 86_400_000_000
+        do {
+            let (assigned, converted) = try await withConnection { sql in
+                let assigned = try await sql.raw(
+                    "SELECT variant, \(unsafeRaw: assignedDay) AS day, COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id) GROUP BY variant, \(unsafeRaw: assignedDay)"
+                ).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                let converted = try await sql.raw(
+                    """
+                    SELECT variant, day, COUNT(*) AS n FROM (
+                        SELECT a.variant AS variant, \(unsafeRaw: convertedDay) AS day
+                        FROM experiment_outcomes o
+                        CROSS JOIN experiment_assignments a
+                        WHERE o.experiment_id = \(bind: experiment.id) AND a.experiment_id = \(bind: experiment.id) AND a.profile_id = o.profile_id
+                            AND o.conversion_ts >= a.assigned_at AND (\(bind: window) = 0 OR o.conversion_ts < a.assigned_at + \(bind: window))
+                        GROUP BY a.profile_id, a.variant) c
+                    GROUP BY variant, day
+                    """
+                ).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                return (assigned, converted)
+            }
+            let days = assigned.map(\.1) + converted.map(\.1)
+            guard let first = days.min(), let last = days.max() else { return [] }
+            var unitsByDay: [Int64: [String: Int]] = [:]
+            var conversionsByDay: [Int64: [String: Int]] = [:]
+            for (variant, day, n) in assigned { unitsByDay[day, default: [:]][variant, default: 0] += n }
+            for (variant, day, n) in converted { conversionsByDay[day, default: [:]][variant, default: 0] += n }
+            var units = Dictionary(uniqueKeysWithValues: experiment.variants.map { ($0.name, 0) })
+            var conversions = units
+            var points: [TimeSeriesPoint] = []
+            for day in first...last {
+                for (variant, n) in unitsByDay[day] ?? [:] { units[variant, default: 0] += n }
+                for (variant, n) in conversionsByDay[day] ?? [:] { conversions[variant, default: 0] += n }
+                points.append(TimeSeriesPoint(date: Timestamp.dayString(day), units: units, conversions: conversions))
+            }
+            return points
+        } catch {
+            throw StoreError(.database, "cannot compute the time series: \(Store.describe(error))")
+        }
+    }
+
+    // MARK: API keys
+
+    /// Stores a key's hash; returns its id.
+    public func createAPIKey(tenant: String, scope: String, keyHash: String, prefix: String) async throws(StoreError) -> Int64 {
+        do {
+            return try await withConnection { sql in
+                let row = try await sql.raw(
+                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) RETURNING id"
+                ).first()
+                return try row?.decode(column: "id", as: Int64.self) ?? 0
+            }
+        } catch {
+            throw StoreError(.database, "cannot store the key: \(Store.describe(error))")
+        }
+    }
+
+    /// The live (not revoked) key with this hash.
+    public func apiKey(hash: String) async throws(StoreError) -> APIKeyRecord? {
+        try await apiKeys(condition: "key_hash = ", bind: hash, includeRevoked: false).first
+    }
+
+    /// Keys, newest first, optionally of one tenant.
+    public func apiKeys(tenant: String? = nil) async throws(StoreError) -> [APIKeyRecord] {
+        try await apiKeys(condition: tenant == nil ? nil : "tenant = ", bind: tenant, includeRevoked: true)
+    }
+
+    private func apiKeys(condition: String?, bind: String?, includeRevoked: Bool) async throws(StoreError) -> [APIKeyRecord] {
+        do {
+            return try await withConnection { sql in
+                var query = SQLQueryString("SELECT id, tenant, scope, prefix, created_at, revoked_at FROM api_keys WHERE 1 = 1")
+                if let condition, let bind {
+                    query.appendLiteral(" AND " + condition)
+                    query.appendInterpolation(bind: bind)
+                }
+                if !includeRevoked { query.appendLiteral(" AND revoked_at IS NULL") }
+                query.appendLiteral(" ORDER BY id DESC")
+                return try await sql.raw(query).all().map { row in
+                    APIKeyRecord(
+                        id: try row.decode(column: "id", as: Int64.self), tenant: try row.decode(column: "tenant", as: String.self),
+                        scope: try row.decode(column: "scope", as: String.self), prefix: try row.decode(column: "prefix", as: String.self),
+                        createdAt: Timestamp(microseconds: try row.decode(column: "created_at", as: Int64.self)),
+                        revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Timestamp.init(microseconds:)))
+                }
+            }
+        } catch {
+            throw StoreError(.database, "cannot read keys: \(Store.describe(error))")
+        }
+    }
+
+    /// Revokes a key by id; false when no live key has that id.
+    public func revokeAPIKey(id: Int64) async throws(StoreError) -> Bool {
+        do {
+            return try await withConnection { sql in
+                try await sql.raw(
+                    "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id"
+                ).all().count == 1
+            }
+        } catch {
+            throw StoreError(.database, "cannot revoke key \(id): \(Store.describe(error))")
+        }
+    }
+
+    // MARK: Webhook secrets
+
+    /// Sets (or replaces) a tenant's webhook secret.
+    public func setWebhookSecret(tenant: String, secret: String) async throws(StoreError) {
+        do {
+            try await withConnection { sql in
+                try await sql.raw(
+                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: Timestamp.now.microseconds)) ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at"
+                ).run()
+            }
+        } catch {
+            throw StoreError(.database, "cannot store the webhook secret: \(Store.describe(error))")
+        }
+    }
+
+    /// A tenant's webhook secret.
+    public func webhookSecret(tenant: String) async throws(StoreError) -> String? {
+        do {
+            return try await withConnection { sql in
+                try await sql.raw("SELECT secret FROM webhook_secrets WHERE tenant = \(bind: tenant)").first()?.decode(column: "secret", as: String.self)
+            }
+        } catch {
+            throw StoreError(.database, "cannot read the webhook secret: \(Store.describe(error))")
+        }
+    }
+
+    // MARK: Reports
+
+    /// Stores a report's JSON.
+    public func saveReport(kind: String, asOf: Timestamp, body: String) async throws(StoreError) {
+        do {
+            try await withConnection { sql in
+                try await sql.raw(
+                    "INSERT INTO reports (kind, as_of, created_at, body) VALUES (\(bind: kind), \(bind: asOf.microseconds), \(bind: Timestamp.now.microseconds), \(bind: body))"
+                ).run()
+            }
+        } catch {
+            throw StoreError(.database, "cannot store the report: \(Store.describe(error))")
+        }
+    }
+
+    /// The latest report of a kind (its JSON).
+    public func latestReport(kind: String) async throws(StoreError) -> String? {
+        do {
+            return try await withConnection { sql in
+                try await sql.raw("SELECT body FROM reports WHERE kind = \(bind: kind) ORDER BY id DESC LIMIT 1").first()?.decode(column: "body", as: String.self)
+            }
+        } catch {
+            throw StoreError(.database, "cannot read the report: \(Store.describe(error))")
+        }
+    }
+}
