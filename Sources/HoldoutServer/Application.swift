@@ -4,15 +4,22 @@ public import Hummingbird
 public import Logging
 import Metrics
 public import Prometheus
+import ServiceLifecycle
 
 /// Where and how the server listens.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// Run the nightly report in process at this time (UTC).
+    public var nightlyAt: DailyTime?
+    /// Post each alert of the nightly report to this URL.
+    public var alertWebhook: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, nightlyAt: DailyTime? = nil, alertWebhook: String? = nil) {
         self.host = host
         self.port = port
+        self.nightlyAt = nightlyAt
+        self.alertWebhook = alertWebhook
     }
 }
 
@@ -57,8 +64,14 @@ public func buildRouter(store: Store) -> Router<HoldoutRequestContext> {
 /// The application: the router on a loopback (or given) address. `runService()` stops
 /// gracefully on SIGTERM and SIGINT: in-flight requests finish, then the caller closes the store.
 public func buildApplication(store: Store, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
-    Application(
+    var services: [any Service] = []
+    if let at = configuration.nightlyAt {
+        let delivery = configuration.alertWebhook.map { AlertDelivery(url: $0, logger: logger) }
+        services.append(NightlyScheduler(job: NightlyJob(store: store, delivery: delivery, logger: logger), at: at, logger: logger))
+    }
+    return Application(
         router: buildRouter(store: store),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "holdout"),
+        services: services,
         logger: logger)
 }

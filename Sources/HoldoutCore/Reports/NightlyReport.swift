@@ -31,6 +31,14 @@ public struct NightlyReport: Sendable, Encodable {
         public var message: String
         public var severity: Severity
 
+        public init(experimentID: Int64, tenant: String, kind: String, message: String, severity: Severity) {
+            self.experimentID = experimentID
+            self.tenant = tenant
+            self.kind = kind
+            self.message = message
+            self.severity = severity
+        }
+
         enum CodingKeys: String, CodingKey {
             case experimentID = "experiment_id"
             case tenant, kind, message, severity

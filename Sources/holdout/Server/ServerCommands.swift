@@ -26,9 +26,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0 picks a free one).") var port = 8080
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: ArgumentHelp("Run the nightly report in process every day at this UTC time (HH:MM).", valueName: "HH:MM")) var nightlyAt: String?
+    @Option(help: ArgumentHelp("Post each nightly alert as JSON (Slack-compatible `text`) to this URL, with retries.", valueName: "url"))
+    var alertWebhook: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
+        if let nightlyAt, DailyTime(nightlyAt) == nil { throw ValidationError("--nightly-at must be HH:MM (UTC), got '\(nightlyAt)'") }
+        if let alertWebhook { try validateWebhookURL(alertWebhook) }
+        if alertWebhook != nil, nightlyAt == nil { throw ValidationError("--alert-webhook needs --nightly-at (or use `holdout report nightly --alert-webhook`)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
     }
 
@@ -36,7 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "holdout")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         try await db.with(schema: .automatic) { store in
-            let app = buildApplication(store: store, configuration: .init(host: host, port: port), logger: logger)
+            let configuration = ServerConfiguration(host: host, port: port, nightlyAt: nightlyAt.flatMap(DailyTime.init), alertWebhook: alertWebhook)
+            let app = buildApplication(store: store, configuration: configuration, logger: logger)
             try await app.runService()
         }
     }
@@ -164,9 +171,12 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Option(help: "The report's date (ISO 8601; default now).") var asOf: String?
         @Option(help: "Significance level.") var alpha = 0.05
+        @Option(help: ArgumentHelp("Post each alert as JSON (Slack-compatible `text`) to this URL, with retries.", valueName: "url"))
+        var alertWebhook: String?
         @Flag(help: "Print the report as JSON.") var json = false
 
         func validate() throws {
+            if let alertWebhook { try validateWebhookURL(alertWebhook) }
             if let asOf, Timestamp(parsing: asOf) == nil { throw ValidationError("--as-of '\(asOf)' is not a date (use 2026-03-15 or ISO 8601)") }
             guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be in (0, 1)") }
         }
@@ -177,6 +187,10 @@ struct ReportCommand: AsyncParsableCommand {
                 let report = try await NightlyReportService.run(store: store, asOf: when, alpha: alpha)
                 try await NightlyReportService.save(report, store: store, asOf: when)
                 return report
+            }
+            if let alertWebhook {
+                let delivered = await AlertDelivery(url: alertWebhook, logger: Logger(label: "holdout")).deliver(report.alerts)
+                Output.error("delivered \(delivered) of \(report.alerts.count) alert(s) to \(alertWebhook)\n")
             }
             if json { return try Output.json(report) }
             print("Nightly report as of \(report.asOfDate): \(report.experiments.count) running experiment(s)")
@@ -194,5 +208,11 @@ struct ReportCommand: AsyncParsableCommand {
             for alert in report.alerts { print("[\(alert.severity.rawValue)] \(alert.message)") }
             print(report.method)
         }
+    }
+}
+
+func validateWebhookURL(_ text: String) throws {
+    guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+        throw ValidationError("--alert-webhook must be an http(s) URL, got '\(text)'")
     }
 }
