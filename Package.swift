@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "holdoutTests",
-            dependencies: ["holdout", "HoldoutStore"],
+            dependencies: ["holdout", "HoldoutStore", "HoldoutStats", "HoldoutCore"],
             swiftSettings: swiftSettings
         ),
     ],
