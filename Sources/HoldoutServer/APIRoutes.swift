@@ -4,10 +4,12 @@ import HoldoutStats
 import HoldoutStore
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// Seed 001's `/api` endpoints.
 struct APIRoutes {
     let store: Store
+    let cache = ExperimentCache()
     /// The most items one batch request may carry.
     static let maximumBatch = 10_000
 
@@ -105,6 +107,7 @@ struct APIRoutes {
         if let endAt, let start = experiment.startAt, endAt < start {
             throw APIError.badRequest("end_at (\(endAt)) is before start_at (\(start))", field: "end_at")
         }
+        defer { cache.removeAll() }
         try await store.updateExperiment(id: experiment.id, name: body.name, notes: body.notes, endAt: endAt)
         if let text = body.status {
             guard let next = ExperimentStatus(rawValue: text) else {
@@ -133,7 +136,10 @@ struct APIRoutes {
         guard body.profile_ids.count <= Self.maximumBatch else {
             throw APIError.badRequest("at most \(Self.maximumBatch) profile_ids per call, got \(body.profile_ids.count)", field: "profile_ids")
         }
-        if let rate = body.treatment_rate { experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate) }
+        if let rate = body.treatment_rate, abs(experiment.variants[1].weight - rate) > 1e-12 || experiment.variants.count != 2 {
+            experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
+            cache.removeAll()
+        }
         let result = try await AssignmentService.assign(profileIDs: body.profile_ids, experiment: experiment, store: store)
         return try json(result)
     }
@@ -154,7 +160,10 @@ struct APIRoutes {
             throw APIError.badRequest("start_date and end_date are required", field: "start_date")
         }
         guard from <= to else { throw APIError.badRequest("end_date is before start_date", field: "end_date") }
-        if let rate = body.treatment_rate { experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate) }
+        if let rate = body.treatment_rate {
+            experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
+            cache.removeAll()
+        }
         let profiles = try await store.touchpointProfiles(channel: body.channel, from: from, to: to)
         var assigned = 0
         var newly = 0
@@ -376,9 +385,13 @@ struct APIRoutes {
     /// caller's tenant: another tenant's experiment is 404, so ids do not leak.
     func experiment(_ context: HoldoutRequestContext, tenant: String) async throws -> Experiment {
         let text = try context.parameters.require("id")
-        if let id = Int64(text), let found = try await store.experiment(id: id, tenant: tenant) { return found }
-        if let found = try await store.experiment(key: text, tenant: tenant) { return found }
-        throw APIError.notFound("no experiment '\(text)'")
+        if let cached = cache.lookup(tenant: tenant, id: text) { return cached }
+        var found: Experiment?
+        if let id = Int64(text) { found = try await store.experiment(id: id, tenant: tenant) }
+        if found == nil { found = try await store.experiment(key: text, tenant: tenant) }
+        guard let found else { throw APIError.notFound("no experiment '\(text)'") }
+        cache.store(found, tenant: tenant, id: text)
+        return found
     }
 
     func timestamp(_ text: String?, field: String) throws -> Timestamp? {
@@ -423,4 +436,28 @@ extension Request {
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         return Data(buffer.readableBytesView)
     }
+}
+
+/// Experiments looked up by path, for ``ttl`` seconds: the assignment hot path then needs one
+/// database round trip. Changes made through this server clear it at once; changes made by
+/// another process (the CLI) are seen within ``ttl``.
+final class ExperimentCache: Sendable {
+    static let ttl: TimeInterval = 1
+    private let entries = Mutex<[String: (experiment: Experiment, expires: Date)]>([:])
+
+    func lookup(tenant: String, id: String) -> Experiment? {
+        entries.withLock { entries in
+            guard let entry = entries[tenant + "\u{0}" + id], entry.expires > Date() else { return nil }
+            return entry.experiment
+        }
+    }
+
+    func store(_ experiment: Experiment, tenant: String, id: String) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[tenant + "\u{0}" + id] = (experiment, Date().addingTimeInterval(Self.ttl))
+        }
+    }
+
+    func removeAll() { entries.withLock { $0.removeAll() } }
 }

@@ -55,7 +55,7 @@ public func buildRouter(store: Store) -> Router<HoldoutRequestContext> {
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-    let api = router.group("api").add(middleware: AuthMiddleware(store: store))
+    let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: KeyCache()))
     APIRoutes(store: store).register(on: api)
     WebhookRoutes(store: store).register(on: router.group("webhooks"))
     return router

@@ -4,6 +4,7 @@ public import Hummingbird
 public import HoldoutStore
 import Logging
 import NIOCore
+import Synchronization
 
 /// Who is calling: the tenant and scope of the API key presented.
 public struct Principal: Sendable, Hashable {
@@ -71,6 +72,7 @@ public enum APIKeys {
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = HoldoutRequestContext
     let store: Store
+    let cache: KeyCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -80,14 +82,22 @@ struct AuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw APIError(.unauthorized, code: "unauthorized", "the Authorization header must be 'Bearer <key>'")
         }
-        guard let record = try await store.apiKey(hash: APIKeys.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))),
-            let scope = Principal.Scope(rawValue: record.scope)
-        else {
+        let hash = APIKeys.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let principal: Principal?
+        if let cached = cache.lookup(hash) {
+            principal = cached
+        } else {
+            principal = try await store.apiKey(hash: hash).flatMap { record in
+                Principal.Scope(rawValue: record.scope).map { Principal(tenant: record.tenant, scope: $0) }
+            }
+            cache.store(hash, principal)
+        }
+        guard let principal else {
             throw APIError(.unauthorized, code: "unauthorized", "the API key is unknown or revoked")
         }
         var context = context
-        context.principal = Principal(tenant: record.tenant, scope: scope)
-        context.logger[metadataKey: "tenant"] = .string(record.tenant)
+        context.principal = principal
+        context.logger[metadataKey: "tenant"] = .string(principal.tenant)
         return try await next(request, context)
     }
 }
@@ -164,6 +174,27 @@ extension APIError {
         case is Double.Type, is Int.Type, is Int64.Type: "a number"
         case is Bool.Type: "true or false"
         default: type is [Any].Type ? "an array" : "\(type)".lowercased().contains("array") ? "an array" : "an object"
+        }
+    }
+}
+
+/// Recently checked keys (and unknown ones), for ``ttl`` seconds, so a busy client does not cost
+/// a key lookup per request. A revoked key stops working within ``ttl``.
+final class KeyCache: Sendable {
+    static let ttl: TimeInterval = 2
+    private let entries = Mutex<[String: (principal: Principal?, expires: Date)]>([:])
+
+    func lookup(_ hash: String) -> Principal?? {
+        entries.withLock { entries in
+            guard let entry = entries[hash], entry.expires > Date() else { return nil }
+            return .some(entry.principal)
+        }
+    }
+
+    func store(_ hash: String, _ principal: Principal?) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }  // bounded: unknown keys must not grow it forever
+            entries[hash] = (principal, Date().addingTimeInterval(Self.ttl))
         }
     }
 }

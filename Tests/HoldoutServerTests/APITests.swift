@@ -169,6 +169,8 @@ struct APITests {
             let keys = try await h.store.apiKeys(tenant: "acme")
             let readID = try #require(keys.first { $0.scope == "read" }?.id)
             #expect(try await h.store.revokeAPIKey(id: readID))
+            // Keys are cached for a short while; after that the revocation holds.
+            try await Task.sleep(for: .milliseconds(Int(KeyCacheTTL.seconds * 1000) + 100))
             try await call(client, .get, "/api/experiments", key: h.readKey, expect: .unauthorized)
         }
     }
@@ -328,4 +330,8 @@ enum APIRoutesLimit {
 
 func webhookSignature(body: String, secret: String, timestamp: Int) -> String {
     WebhookSigning.signature(body: Data(body.utf8), secret: secret, timestamp: timestamp)
+}
+
+enum KeyCacheTTL {
+    static let seconds = 2.0
 }

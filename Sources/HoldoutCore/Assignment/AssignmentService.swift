@@ -65,7 +65,9 @@ public enum AssignmentService {
         let assignment = DeterministicAssignment(experiment)
         let records = unique.map { AssignmentRecord(profileID: $0, variant: assignment.variant(for: $0), assignedAt: time) }
         let inserted = try await store.recordAssignments(experimentID: experiment.id, records)
-        let stored = try await store.assignments(experimentID: experiment.id, profileIDs: unique)
+        // When every profile was new, the stored variants are the ones just computed; otherwise
+        // read them back (a profile keeps its first assignment).
+        let stored = inserted == unique.count ? [:] : try await store.assignments(experimentID: experiment.id, profileIDs: unique)
         var counts: [String: Int] = [:]
         for variant in experiment.variants { counts[variant.name] = 0 }
         for profile in unique { counts[stored[profile] ?? assignment.variant(for: profile), default: 0] += 1 }
