@@ -110,3 +110,32 @@ struct RandomTests {
         #expect((0..<10).map { _ in c.next() } != (0..<10).map { _ in d.next() })
     }
 }
+
+@Suite("Ziggurat normals")
+struct ZigguratTests {
+    @Test("ziggurat draws pass a Kolmogorov–Smirnov test against Φ and have the normal's moments, tails included")
+    func distribution() {
+        var g = Xoshiro256StarStar(seed: 99)
+        let n = 400_000
+        let sample = (0..<n).map { _ in g.nextNormalZiggurat() }.sorted()
+        var d = 0.0
+        for (i, x) in sample.enumerated() {
+            let f = Normal.cdf(x)
+            d = max(d, abs(f - Double(i) / Double(n)), abs(Double(i + 1) / Double(n) - f))
+        }
+        // The 0.1% critical value of the KS statistic is about 1.95/√n.
+        #expect(d < 1.95 / Double(n).squareRoot(), "KS D = \(d)")
+        let mean = sample.reduce(0, +) / Double(n)
+        let variance = sample.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+        let kurtosis = sample.reduce(0) { $0 + pow($1 - mean, 4) } / Double(n) / (variance * variance)
+        #expect(abs(mean) < 4 / Double(n).squareRoot())
+        #expect(abs(variance - 1) < 4 * (2 / Double(n)).squareRoot())
+        #expect(abs(kurtosis - 3) < 4 * (24 / Double(n)).squareRoot())
+        // The tail beyond R = 3.4426 (the layer-0 path): P(|Z| > R) = 2·Φ(−R) = 5.76e-4.
+        let tail = Double(sample.filter { abs($0) > 3.442619855899 }.count) / Double(n)
+        let expected = 2 * Normal.sf(3.442619855899)
+        #expect(abs(tail - expected) < 4 * (expected / Double(n)).squareRoot(), "tail \(tail) vs \(expected)")
+        // Beyond 4: P(|Z| > 4) = 6.3e-5, about 25 draws here.
+        #expect(sample.last! > 4 || sample.first! < -4)
+    }
+}

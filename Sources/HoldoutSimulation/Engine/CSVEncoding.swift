@@ -4,8 +4,8 @@ import Foundation
 /// 004's visitor columns and the features, and `truth.csv` with each visitor's CATE and
 /// potential-outcome parameters.
 ///
-/// Numbers are written in fixed point: features and revenue with 6 decimals, truth with 12
-/// (values beyond ±9·10⁶ fall back to the shortest round-trip form). Booleans (`converted`,
+/// Numbers are written in fixed point like printf's `%.6f`: features and revenue with 6
+/// decimals, truth with 12 (values beyond ±9·10⁶ fall back to the shortest round-trip form). Booleans (`converted`,
 /// binary features) are 1/0 so the file feeds `holdout stats analyze` directly.
 public struct CSVEncoding: Sendable {
     public let config: SimulationConfig
@@ -61,121 +61,242 @@ public struct CSVEncoding: Sendable {
 
     /// Appends one row per visitor of the chunk to `out`.
     public func appendObserved(_ chunk: Simulator.Chunk, to out: inout [UInt8]) {
+        let bytes = observedBytes(chunk)
+        if out.isEmpty { out = bytes } else { out += bytes }
+    }
+
+    /// The chunk's rows of `observed.csv`.
+    public func observedBytes(_ chunk: Simulator.Chunk) -> [UInt8] {
         let features = chunk.features
         let observation = chunk.observation
-        out.reserveCapacity(out.count + chunk.count * (40 + experimentID.count + 10 * features.columns.count))
-        for i in 0..<chunk.count {
-            out.append(UInt8(ascii: "v"))
-            Self.appendInteger(chunk.offset + i, to: &out)
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: experimentID)
-            out.append(UInt8(ascii: ","))
-            out.append(contentsOf: variants[observation.level[i]])
-            if observation.converted[i] {
-                out.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "1"), UInt8(ascii: ",")])
-                Self.appendFixed(observation.revenue[i], decimals: 6, to: &out)
-                out.append(contentsOf: Array(",1,1".utf8))
-            } else {
-                out.append(contentsOf: Self.notConverted)
+        let n = chunk.count
+        let d = features.columns.count
+        // Column-major numbers (category codes and 0/1 as numbers) so the row loop reads plain memory.
+        var flat = [Double](repeating: 0, count: d * n)
+        var kinds = [UInt8](repeating: 0, count: d)
+        for (j, column) in features.columns.enumerated() {
+            switch column {
+            case .continuous(let values):
+                for i in 0..<n { flat[j * n + i] = values[i] }
+            case .categorical(_, let codes):
+                kinds[j] = 1
+                for i in 0..<n { flat[j * n + i] = Double(codes[i]) }
+            case .binary(let values):
+                kinds[j] = 2
+                for i in 0..<n { flat[j * n + i] = values[i] ? 1 : 0 }
             }
-            for (j, column) in features.columns.enumerated() {
-                out.append(UInt8(ascii: ","))
-                switch column {
-                case .continuous(let values): Self.appendFixed(values[i], decimals: 6, to: &out)
-                case .categorical(_, let codes): out.append(contentsOf: labels[j][codes[i]])
-                case .binary(let values): out.append(values[i] ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+        }
+        // Constant pieces in one buffer: per level ",experiment,variant"; the non-converter tail;
+        // then the category labels of each categorical column.
+        var constants: [UInt8] = []
+        var levelPiece: [(Int, Int)] = []
+        for v in variants {
+            levelPiece.append((constants.count, experimentID.count + v.count + 2))
+            constants += [UInt8(ascii: ",")] + experimentID + [UInt8(ascii: ",")] + v
+        }
+        let notConverted = (constants.count, 8)
+        constants += Array(",0,0,0,1".utf8)
+        var labelPiece: [[(Int, Int)]] = []
+        var widest = 2
+        for list in labels {
+            labelPiece.append(list.map { label in
+                defer { constants += label }
+                return (constants.count, label.count)
+            })
+            widest = max(widest, list.map(\.count).max() ?? 0)
+        }
+        let rowBound = 24 + (levelPiece.map(\.1).max() ?? 0) + 40 + d * max(widest + 1, 26) + 1
+        let capacity = n * rowBound
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            var w = ByteWriter(base: buffer.baseAddress!)
+            flat.withUnsafeBufferPointer { flat in
+                kinds.withUnsafeBufferPointer { kinds in
+                    constants.withUnsafeBufferPointer { constants in
+                        let c = constants.baseAddress!
+                        for i in 0..<n {
+                            w.put(UInt8(ascii: "v"))
+                            w.putUnsigned(UInt64(chunk.offset + i))
+                            let piece = levelPiece[observation.level[i]]
+                            w.put(c + piece.0, count: piece.1)
+                            if observation.converted[i] {
+                                w.put(UInt8(ascii: ","))
+                                w.put(UInt8(ascii: "1"))
+                                w.put(UInt8(ascii: ","))
+                                w.putFixed(observation.revenue[i], decimals: 6)
+                                w.put(UInt8(ascii: ","))
+                                w.put(UInt8(ascii: "1"))
+                                w.put(UInt8(ascii: ","))
+                                w.put(UInt8(ascii: "1"))
+                            } else {
+                                w.put(c + notConverted.0, count: notConverted.1)
+                            }
+                            for j in 0..<d {
+                                w.put(UInt8(ascii: ","))
+                                let x = flat[j &* n &+ i]
+                                switch kinds[j] {
+                                case 0: w.putFixed(x, decimals: 6)
+                                case 1:
+                                    let label = labelPiece[j][Int(x)]
+                                    w.put(c + label.0, count: label.1)
+                                default: w.put(x != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0"))
+                                }
+                            }
+                            w.put(UInt8(ascii: "\n"))
+                        }
+                    }
                 }
             }
-            out.append(UInt8(ascii: "\n"))
+            initialized = w.count
         }
     }
 
-    static let notConverted = Array(",0,0,0,1".utf8)
-
     /// Appends one truth row per visitor of the chunk to `out`.
     public func appendTruth(_ chunk: Simulator.Chunk, to out: inout [UInt8]) {
+        let bytes = truthBytes(chunk)
+        if out.isEmpty { out = bytes } else { out += bytes }
+    }
+
+    /// The chunk's rows of `truth.csv`.
+    public func truthBytes(_ chunk: Simulator.Chunk) -> [UInt8] {
         let truth = chunk.truth
         var columns: [[Double]] = truth.contrasts + truth.conversion
         if let m = truth.effectiveRevenueMean { columns += m }
         if config.revenueModel == nil, let s = truth.dispersion { columns += s }
-        out.reserveCapacity(out.count + chunk.count * (10 + 16 * columns.count))
-        for i in 0..<chunk.count {
-            out.append(UInt8(ascii: "v"))
-            Self.appendInteger(chunk.offset + i, to: &out)
-            for column in columns {
-                out.append(UInt8(ascii: ","))
-                Self.appendFixed(column[i], decimals: 12, to: &out)
+        let n = chunk.count
+        let d = columns.count
+        let flat = columns.flatMap { $0 }
+        let rowBound = 24 + d * 40
+        return [UInt8](unsafeUninitializedCapacity: n * rowBound) { buffer, initialized in
+            var w = ByteWriter(base: buffer.baseAddress!)
+            flat.withUnsafeBufferPointer { flat in
+                for i in 0..<n {
+                    w.put(UInt8(ascii: "v"))
+                    w.putUnsigned(UInt64(chunk.offset + i))
+                    for j in 0..<d {
+                        w.put(UInt8(ascii: ","))
+                        w.putFixed(flat[j &* n &+ i], decimals: 12)
+                    }
+                    w.put(UInt8(ascii: "\n"))
+                }
             }
-            out.append(UInt8(ascii: "\n"))
+            initialized = w.count
         }
     }
 
-    static let powers: [Double] = (0...15).map { var p = 1.0; for _ in 0..<$0 { p *= 10 }; return p }
-
-    /// Appends `x` rounded to `decimals` places (trailing zeros trimmed, "0" for zero).
-    @inline(__always)
+    /// Appends `x` with exactly `decimals` (6 or 12) places, as printf's `%.6f` / `%.12f`.
     public static func appendFixed(_ x: Double, decimals: Int, to out: inout [UInt8]) {
-        let scale = powers[decimals]
-        let magnitude = abs(x)
-        guard magnitude * scale < 9.0e18, x.isFinite else {
-            out.append(contentsOf: Array("\(x)".utf8))
-            return
-        }
-        let scaled = UInt64((magnitude * scale).rounded())
-        if scaled == 0 {
-            out.append(UInt8(ascii: "0"))
-            return
-        }
-        if x < 0 { out.append(UInt8(ascii: "-")) }
-        let unit = UInt64(scale)
-        appendUnsigned(scaled / unit, to: &out)
-        var fraction = scaled % unit
-        guard fraction != 0 else { return }
-        var digits = decimals
-        while fraction % 10 == 0 {
-            fraction /= 10
-            digits -= 1
-        }
-        out.append(UInt8(ascii: "."))
-        // Leading zeros of the fraction.
-        var width = 1
-        var probe = fraction
-        while probe >= 10 {
-            probe /= 10
-            width += 1
-        }
-        for _ in 0..<(digits - width) { out.append(UInt8(ascii: "0")) }
-        appendUnsigned(fraction, to: &out)
-    }
-
-    @inline(__always)
-    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        appendUnsigned(value.magnitude.toUInt64, to: &out)
-    }
-
-    @inline(__always)
-    static func appendUnsigned(_ value: UInt64, to out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(truncatingIfNeeded: value) &+ 48)
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            let buffer = raw.bindMemory(to: UInt8.self)
-            while v > 0 {
-                buffer[count] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-                count += 1
-            }
-            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        out += [UInt8](unsafeUninitializedCapacity: 40) { buffer, initialized in
+            var w = ByteWriter(base: buffer.baseAddress!)
+            w.putFixed(x, decimals: decimals)
+            initialized = w.count
         }
     }
 }
 
-extension UInt {
-    fileprivate var toUInt64: UInt64 { UInt64(self) }
+/// Writes bytes into memory the caller sized (each field's bound is known: at most 40 bytes
+/// per number).
+struct ByteWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    /// "00"…"99", read once per writer.
+    let pairs: UnsafePointer<UInt8>
+    var count = 0
+
+    init(base: UnsafeMutablePointer<UInt8>) {
+        self.base = base
+        pairs = ByteWriter.pairTable
+    }
+
+    /// Two ASCII digits per value 0…99 (allocated once, never freed).
+    /// nonisolated(unsafe): written once during lazy initialization, read-only afterwards.
+    nonisolated(unsafe) static let pairTable: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for value in 0..<100 {
+            table[2 * value] = UInt8(48 + value / 10)
+            table[2 * value + 1] = UInt8(48 + value % 10)
+        }
+        return UnsafePointer(table)
+    }()
+
+    @inline(__always)
+    mutating func put(_ source: UnsafePointer<UInt8>, count length: Int) {
+        (base + count).update(from: source, count: length)
+        count += length
+    }
+
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    mutating func putUnsigned(_ value: UInt64) {
+        var v = value
+        var digits = 1
+        var probe = v
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        var position = count + digits - 1
+        repeat {
+            base[position] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+            v /= 10
+            position -= 1
+        } while v > 0
+        count += digits
+    }
+
+    /// `x` with exactly `decimals` (6 or 12) places, like printf's `%.6f` (no negative zero);
+    /// the shortest round-trip form when |x|·10^decimals ≥ 9·10¹⁸ or x is not finite.
+    @inline(__always)
+    mutating func putFixed(_ x: Double, decimals: Int) {
+        let twelve = decimals == 12
+        let scale = twelve ? 1e12 : 1e6
+        let magnitude = Swift.abs(x)
+        guard x.isFinite, magnitude * scale < 9.0e18 else {
+            for byte in "\(x)".utf8 { put(byte) }
+            return
+        }
+        let scaled = UInt64(magnitude * scale + 0.5)  // round half up (≥ 0)
+        if x < 0 && scaled != 0 { put(UInt8(ascii: "-")) }
+        let integer: UInt64
+        var fraction: UInt64
+        if twelve {
+            integer = scaled / 1_000_000_000_000
+            fraction = scaled % 1_000_000_000_000
+        } else {
+            integer = scaled / 1_000_000
+            fraction = scaled % 1_000_000
+        }
+        if integer < 10 {
+            put(UInt8(truncatingIfNeeded: integer) &+ 48)
+        } else {
+            putUnsigned(integer)
+        }
+        put(UInt8(ascii: "."))
+        // The fraction's digits, two at a time from the right.
+        let width = twelve ? 12 : 6
+        var position = count + width - 2
+        for _ in 0..<(width / 2) {
+            let pair = Int(truncatingIfNeeded: fraction % 100) &* 2
+            fraction /= 100
+            base[position] = pairs[pair]
+            base[position + 1] = pairs[pair + 1]
+            position -= 2
+        }
+        count += width
+    }
+}
+
+extension CSVEncoding {
+    static let powers: [Double] = (0...15).map { var p = 1.0; for _ in 0..<$0 { p *= 10 }; return p }
+    static let units: [UInt64] = (0...15).map { var p: UInt64 = 1; for _ in 0..<$0 { p *= 10 }; return p }
 }

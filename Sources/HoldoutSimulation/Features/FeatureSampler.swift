@@ -130,9 +130,8 @@ public struct CopulaSampler: Sendable {
 
     /// Draws `n` rows.
     ///
-    /// Each row takes ⌈d/2⌉ polar pairs of standard normals (``Xoshiro256StarStar/nextNormalPair()``,
-    /// both values used, the last second value dropped when d is odd), multiplied by the Cholesky
-    /// factor of the correlation matrix. Rows are written column by column into one buffer, with
+    /// Each row takes d standard normals by the ziggurat method (``Ziggurat``), multiplied by
+    /// the Cholesky factor of the correlation matrix. Rows are written column by column into one buffer, with
     /// no allocation per row.
     public func sample(_ n: Int, using generator: inout Xoshiro256StarStar) -> FeatureTable {
         let d = features.count
@@ -144,13 +143,7 @@ public struct CopulaSampler: Sendable {
             w.withUnsafeMutableBufferPointer { w in
                 factor.withUnsafeBufferPointer { l in
                     for row in 0..<n {
-                        var j = 0
-                        while j < d {
-                            let (a, b) = generator.nextNormalPair()
-                            w[j] = a
-                            w[j + 1] = b
-                            j += 2
-                        }
+                        for j in 0..<d { w[j] = generator.nextNormalZiggurat() }
                         if isIdentity {
                             for i in 0..<d { out[i * n + row] = w[i] }
                         } else {

@@ -271,27 +271,41 @@ public struct Observation: Sendable, Hashable {
         var converted = [Bool](repeating: false, count: n)
         var revenue = [Double](repeating: 0, count: n)
         var counts = [Int](repeating: 0, count: k)
-        let p = truth.conversion
+        // Flat, hoisted inputs: the loop reads plain memory.
+        let p = truth.conversion.flatMap { $0 }
+        let m = truth.revenueMean?.flatMap { $0 }
+        let s = truth.dispersion?.flatMap { $0 }
+        var share = -1.0
+        var shares: [Double] = []
+        var external: [Int] = []
+        switch assignment {
+        case .allocation(let a): share = a
+        case .probabilities(let list): shares = list
+        case .external(let levels): external = levels
+        }
+        let isExternal = !external.isEmpty || n == 0
         for i in 0..<n {
             let l: Int
-            switch assignment {
-            case .allocation(let share): l = generator.nextUniform() < share ? 1 : 0
-            case .probabilities(let shares): l = generator.nextCategorical(weights: shares)
-            case .external(let levels): l = levels[i]
+            if share >= 0 {
+                l = generator.nextUniform() < share ? 1 : 0
+            } else if isExternal {
+                l = external[i]
+            } else {
+                l = generator.nextCategorical(weights: shares)
             }
             level[i] = l
             counts[l] += 1
-            let c = generator.nextUniform() < p[l][i]
+            let c = generator.nextUniform() < p[l * n + i]
             converted[i] = c
-            guard c, let m = truth.revenueMean else { continue }
+            guard c, let m else { continue }
             let r: Double
             if let revenueModel {
-                r = revenueModel.sample(severityDelta: l == 0 ? 0 : m[l][i] - m[0][i], using: &generator).revenue
+                r = revenueModel.sample(severityDelta: l == 0 ? 0 : m[l * n + i] - m[i], using: &generator).revenue
             } else {
-                r = generator.nextLognormal(mean: m[l][i], sigma: truth.dispersion![l][i])
+                r = generator.nextLognormal(mean: m[l * n + i], sigma: s![l * n + i])
             }
             guard r.isFinite else {
-                throw SimulationError("sampled revenue for level \(l) is not finite for visitor \(offset + i) (extreme sigma \(truth.dispersion?[l][i] ?? 0)?)")
+                throw SimulationError("sampled revenue for level \(l) is not finite for visitor \(offset + i) (extreme sigma \(s?[l * n + i] ?? 0)?)")
             }
             revenue[i] = r
         }

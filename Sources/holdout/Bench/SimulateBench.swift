@@ -109,6 +109,9 @@ struct SimulateBench: ParsableCommand {
         passes.append(Pass(name: "in memory", seconds: elapsed, visitors_per_second: Double(visitors) / elapsed))
         for withTruth in [false, true] {
             if !json { Output.error("to CSV\(withTruth ? " (observed + truth)" : " (observed)") in \(out)…\n") }
+            // New files, as a first run writes them (not the time to free the previous run's blocks).
+            for file in ["observed.csv", "truth.csv"] { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: out).appendingPathComponent(file).path) }
+            sync()
             start = clock.now
             let written = try SimulationWriter(config: config, directory: out, writeTruthCSV: withTruth, threads: workers, source: "bench")
                 .write(progress: false)
