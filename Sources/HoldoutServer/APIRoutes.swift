@@ -3,6 +3,7 @@ import HoldoutCore
 import HoldoutStats
 import HoldoutStore
 import Hummingbird
+import Metrics
 import NIOCore
 import Synchronization
 
@@ -103,21 +104,27 @@ struct APIRoutes {
         let data = try await request.bodyData(context: context)
         try request.rejectUnknownKeys(data, allowed: UpdateBody.fields)
         let body = try decode(UpdateBody.self, from: data)
+        // Everything is checked before anything is written, so a refused PATCH changes nothing.
         let endAt = try timestamp(body.end_at, field: "end_at")
         if let endAt, let start = experiment.startAt, endAt < start {
             throw APIError.badRequest("end_at (\(endAt)) is before start_at (\(start))", field: "end_at")
         }
-        defer { cache.removeAll() }
-        try await store.updateExperiment(id: experiment.id, name: body.name, notes: body.notes, endAt: endAt)
+        if let name = body.name, name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw APIError.badRequest("name must not be empty", field: "name")
+        }
+        var next: ExperimentStatus?
         if let text = body.status {
-            guard let next = ExperimentStatus(rawValue: text) else {
+            guard let parsed = ExperimentStatus(rawValue: text) else {
                 throw APIError.badRequest(
                     "status '\(text)' is not one of \(ExperimentStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
             }
-            if next != experiment.status {
-                experiment = try await store.setStatus(key: experiment.key, to: next, tenant: principal.tenant)
-            }
+            next = parsed
         }
+        defer { cache.removeAll() }
+        if let next, next != experiment.status {
+            experiment = try await store.setStatus(key: experiment.key, to: next, tenant: principal.tenant)
+        }
+        try await store.updateExperiment(id: experiment.id, name: body.name, notes: body.notes, endAt: endAt)
         return try json(try await store.experiment(id: experiment.id, tenant: principal.tenant))
     }
 
@@ -182,32 +189,81 @@ struct APIRoutes {
 
     // MARK: Exposures, outcomes, touchpoints
 
-    struct ItemsBody: Decodable {
-        var exposures: [[String: JSONScalar]]?
-        var outcomes: [[String: JSONScalar]]?
-        var touchpoints: [[String: JSONScalar]]?
+    /// A timestamp as ISO 8601 text or epoch seconds.
+    struct TimeValue: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let string = try? c.decode(String.self) {
+                text = string
+            } else {
+                let seconds = try c.decode(Double.self)
+                text = JSONScalar.number(seconds).text ?? ""
+            }
+        }
     }
 
-    func items(_ body: ItemsBody, key: String) throws -> [[String: String]] {
-        let list: [[String: JSONScalar]]?
-        switch key {
-        case "exposures": list = body.exposures
-        case "outcomes": list = body.outcomes
-        default: list = body.touchpoints
+    struct ExposureItem: Decodable {
+        var profile_id: String
+        var exposure_ts: TimeValue
+        var variant: String?
+        var campaign_id: String?
+        var message_id: String?
+        var event_id: String?
+        var fields: [String: String] {
+            var out = ["profile_id": profile_id, "exposure_ts": exposure_ts.text]
+            out["variant"] = variant
+            out["campaign_id"] = campaign_id
+            out["message_id"] = message_id
+            out["event_id"] = event_id
+            return out
         }
-        guard let list else { throw APIError.badRequest("\(key) is required (an array of objects)", field: key) }
-        guard list.count <= Self.maximumBatch else {
-            throw APIError.badRequest("at most \(Self.maximumBatch) \(key) per call, got \(list.count)", field: key)
+    }
+
+    struct OutcomeItem: Decodable {
+        var profile_id: String
+        var conversion_ts: TimeValue
+        var value: Double?
+        var event_id: String?
+        var fields: [String: String] {
+            var out = ["profile_id": profile_id, "conversion_ts": conversion_ts.text]
+            out["value"] = value.map { JSONScalar.number($0).text ?? "" }
+            out["event_id"] = event_id
+            return out
         }
-        return list.map { item in item.compactMapValues(\.text) }
+    }
+
+    struct TouchpointItem: Decodable {
+        var profile_id: String
+        var channel: String
+        var ts: TimeValue
+        var campaign_id: String?
+        var fields: [String: String] {
+            var out = ["profile_id": profile_id, "channel": channel, "ts": ts.text]
+            out["campaign_id"] = campaign_id
+            return out
+        }
+    }
+
+    /// Typed items (decoding loose dictionaries cost two thirds of the time of a batch).
+    struct ExposuresBody: Decodable { var exposures: [ExposureItem] }
+    struct OutcomesBody: Decodable { var outcomes: [OutcomeItem] }
+    struct TouchpointsBody: Decodable { var touchpoints: [TouchpointItem] }
+
+    func checkBatch(_ count: Int, key: String) throws {
+        guard count <= Self.maximumBatch else {
+            throw APIError.badRequest("at most \(Self.maximumBatch) \(key) per call, got \(count)", field: key)
+        }
     }
 
     @Sendable func exposures(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.write)
         let experiment = try await experiment(context, tenant: principal.tenant)
         var request = request
-        let body = try decode(ItemsBody.self, from: try await request.bodyData(context: context))
-        let recorded = try await store.record(kind: .exposures, experiment: experiment, items: try items(body, key: "exposures"), field: "exposures")
+        let body = try decode(ExposuresBody.self, from: try await request.bodyData(context: context))
+        try checkBatch(body.exposures.count, key: "exposures")
+        let recorded = try await store.record(kind: .exposures, experiment: experiment, items: body.exposures.map(\.fields), field: "exposures")
+        Counter(label: "holdout_ingested_total", dimensions: [("kind", "exposures"), ("source", "api")]).increment(by: recorded)
         return try json(["recorded": recorded])
     }
 
@@ -215,16 +271,20 @@ struct APIRoutes {
         let principal = try context.require(.write)
         let experiment = try await experiment(context, tenant: principal.tenant)
         var request = request
-        let body = try decode(ItemsBody.self, from: try await request.bodyData(context: context))
-        let inserted = try await store.record(kind: .outcomes, experiment: experiment, items: try items(body, key: "outcomes"), field: "outcomes")
+        let body = try decode(OutcomesBody.self, from: try await request.bodyData(context: context))
+        try checkBatch(body.outcomes.count, key: "outcomes")
+        let inserted = try await store.record(kind: .outcomes, experiment: experiment, items: body.outcomes.map(\.fields), field: "outcomes")
+        Counter(label: "holdout_ingested_total", dimensions: [("kind", "outcomes"), ("source", "api")]).increment(by: inserted)
         return try json(["inserted": inserted])
     }
 
     @Sendable func touchpoints(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         _ = try context.require(.write)
         var request = request
-        let body = try decode(ItemsBody.self, from: try await request.bodyData(context: context))
-        let inserted = try await store.record(kind: .touchpoints, experiment: nil, items: try items(body, key: "touchpoints"), field: "touchpoints")
+        let body = try decode(TouchpointsBody.self, from: try await request.bodyData(context: context))
+        try checkBatch(body.touchpoints.count, key: "touchpoints")
+        let inserted = try await store.record(kind: .touchpoints, experiment: nil, items: body.touchpoints.map(\.fields), field: "touchpoints")
+        Counter(label: "holdout_ingested_total", dimensions: [("kind", "touchpoints"), ("source", "api")]).increment(by: inserted)
         return try json(["inserted": inserted])
     }
 

@@ -210,6 +210,17 @@ struct APITests {
             e = try await call(client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01", "value": 1e999}]}"#, expect: .badRequest)
             e = try await call(client, .post, "/api/experiments/dup/exposures", key: k, body: #"{"exposures": [{"profile_id": "a", "exposure_ts": "2026-03-01", "variant": "purple"}]}"#, expect: .badRequest)
             #expect(e["field"] as? String == "exposures[0].variant")
+            e = try await call(client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01", "value": 1.7e308}]}"#, expect: .badRequest)
+            #expect(e["field"] as? String == "outcomes[0].value")
+            // A PATCH refused for one field changes no other.
+            try await call(client, .patch, "/api/experiments/dup", key: k, body: #"{"name": "renamed", "status": "bogus"}"#, expect: .badRequest)
+            try await call(client, .patch, "/api/experiments/dup", key: k, body: #"{"name": "renamed", "status": "completed"}"#, expect: .conflict)
+            #expect(try await h.store.experiment(key: "dup")?.name == "dup")
+            // Sample sizes too large to be an integer are a 400, not a crash (schemathesis found these).
+            for body in [#"{"baseline_rate": 0.05, "mde": 0.01, "treatment_rate": 0.9999999999999999}"#, #"{"baseline_rate": 0.5, "mde": 1e-10}"#] {
+                e = try await call(client, .post, "/api/experiments/power-analysis", key: k, body: body, expect: .badRequest)
+                #expect(e["field"] as? String == "mde")
+            }
             e = try await call(client, .get, "/api/experiments/dup/results?mode=both", key: k, expect: .badRequest)
             #expect(e["field"] as? String == "mode")
             e = try await call(client, .get, "/api/experiments/dup/time-series?freq=M", key: k, expect: .badRequest)

@@ -94,4 +94,16 @@ struct PowerAnalysisTests {
             #expect(error.field == "variance_reduction")
         }
     }
+
+    @Test("a sample size beyond 1e15 units is a no_solution error, not an integer overflow")
+    func hugePlans() {
+        for (mde, share) in [(1e-10, 0.5), (0.01, 0.9999999999999999), (1e-200, 0.5)] {
+            #expect(throws: StatsError.self) {
+                try PowerAnalysis.proportionSampleSize(baseline: 0.5, mde: mde, design: .init(treatmentShare: share))
+            }
+            #expect(throws: StatsError.self) {
+                try PowerAnalysis.meanSampleSize(standardDeviation: 1, mde: mde, design: .init(treatmentShare: share))
+            }
+        }
+    }
 }

@@ -33,6 +33,20 @@ public enum PowerAnalysis {
             case mdeAbsolute = "mde_abs"
         }
 
+        /// The largest plan reported: beyond it (a vanishing mde, or an arm share next to 0 or 1)
+        /// no experiment is feasible and the count would not fit an integer.
+        static let maximumTotal = 1e15
+
+        static func checked(exactTotal n: Double, treatmentShare s: Double, mdeAbsolute: Double) throws(StatsError) -> Plan {
+            guard n.isFinite, n <= maximumTotal else {
+                throw StatsError(
+                    .noSolution,
+                    "detecting \(mdeAbsolute) needs more than \(Int(maximumTotal)) units (\(n.isFinite ? "about \(n.rounded(.up))" : "infinitely many")); use a larger mde or a more balanced split",
+                    field: "mde")
+            }
+            return Plan(exactTotal: n, treatmentShare: s, mdeAbsolute: mdeAbsolute)
+        }
+
         init(exactTotal n: Double, treatmentShare s: Double, mdeAbsolute: Double) {
             // Guard against 1e-12-level rounding turning an exact integer into the next one.
             func ceilTolerant(_ x: Double) -> Int { Int((x * (1 - 1e-12)).rounded(.up)) }
@@ -107,7 +121,7 @@ public enum PowerAnalysis {
                 "baseline + mde = \(p2) is not a rate in (0, 1); use a smaller mde", field: "mde")
         }
         let n = proportionTotal(p1: baseline, delta: delta, design: design)
-        return Plan(exactTotal: n, treatmentShare: design.treatmentShare, mdeAbsolute: delta)
+        return try Plan.checked(exactTotal: n, treatmentShare: design.treatmentShare, mdeAbsolute: delta)
     }
 
     static func proportionTotal(p1: Double, delta: Double, design: Design) -> Double {
@@ -165,7 +179,7 @@ public enum PowerAnalysis {
         }
         let z = design.zAlpha + design.zPower
         let n = z * z * sigma * sigma * design.allocation / (delta * delta) * (1 - design.varianceReduction)
-        return Plan(exactTotal: n, treatmentShare: design.treatmentShare, mdeAbsolute: delta)
+        return try Plan.checked(exactTotal: n, treatmentShare: design.treatmentShare, mdeAbsolute: delta)
     }
 
     /// The absolute lift in a mean detectable with `totalSampleSize` units (closed form).

@@ -11,6 +11,9 @@ struct RowParser {
     let covariates: [String]
     let ignoredColumns: [String]
     let importedAt = Timestamp.now.microseconds
+    /// Values and covariates beyond ±1e15 are refused: squared and summed over 10⁸ units they
+    /// would still be finite (1e38), and no currency amount or count comes near.
+    static let maximumMagnitude = 1e15
 
     /// - Parameter header: the CSV header, checked for required columns; nil for JSON lines
     ///   (checked per row).
@@ -61,6 +64,10 @@ struct RowParser {
             guard let text = row.values[column] else { return nil }
             guard let value = Double(text), value.isFinite else {
                 throw RowError(line: row.line, column: column, reason: "'\(text)' is not a finite number")
+            }
+            // Sums of squares over millions of units must stay finite.
+            guard abs(value) <= Self.maximumMagnitude else {
+                throw RowError(line: row.line, column: column, reason: "\(text) is larger in magnitude than \(Self.maximumMagnitude) (the largest value accepted)")
             }
             return value
         }
