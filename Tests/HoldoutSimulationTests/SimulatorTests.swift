@@ -46,7 +46,7 @@ struct SimulatorTests {
         #expect(streams[1] == g)
     }
 
-    @Test("criteo-like: base rate near Criteo's 4.7%, control near 3.8%, an effect that hurts about one visitor in five")
+    @Test("criteo-like: base rate near Criteo's 4.7%, control near 3.8%, an effect that hurts about one visitor in four")
     func criteoLike() throws {
         let config = try Scenario.config("criteo-like")
         var g = Xoshiro256StarStar(seed: 8)

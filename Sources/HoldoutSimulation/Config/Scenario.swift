@@ -22,9 +22,9 @@ public enum Scenario {
         "criteo-like": """
             # Like the Criteo Uplift data set (visit outcome): 12 continuous features, 85% treated,
             # a conversion rate of about 4.7% overall (about 3.8% without treatment), and an effect
-            # that varies with the features — about one visitor in five is hurt.
+            # that varies with the features — about one visitor in four is hurt.
             name: criteo-like
-            description: 12 correlated features f0…f11, 85/15 split, base rate ≈ 4.7%, heterogeneous effect that hurts some users
+            description: 12 correlated features f0…f11, 85/15 split, base rate ≈ 4.7%, heterogeneous effect that hurts about a quarter of users
             visitors: 1000000
             seed: 2026
             features:

@@ -135,7 +135,7 @@ struct CalibrateCommand: AsyncParsableCommand {
         if showProgress { Output.error("\r\u{1B}[K") }
         let report = Report(runs: runs, n_per_run: nPerRun, seed: seed, alpha: alpha, seconds: seconds(clock.now - start), rows: rows)
         if json { return try Output.json(report) }
-        if markdown { return print(Self.markdown(report, command: CommandLine.arguments.dropFirst().joined(separator: " "))) }
+        if markdown { return print(Self.markdown(report, command: CommandLine.arguments.dropFirst(2).joined(separator: " "))) }
         print(Self.table(rows))
         print("\(runs) runs × \(nPerRun) visitors per row, seed \(seed), α = \(alpha); ± is one Monte-Carlo standard error (\(Output.number(report.seconds, digits: 3)) s)")
     }
