@@ -243,6 +243,27 @@ struct AnalyticsTests {
     }
 }
 
+@Suite("Sparse statistics fall back when a unit's variant is not the experiment's")
+struct UnknownVariantTests {
+    @Test("an assignment to an unlisted variant is still counted", arguments: Engine.underTest)
+    func unknownVariant(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let experiment = try await store.createExperiment(NewExperiment(key: "ghost", name: "ghost"))
+            let t0 = ts("2026-03-01T00:00:00Z")
+            try await store.recordAssignments(
+                experimentID: experiment.id,
+                [
+                    AssignmentRecord(profileID: "a", variant: "control", assignedAt: t0),
+                    AssignmentRecord(profileID: "b", variant: "treatment", assignedAt: t0),
+                    AssignmentRecord(profileID: "c", variant: "ghost", assignedAt: t0),
+                ])
+            let stats = try await store.variantStatistics(experimentID: experiment.id, mode: .itt)
+            #expect(stats.map(\.variant) == ["control", "ghost", "treatment"])
+            #expect(stats.map(\.units) == [1, 1, 1])
+        }
+    }
+}
+
 @Suite("Exposures and conversions derived from the events stream")
 struct EventDerivationTests {
     @Test("experiment_exposure events and conversion_key events count like recorded rows", arguments: Engine.underTest)

@@ -196,6 +196,28 @@ extension Store {
     /// units each add the capped value of 0. The general path groups every cohort unit with its
     /// outcomes and costs a sort or hash of the whole cohort; a test checks both paths agree.
     func sparseVariantStatistics(experimentID: Int64, mode: AnalysisMode, cap: Double?) async throws(StoreError) -> [VariantStatistics] {
+        // Counting the cohort per variant with one conditional sum per known variant is a plain
+        // scan; GROUP BY variant sorts the whole cohort first (SQLite: 0.29 s against 0.09 s per
+        // million units). A unit whose variant is not the experiment's (impossible through
+        // import and assign, but the tables do not forbid it) makes the counts disagree with the
+        // total, and the grouped form is used instead.
+        let variants: [String]
+        do {
+            variants = try await withConnection { sql in
+                try await sql.raw("SELECT name FROM experiment_variants WHERE experiment_id = \(bind: experimentID) ORDER BY position").all()
+                    .map { try $0.decode(column: "name", as: String.self) }
+            }
+        } catch {
+            throw StoreError(.database, "cannot read the experiment's variants: \(Store.describe(error))")
+        }
+        if !variants.isEmpty, let rows = try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: variants) {
+            return rows
+        }
+        return try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: nil) ?? []
+    }
+
+    /// - Returns: nil when `variants` does not cover every cohort unit.
+    private func sparseQuery(experimentID: Int64, mode: AnalysisMode, cap: Double?, variants: [String]?) async throws(StoreError) -> [VariantStatistics]? {
         var query = SQLQueryString("")
         appendOutcomeAndCohortCTEs(to: &query, experimentID: experimentID, mode: mode)
         let value = cap.map { "(CASE WHEN t.value > \(Self.literal($0)) THEN \(Self.literal($0)) ELSE t.value END)" } ?? "t.value"
@@ -211,33 +233,56 @@ extension Store {
                 CROSS JOIN x
                 WHERE c.profile_id = o.profile_id
                 GROUP BY o.profile_id, c.variant)
-            SELECT variant, CAST(SUM(units) AS BIGINT) AS units, CAST(SUM(touched) AS BIGINT) AS touched, CAST(SUM(converters) AS BIGINT) AS converters,
-                SUM(sum_value) AS sum_value, SUM(sum_value_sq) AS sum_value_sq
-            FROM (
-                SELECT variant, COUNT(*) AS units, 0 AS touched, 0 AS converters, CAST(0 AS \(double)) AS sum_value, CAST(0 AS \(double)) AS sum_value_sq
-                FROM cohort GROUP BY variant
-                UNION ALL
-                SELECT t.variant, 0, COUNT(*), SUM(t.converted), SUM(\(value)), SUM(\(value) * \(value))
-                FROM touched t GROUP BY t.variant
-            ) s
-            GROUP BY variant ORDER BY variant
+            , touched_variants AS (
+                SELECT t.variant, COUNT(*) AS touched, SUM(t.converted) AS converters, SUM(\(value)) AS sum_value, SUM(\(value) * \(value)) AS sum_value_sq
+                FROM touched t GROUP BY t.variant)
+
             """)
+        if let variants {
+            query.appendLiteral(", units AS (SELECT COUNT(*) AS total")
+            for (i, name) in variants.enumerated() {
+                query.appendLiteral(", SUM(CASE WHEN variant = ")
+                query.appendInterpolation(bind: name)
+                query.appendLiteral(" THEN 1 ELSE 0 END) AS u\(i)")
+            }
+            query.appendLiteral(" FROM cohort)\nSELECT v.variant, CAST(v.units AS BIGINT) AS units, CAST(v.total AS BIGINT) AS total")
+            query.appendLiteral(
+                ", CAST(COALESCE(t.touched, 0) AS BIGINT) AS touched, CAST(COALESCE(t.converters, 0) AS BIGINT) AS converters, t.sum_value, t.sum_value_sq FROM (")
+            for (i, name) in variants.enumerated() {
+                query.appendLiteral(i == 0 ? "SELECT " : " UNION ALL SELECT ")
+                query.appendInterpolation(bind: name)
+                query.appendLiteral(" AS variant, u\(i) AS units, total FROM units")
+            }
+            query.appendLiteral(") v LEFT JOIN touched_variants t ON t.variant = v.variant ORDER BY v.variant")
+        } else {
+            query.appendLiteral(
+                """
+                , cohort_variants AS (SELECT variant, COUNT(*) AS units FROM cohort GROUP BY variant)
+                SELECT v.variant, CAST(v.units AS BIGINT) AS units, CAST(0 AS BIGINT) AS total, CAST(COALESCE(t.touched, 0) AS BIGINT) AS touched,
+                    CAST(COALESCE(t.converters, 0) AS BIGINT) AS converters, t.sum_value, t.sum_value_sq
+                FROM cohort_variants v LEFT JOIN touched_variants t ON t.variant = v.variant ORDER BY v.variant
+                """)
+        }
         // A unit without outcomes has value 0, which a negative cap lowers.
         let zero = min(0, cap ?? 0)
         let finalQuery = query
         do {
-            return try await withConnection { sql in
+            let rows = try await withConnection { sql in
                 try await sql.raw(finalQuery).all().map { row in
-                    let units = try row.decode(column: "units", as: Int.self)
-                    let untouched = Double(units - (try row.decode(column: "touched", as: Int?.self) ?? 0))
-                    return VariantStatistics(
+                    let units = try row.decode(column: "units", as: Int?.self) ?? 0
+                    let untouched = Double(units - (try row.decode(column: "touched", as: Int.self)))
+                    let statistics = VariantStatistics(
                         variant: try row.decode(column: "variant", as: String.self), segment: nil, units: units,
-                        converters: try row.decode(column: "converters", as: Int?.self) ?? 0,
+                        converters: try row.decode(column: "converters", as: Int.self),
                         sumValue: (try row.decode(column: "sum_value", as: Double?.self) ?? 0) + untouched * zero,
                         sumValueSquares: (try row.decode(column: "sum_value_sq", as: Double?.self) ?? 0) + untouched * zero * zero,
                         sumX: [], sumXY: [], sumXX: [])
+                    return (statistics, try row.decode(column: "total", as: Int?.self) ?? 0)
                 }
             }
+            if variants != nil, rows.reduce(0, { $0 + $1.0.units }) != (rows.first?.1 ?? 0) { return nil }
+            // Like the grouped form: variants without units are absent.
+            return rows.map(\.0).filter { $0.units > 0 }
         } catch {
             throw StoreError(.database, "cannot compute variant statistics: \(Store.describe(error))")
         }
