@@ -62,6 +62,26 @@ struct SimulateCommandTests {
         #expect(header.hasPrefix("visitor_id,cate,p0,p1,m0,m1,sigma0,sigma1\n"))
     }
 
+    @Test("--assignment follows an external per-visitor assignment exactly and names a bad line")
+    func externalAssignment() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let levels = (0..<900).map { ["control", "treatment_1", "2"][$0 % 3] }
+        let file = dir.appendingPathComponent("levels.txt")
+        try (levels.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let run = try CLI.run(["simulate", "--scenario", "three-arm", "--assignment", file.path, "--out", dir.appendingPathComponent("out").path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let variants = try #require(try run.json()["variants"] as? [[String: Any]])
+        #expect(variants.map { $0["visitors"] as? Int } == [300, 300, 300])
+        let rows = try String(contentsOf: dir.appendingPathComponent("out/observed.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.enumerated().allSatisfy { i, row in row.split(separator: ",")[2] == ["control", "treatment_1", "treatment_2"][i % 3] })
+        try "control\nplacebo\n".write(to: file, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["simulate", "--scenario", "three-arm", "--assignment", file.path, "--out", dir.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--assignment: line 2: 'placebo' is not a variant"), "\(bad.stderr)")
+        let short = try CLI.run(["simulate", "--scenario", "three-arm", "--assignment", file.path, "--visitors", "5", "--out", dir.path])
+        #expect(short.status != 0)
+    }
+
     @Test("bad configs and flags fail with one line naming the field")
     func errors() throws {
         let dir = Self.temporaryDirectory()

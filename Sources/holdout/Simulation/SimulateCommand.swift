@@ -26,6 +26,7 @@ struct SimulateCommand: AsyncParsableCommand {
               holdout simulate --scenario revenue-hurdle --print-config > my.yaml
               holdout simulate --config my.yaml --out sim/ --json
               holdout simulate --scenario email-holdout --visitors 50000 --out sim/ --into-database
+              holdout simulate --scenario three-arm --assignment levels.txt --out sim/     # a policy's routing
               holdout stats analyze --csv sim/observed.csv --arm-column variant --control control --metric converted
             """)
 
@@ -46,6 +47,11 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
+
+    @Option(help: ArgumentHelp(
+        "An external assignment instead of randomisation: one variant per line (a name such as control/treatment_2, or a level 0…K−1), one line per visitor.",
+        valueName: "file"))
+    var assignment: String?
 
     @Flag(help: "Print the config as YAML (with --visitors/--seed applied as comments) and exit.")
     var printConfig = false
@@ -120,6 +126,14 @@ struct SimulateCommand: AsyncParsableCommand {
                 description: config.description) }
         }
         if let seed { config.seed = seed }
+        if let assignment {
+            let levels = try Self.readAssignment(assignment, variants: config.variantNames)
+            if visitors == nil { config.visitors = levels.count }
+            guard levels.count == config.visitors else {
+                throw CLIError("--assignment: '\(assignment)' has \(levels.count) lines but \(config.visitors) visitors are simulated; give one line per visitor (or drop --visitors)")
+            }
+            config.assignment = .external(levels)
+        }
         if printConfig {
             var text = yaml
             if visitors != nil || seed != nil {
@@ -157,6 +171,27 @@ struct SimulateCommand: AsyncParsableCommand {
         if let loaded {
             print("loaded into the store as experiment '\(loaded.experiment)': \(loaded.assignments) assignments, \(loaded.exposures) exposures, \(loaded.outcomes) outcomes, \(loaded.covariates) covariate rows")
         }
+    }
+
+    /// Reads one variant per line: a variant name or a level number.
+    static func readAssignment(_ path: String, variants: [String]) throws -> [Int] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("--assignment: cannot read '\(path)': check the path") }
+        var levels: [Int] = []
+        var lineNumber = 0
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty { continue }
+            if let index = variants.firstIndex(of: text) {
+                levels.append(index)
+            } else if let level = Int(text), level >= 0, level < variants.count {
+                levels.append(level)
+            } else {
+                throw CLIError("--assignment: line \(lineNumber): '\(text)' is not a variant (\(variants.joined(separator: ", ")) or 0…\(variants.count - 1))")
+            }
+        }
+        guard !levels.isEmpty else { throw CLIError("--assignment: '\(path)' has no lines; give one variant per visitor") }
+        return levels
     }
 
     func printScenarios() throws {
