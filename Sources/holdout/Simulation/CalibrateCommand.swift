@@ -9,9 +9,10 @@ struct CalibrateCommand: AsyncParsableCommand {
         discussion: """
             Simulates --runs experiments of --n-per-run visitors from a scenario whose true effect is known \
             for every visitor, analyses each with the estimator, and reports with Monte-Carlo standard errors:
-              coverage   how often the nominal (1 − alpha) interval contains the run's true population effect
-              bias       mean(estimate − truth);  rmse  √mean((estimate − truth)²)
-              rejection  how often the test rejects: the Type I error rate on `null`, power elsewhere
+              coverage   how often the (1 − alpha) interval holds the run's true effect
+              bias       mean(estimate − truth)
+              rmse       √mean((estimate − truth)²)
+              rejection  how often the test rejects: Type I error on `null`, else power
             With --looks L each run is analysed at L evenly spaced interim points and counts as a rejection \
             when any look rejects — what checking a dashboard daily does. Fixed-horizon tests (ztest, welch) \
             then reject far more often than alpha on `null`; the sequential test stays below alpha.
@@ -22,10 +23,10 @@ struct CalibrateCommand: AsyncParsableCommand {
             excludes 0). Give several with commas, or `all`.
 
             Examples:
-              holdout calibrate --scenario null --estimator ztest --runs 1000 --n-per-run 10000 --seed 1
-              holdout calibrate --scenario null --estimator ztest,sequential --runs 1000 --n-per-run 10000 --looks 20
-              holdout calibrate --scenario criteo-like --estimator all --runs 500 --n-per-run 50000 --json
-              holdout calibrate --all --markdown > docs/calibration.md     # every scenario × estimator, 1 and 20 looks
+              holdout calibrate --scenario null --estimator ztest --runs 1000 --seed 7
+              holdout calibrate --scenario null --estimator ztest,sequential --looks 20
+              holdout calibrate --scenario criteo-like --estimator all --runs 500 --json
+              holdout calibrate --all --runs 2000 --markdown > docs/calibration.md
             """)
 
     @Option(help: ArgumentHelp("A built-in scenario (see `holdout simulate --list-scenarios`).", valueName: "name"))

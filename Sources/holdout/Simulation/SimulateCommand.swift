@@ -10,24 +10,25 @@ struct SimulateCommand: AsyncParsableCommand {
             Visitors get features (a Gaussian copula or a mixture of populations), potential outcomes from \
             response surfaces (conversion p_k(x), and for revenue a lognormal or cart order value), a variant \
             (randomised), and the outcome of that variant. Writes three files to --out:
-              observed.csv  one row per visitor: visitor_id, experiment_id, variant, converted, revenue,
-                            orders_count, sessions_count, then the features — what an analyst would see
-              truth.json    metric_id, metric_family, effect (the population effect), effect_components,
-                            and the scenario and seed that produced it
-              truth.csv     per visitor: visitor_id, cate, p0, p1 (m0, m1, sigma0, sigma1 for revenue;
-                            cate_k and p_k per level when there are three or more)
+              observed.csv  a row per visitor: visitor_id, experiment_id, variant,
+                            converted, revenue, orders_count, sessions_count, features
+              truth.json    metric_id, metric_family, effect, effect_components,
+                            contrast_effects, scenario, seed
+              truth.csv     per visitor: visitor_id, cate, p0, p1 (and m0, m1,
+                            sigma0, sigma1 for revenue; cate_k, p_k with 3+ levels)
             The same config, --visitors and --seed give the same files, bit for bit, on any machine.
 
             Built-in scenarios: criteo-like, email-holdout, revenue-hurdle, cart-revenue, three-arm, null. Each is a \
             YAML config: print one with --print-config and edit it (format: docs/simulation.md).
 
             Examples:
-              holdout simulate --scenario criteo-like --visitors 1000000 --seed 7 --out sim/
+              holdout simulate --scenario criteo-like --visitors 1000000 --out sim/
               holdout simulate --scenario revenue-hurdle --print-config > my.yaml
-              holdout simulate --config my.yaml --out sim/ --json
-              holdout simulate --scenario email-holdout --visitors 50000 --out sim/ --into-database
-              holdout simulate --scenario three-arm --assignment levels.txt --out sim/     # a policy's routing
-              holdout stats analyze --csv sim/observed.csv --arm-column variant --control control --metric converted
+              holdout simulate --config my.yaml --seed 7 --out sim/ --json
+              holdout simulate --scenario email-holdout --out sim/ --into-database
+              holdout simulate --scenario three-arm --assignment levels.txt --out sim/
+              holdout stats analyze --csv sim/observed.csv --arm-column variant \\
+                  --control control --metric converted
             """)
 
     @Option(help: ArgumentHelp("A YAML simulation config (see --print-config for one to start from).", valueName: "file.yaml"))
