@@ -139,11 +139,17 @@ public struct CopulaSampler: Sendable {
         let isIdentity = (0..<d).allSatisfy { i in (0..<d).allSatisfy { j in factor[i * d + j] == (i == j ? 1 : 0) } }
         var flat = [Double](repeating: 0, count: d * n)
         var w = [Double](repeating: 0, count: d + 1)
+        let zx = Ziggurat.x
+        let zr = Ziggurat.ratio
         flat.withUnsafeMutableBufferPointer { out in
             w.withUnsafeMutableBufferPointer { w in
                 factor.withUnsafeBufferPointer { l in
+                    zx.withUnsafeBufferPointer { zx in
+                    zr.withUnsafeBufferPointer { zr in
+                    let x = zx.baseAddress!
+                    let ratio = zr.baseAddress!
                     for row in 0..<n {
-                        for j in 0..<d { w[j] = generator.nextNormalZiggurat() }
+                        for j in 0..<d { w[j] = generator.nextNormalZiggurat(x: x, ratio: ratio) }
                         if isIdentity {
                             for i in 0..<d { out[i * n + row] = w[i] }
                         } else {
@@ -153,6 +159,8 @@ public struct CopulaSampler: Sendable {
                                 out[i * n + row] = sum
                             }
                         }
+                    }
+                    }
                     }
                 }
             }

@@ -35,27 +35,39 @@ enum Ziggurat {
 extension Xoshiro256StarStar {
     /// One standard normal draw by the ziggurat method (see ``Ziggurat``).
     public mutating func nextNormalZiggurat() -> Double {
-        let x = Ziggurat.x
-        let ratio = Ziggurat.ratio
+        Ziggurat.x.withUnsafeBufferPointer { x in
+            Ziggurat.ratio.withUnsafeBufferPointer { ratio in nextNormalZiggurat(x: x.baseAddress!, ratio: ratio.baseAddress!) }
+        }
+    }
+
+    /// The draw with the tables passed in (bulk samplers read them once, not per draw).
+    @inline(__always)
+    mutating func nextNormalZiggurat(x: UnsafePointer<Double>, ratio: UnsafePointer<Double>) -> Double {
         while true {
             let bits = next()
             let u = Double(bits >> 11) * 0x1p-52 - 1
             let i = Int(truncatingIfNeeded: bits & 0x7F)
             if abs(u) < ratio[i] { return u * x[i] }
-            if i == 0 {
-                // The tail beyond R (Marsaglia 1964): uniforms in (0, 1].
-                var a: Double
-                var b: Double
-                repeat {
-                    a = Double.log(1 - nextUniform()) / Ziggurat.r
-                    b = Double.log(1 - nextUniform())
-                } while -2 * b < a * a
-                return u < 0 ? a - Ziggurat.r : Ziggurat.r - a
-            }
-            let candidate = u * x[i]
-            let f0 = Double.exp(-0.5 * (x[i] * x[i] - candidate * candidate))
-            let f1 = Double.exp(-0.5 * (x[i + 1] * x[i + 1] - candidate * candidate))
-            if f1 + nextUniform() * (f0 - f1) < 1 { return candidate }
+            if let value = zigguratSlowPath(u: u, i: i, x: x) { return value }
         }
+    }
+
+    /// The tail (layer 0) or a wedge test; nil when the wedge rejects (draw again).
+    @inline(never)
+    mutating func zigguratSlowPath(u: Double, i: Int, x: UnsafePointer<Double>) -> Double? {
+        if i == 0 {
+            // The tail beyond R (Marsaglia 1964): uniforms in (0, 1].
+            var a: Double
+            var b: Double
+            repeat {
+                a = Double.log(1 - nextUniform()) / Ziggurat.r
+                b = Double.log(1 - nextUniform())
+            } while -2 * b < a * a
+            return u < 0 ? a - Ziggurat.r : Ziggurat.r - a
+        }
+        let candidate = u * x[i]
+        let f0 = Double.exp(-0.5 * (x[i] * x[i] - candidate * candidate))
+        let f1 = Double.exp(-0.5 * (x[i + 1] * x[i + 1] - candidate * candidate))
+        return f1 + nextUniform() * (f0 - f1) < 1 ? candidate : nil
     }
 }
