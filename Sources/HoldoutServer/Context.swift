@@ -50,8 +50,20 @@ public enum APIKeys {
         return "hk_" + bytes.map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Hex SHA-256 (computed on every request, so without `String(format:)`).
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Array(key.utf8)))
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func prefix(_ key: String) -> String { String(key.prefix(10)) }
