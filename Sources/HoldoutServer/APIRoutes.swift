@@ -10,6 +10,9 @@ import Synchronization
 /// Seed 001's `/api` endpoints.
 struct APIRoutes {
     let store: Store
+    /// The connection the long analytical reads run on (results, time series, quality), so they
+    /// do not hold up writes; the same as `store` unless the server opened a second one.
+    let analytics: Store
     let cache = ExperimentCache()
     /// The most items one batch request may carry.
     static let maximumBatch = 10_000
@@ -307,10 +310,10 @@ struct APIRoutes {
         }
         if let dimension = query.get("dimension") {
             guard !dimension.isEmpty else { throw APIError.badRequest("dimension must name a unit property", field: "dimension") }
-            let segments = try await ResultsService.segments(experiment: experiment, store: store, mode: mode, segmentBy: dimension, alpha: alpha)
+            let segments = try await ResultsService.segments(experiment: experiment, store: analytics, mode: mode, segmentBy: dimension, alpha: alpha)
             return try json(SegmentedResults(experiment_id: experiment.id, analysis_mode: mode.rawValue, dimension: dimension, segments: segments))
         }
-        return try json(try await ResultsService.compute(experiment: experiment, store: store, mode: mode, alpha: alpha))
+        return try json(try await ResultsService.compute(experiment: experiment, store: analytics, mode: mode, alpha: alpha))
     }
 
     struct SegmentedResults: Encodable {
@@ -344,7 +347,7 @@ struct APIRoutes {
         let experiment = try await experiment(context, tenant: principal.tenant)
         let freq = request.uri.queryParameters.get("freq") ?? "D"
         guard freq == "D" || freq == "W" else { throw APIError.badRequest("freq must be D (daily) or W (weekly), got '\(freq)'", field: "freq") }
-        var points = try await store.timeSeries(experiment: experiment)
+        var points = try await analytics.timeSeries(experiment: experiment)
         if freq == "W" {
             // The cumulative value at the end of each ISO week (Sunday), and the last day.
             points = points.enumerated().filter { index, point in
@@ -382,7 +385,7 @@ struct APIRoutes {
     @Sendable func quality(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let experiment = try await experiment(context, tenant: principal.tenant)
-        return try json(["experiment_id": AnyEncodable(experiment.id), "days": AnyEncodable(try await store.dailyQuality(experimentID: experiment.id))])
+        return try json(["experiment_id": AnyEncodable(experiment.id), "days": AnyEncodable(try await analytics.dailyQuality(experimentID: experiment.id))])
     }
 
     // MARK: Power

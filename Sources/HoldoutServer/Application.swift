@@ -33,7 +33,11 @@ public enum ServerMetrics {
 
 /// Builds the router: `/healthz`, `/metrics`, `/openapi.yaml`, the `/api` routes behind API keys
 /// and the signed `/webhooks`.
-public func buildRouter(store: Store) -> Router<HoldoutRequestContext> {
+///
+/// - Parameter analytics: a second connection to the same database for results, time series and
+///   quality, so a long analysis does not hold up assignments and ingestion (the store serializes
+///   work per connection; SQLite's WAL lets a reader run beside the writer).
+public func buildRouter(store: Store, analytics: Store? = nil) -> Router<HoldoutRequestContext> {
     _ = ServerMetrics.bootstrap
     let router = Router(context: HoldoutRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -56,21 +60,21 @@ public func buildRouter(store: Store) -> Router<HoldoutRequestContext> {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: KeyCache()))
-    APIRoutes(store: store).register(on: api)
+    APIRoutes(store: store, analytics: analytics ?? store).register(on: api)
     WebhookRoutes(store: store).register(on: router.group("webhooks"))
     return router
 }
 
 /// The application: the router on a loopback (or given) address. `runService()` stops
 /// gracefully on SIGTERM and SIGINT: in-flight requests finish, then the caller closes the store.
-public func buildApplication(store: Store, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
+public func buildApplication(store: Store, analytics: Store? = nil, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
     var services: [any Service] = []
     if let at = configuration.nightlyAt {
         let delivery = configuration.alertWebhook.map { AlertDelivery(url: $0, logger: logger) }
         services.append(NightlyScheduler(job: NightlyJob(store: store, delivery: delivery, logger: logger), at: at, logger: logger))
     }
     return Application(
-        router: buildRouter(store: store),
+        router: buildRouter(store: store, analytics: analytics),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "holdout"),
         services: services,
         logger: logger)

@@ -23,8 +23,17 @@ struct APIHarness {
             let read = try await APIKeys.create(tenant: "acme", scope: .read, store: store).key
             let other = try await APIKeys.create(tenant: "globex", scope: .admin, store: store).key
             let harness = APIHarness(store: store, writeKey: write, readKey: read, otherTenantKey: other)
-            let app = Application(router: buildRouter(store: store), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-            try await app.test(.router) { client in try await body(harness, client) }
+            // As `holdout serve` runs: analytical reads on a second connection to the same database.
+            let analytics = try await Store.open(store.location, schema: .unchecked)
+            let app = Application(
+                router: buildRouter(store: store, analytics: analytics), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            do {
+                try await app.test(.router) { client in try await body(harness, client) }
+            } catch {
+                try? await analytics.close()
+                throw error
+            }
+            try await analytics.close()
         }
     }
 }

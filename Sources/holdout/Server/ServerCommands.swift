@@ -42,9 +42,17 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "holdout")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         try await db.with(schema: .automatic) { store in
-            let configuration = ServerConfiguration(host: host, port: port, nightlyAt: nightlyAt.flatMap(DailyTime.init), alertWebhook: alertWebhook)
-            let app = buildApplication(store: store, configuration: configuration, logger: logger)
-            try await app.runService()
+            // A second connection for the analytical reads (results, time series, quality).
+            let analytics = try await Store.open(store.location, schema: .unchecked)
+            do {
+                let configuration = ServerConfiguration(host: host, port: port, nightlyAt: nightlyAt.flatMap(DailyTime.init), alertWebhook: alertWebhook)
+                let app = buildApplication(store: store, analytics: analytics, configuration: configuration, logger: logger)
+                try await app.runService()
+                try? await analytics.close()
+            } catch {
+                try? await analytics.close()
+                throw error
+            }
         }
     }
 }
