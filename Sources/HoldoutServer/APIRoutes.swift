@@ -174,7 +174,7 @@ struct APIRoutes {
             experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
             cache.removeAll()
         }
-        let profiles = try await store.touchpointProfiles(channel: body.channel, from: from, to: to)
+        let profiles = try await store.touchpointProfiles(tenant: principal.tenant, channel: body.channel, from: from, to: to)
         var assigned = 0
         var newly = 0
         var counts = Dictionary(uniqueKeysWithValues: experiment.variants.map { ($0.name, 0) })
@@ -282,11 +282,11 @@ struct APIRoutes {
     }
 
     @Sendable func touchpoints(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
-        _ = try context.require(.write)
+        let principal = try context.require(.write)
         var request = request
         let body = try decode(TouchpointsBody.self, from: try await request.bodyData(context: context))
         try checkBatch(body.touchpoints.count, key: "touchpoints")
-        let inserted = try await store.record(kind: .touchpoints, experiment: nil, items: body.touchpoints.map(\.fields), field: "touchpoints")
+        let inserted = try await store.record(kind: .touchpoints, experiment: nil, items: body.touchpoints.map(\.fields), field: "touchpoints", tenant: principal.tenant)
         Counter(label: "holdout_ingested_total", dimensions: [("kind", "touchpoints"), ("source", "api")]).increment(by: inserted)
         return try json(["inserted": inserted])
     }

@@ -256,6 +256,12 @@ struct APITests {
                 """#
             let inserted = try await call(client, .post, "/api/touchpoints", key: h.writeKey, body: touchpoints, expect: .ok)
             #expect(inserted["inserted"] as? Int == 5)
+            // Another tenant's touchpoints (even identical ones) never reach this tenant's experiments.
+            let foreign = try await call(
+                client, .post, "/api/touchpoints", key: h.otherTenantKey,
+                body: #"{"touchpoints": [{"profile_id": "p1", "channel": "email", "ts": "2026-03-02T00:00:00Z", "campaign_id": "c"}, {"profile_id": "x9", "channel": "email", "ts": "2026-03-03T00:00:00Z"}]}"#,
+                expect: .ok)
+            #expect(foreign["inserted"] as? Int == 2)
             let result = try await call(
                 client, .post, "/api/experiments/auto/auto-assign", key: h.writeKey,
                 body: #"{"channel": "email", "start_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-31T23:59:59Z", "treatment_rate": 0.5}"#, expect: .ok)

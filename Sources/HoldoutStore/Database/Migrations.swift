@@ -156,7 +156,7 @@ enum Migrations {
 }
 
 extension Migrations {
-    /// Version 2: what the server needs. API keys are stored as SHA-256 hashes (the key is shown
+    /// Version 2: what the server needs. Touchpoints gain a tenant. API keys are stored as SHA-256 hashes (the key is shown
     /// once); webhook secrets are stored as given, since verifying an HMAC needs the secret.
     static func version2(_ d: any StoreDialect) -> [String] {
         let pk = d.autoIncrementPrimaryKey
@@ -190,6 +190,22 @@ extension Migrations {
             )
             """,
             "CREATE INDEX reports_kind ON reports (kind, id)",
+            // Touchpoints belong to a tenant: auto-assign must not reach another tenant's profiles.
+            """
+            CREATE TABLE touchpoints_v2 (
+                id \(pk),
+                tenant TEXT NOT NULL DEFAULT 'default',
+                profile_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                ts BIGINT NOT NULL,
+                campaign_id TEXT NOT NULL DEFAULT '',
+                UNIQUE (tenant, profile_id, channel, ts, campaign_id)
+            )
+            """,
+            "INSERT INTO touchpoints_v2 (tenant, profile_id, channel, ts, campaign_id) SELECT 'default', profile_id, channel, ts, campaign_id FROM touchpoints",
+            "DROP TABLE touchpoints",
+            "ALTER TABLE touchpoints_v2 RENAME TO touchpoints",
+            "CREATE INDEX touchpoints_channel ON touchpoints (tenant, channel, ts)",
         ]
     }
 }

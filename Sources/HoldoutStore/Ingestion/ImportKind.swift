@@ -42,7 +42,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
                 ("message_id", .text), ("event_id", .text)]
         case .outcomes: [("experiment_id", .bigint), ("profile_id", .text), ("conversion_ts", .bigint), ("value", .double), ("event_id", .text)]
         case .events: [("event_id", .text), ("event_name", .text), ("profile_id", .text), ("ts", .bigint), ("value", .double), ("properties", .text)]
-        case .touchpoints: [("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]
+        case .touchpoints: [("tenant", .text), ("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]
         case .covariates: [("experiment_id", .bigint), ("profile_id", .text), ("name", .text), ("value", .double)]
         case .properties: [("profile_id", .text), ("name", .text), ("value", .text)]
         }
@@ -54,7 +54,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .assignments: ["experiment_id", "profile_id"]
         case .exposures, .outcomes: ["experiment_id", "event_id"]
         case .events: ["event_id"]
-        case .touchpoints: ["profile_id", "channel", "ts", "campaign_id"]
+        case .touchpoints: ["tenant", "profile_id", "channel", "ts", "campaign_id"]
         case .covariates: ["experiment_id", "profile_id", "name"]
         case .properties: ["profile_id", "name"]
         }

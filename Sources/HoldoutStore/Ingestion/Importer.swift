@@ -44,6 +44,8 @@ public struct Importer: Sendable {
     public var batchSize: Int
     public var format: ImportFormat?
     public var rejectsPath: String?
+    /// The tenant of touchpoints (other kinds belong to the experiment's tenant).
+    public var tenant = "default"
     /// Called after each committed batch with the summary so far.
     public var onBatchCommitted: (@Sendable (ImportSummary) -> Void)?
 
@@ -92,7 +94,7 @@ public struct Importer: Sendable {
             while more {
                 more = try source.readChunk { item in
                     if parser == nil {
-                        parser = try RowParser(kind: kind, experiment: experiment, header: format == .csv ? source.header : nil)
+                        parser = try RowParser(kind: kind, experiment: experiment, header: format == .csv ? source.header : nil, tenant: tenant)
                         summary.ignoredColumns = parser?.ignoredColumns ?? []
                     }
                     summary.read += 1
@@ -112,7 +114,7 @@ public struct Importer: Sendable {
                     }
                 }
                 if parser == nil && format == .csv && !source.header.isEmpty {
-                    parser = try RowParser(kind: kind, experiment: experiment, header: source.header)
+                    parser = try RowParser(kind: kind, experiment: experiment, header: source.header, tenant: tenant)
                     summary.ignoredColumns = parser?.ignoredColumns ?? []
                 }
                 var batches: [[[DatabaseValue]]] = []

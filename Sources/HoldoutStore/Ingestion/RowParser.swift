@@ -17,8 +17,12 @@ struct RowParser {
 
     /// - Parameter header: the CSV header, checked for required columns; nil for JSON lines
     ///   (checked per row).
-    init(kind: ImportKind, experiment: Experiment?, header: [String]?) throws {
+    /// The tenant touchpoints belong to (auto-assign reads only its own tenant's).
+    let tenant: String
+
+    init(kind: ImportKind, experiment: Experiment?, header: [String]?, tenant: String = "default") throws {
         self.kind = kind
+        self.tenant = experiment?.tenant ?? tenant
         self.experiment = experiment
         variantNames = Set(experiment?.variants.map(\.name) ?? [])
         let known = Set(kind.columns.required + kind.columns.optional)
@@ -119,7 +123,7 @@ struct RowParser {
             let profile = try required("profile_id")
             let channel = try required("channel")
             let ts = try timestamp("ts")
-            return [[.text(profile), .text(channel), .integer(ts), .text(row.values["campaign_id"] ?? "")]]
+            return [[.text(tenant), .text(profile), .text(channel), .integer(ts), .text(row.values["campaign_id"] ?? "")]]
         case .covariates:
             let profile = try required("profile_id")
             let names = covariates.isEmpty ? row.values.keys.filter { $0 != "profile_id" }.sorted() : covariates

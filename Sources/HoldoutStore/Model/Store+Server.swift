@@ -41,11 +41,13 @@ extension Store {
     /// - Returns: how many items were new (re-posting the same event ids adds nothing).
     /// - Throws: ``StoreError`` `invalid_input` naming the first bad item and field; nothing is
     ///   written then.
-    public func record(kind: ImportKind, experiment: Experiment?, items: [[String: String]], field: String) async throws(StoreError) -> Int {
+    public func record(
+        kind: ImportKind, experiment: Experiment?, items: [[String: String]], field: String, tenant: String = "default"
+    ) async throws(StoreError) -> Int {
         guard !items.isEmpty else { return 0 }
         var rows: [[DatabaseValue]] = []
         do {
-            let parser = try RowParser(kind: kind, experiment: experiment, header: nil)
+            let parser = try RowParser(kind: kind, experiment: experiment, header: nil, tenant: tenant)
             for (index, values) in items.enumerated() {
                 do {
                     rows += try parser.parse(SourceRow(line: index + 1, values: values))
@@ -128,12 +130,13 @@ extension Store {
         }
     }
 
-    /// Profiles with a touchpoint in `channel` within [from, to] (seed 001's auto-assign).
-    public func touchpointProfiles(channel: String, from: Timestamp, to: Timestamp) async throws(StoreError) -> [String] {
+    /// The tenant's profiles with a touchpoint in `channel` within [from, to] (seed 001's
+    /// auto-assign).
+    public func touchpointProfiles(tenant: String, channel: String, from: Timestamp, to: Timestamp) async throws(StoreError) -> [String] {
         do {
             return try await withConnection { sql in
                 try await sql.raw(
-                    "SELECT DISTINCT profile_id FROM touchpoints WHERE channel = \(bind: channel) AND ts >= \(bind: from.microseconds) AND ts <= \(bind: to.microseconds) ORDER BY profile_id"
+                    "SELECT DISTINCT profile_id FROM touchpoints WHERE tenant = \(bind: tenant) AND channel = \(bind: channel) AND ts >= \(bind: from.microseconds) AND ts <= \(bind: to.microseconds) ORDER BY profile_id"
                 ).all().map { try $0.decode(column: "profile_id", as: String.self) }
             }
         } catch {

@@ -41,6 +41,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "csv or jsonl (default: from the file name).") var format: Format?
     @Option(help: "Rows per transaction.") var batchSize = 10_000
     @Option(help: "Where to write rejected rows (default FILE.rejects.csv).") var rejects: String?
+    @Option(help: "The tenant whose auto-assign may use these touchpoints.") var tenant = "default"
     @Flag(help: "Print a line on stderr after each committed batch.") var verbose = false
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -59,7 +60,7 @@ struct ImportCommand: AsyncParsableCommand {
         let verbose = self.verbose
         let summary = try await db.with { store in
             let experiment = try await experimentKey.asyncMap { key in try await store.requireExperiment(key: key) }
-            let importer = Importer(
+            var importer = Importer(
                 kind: kind.value, experiment: experiment, batchSize: batchSize, format: format.map { ImportFormat(rawValue: $0.rawValue) ?? .csv },
                 rejectsPath: rejects,
                 onBatchCommitted: { progress in
@@ -70,6 +71,7 @@ struct ImportCommand: AsyncParsableCommand {
                         Output.error("\r\(progress.read) rows read, \(progress.inserted) inserted, \(progress.rejected) rejected (\(Int(rate)) rows/s)…")
                     }
                 })
+            importer.tenant = tenant
             return try await importer.run(path: file, store: store)
         }
         if interactive { Output.error("\r\u{1B}[K") }
