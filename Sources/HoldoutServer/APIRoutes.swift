@@ -264,9 +264,7 @@ struct APIRoutes {
         let experiment = try await experiment(context, tenant: principal.tenant)
         var request = request
         let body = try decode(ExposuresBody.self, from: try await request.bodyData(context: context))
-        try checkBatch(body.exposures.count, key: "exposures")
-        let recorded = try await store.record(kind: .exposures, experiment: experiment, items: body.exposures.map(\.fields), field: "exposures")
-        Counter(label: "holdout_ingested_total", dimensions: [("kind", "exposures"), ("source", "api")]).increment(by: recorded)
+        let recorded = try await ingest(.exposures, body.exposures.map(\.fields), experiment: experiment, tenant: principal.tenant)
         return try json(["recorded": recorded])
     }
 
@@ -275,20 +273,20 @@ struct APIRoutes {
         let experiment = try await experiment(context, tenant: principal.tenant)
         var request = request
         let body = try decode(OutcomesBody.self, from: try await request.bodyData(context: context))
-        try checkBatch(body.outcomes.count, key: "outcomes")
-        let inserted = try await store.record(kind: .outcomes, experiment: experiment, items: body.outcomes.map(\.fields), field: "outcomes")
-        Counter(label: "holdout_ingested_total", dimensions: [("kind", "outcomes"), ("source", "api")]).increment(by: inserted)
-        return try json(["inserted": inserted])
+        return try json(["inserted": try await ingest(.outcomes, body.outcomes.map(\.fields), experiment: experiment, tenant: principal.tenant)])
     }
 
     @Sendable func touchpoints(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.write)
         var request = request
         let body = try decode(TouchpointsBody.self, from: try await request.bodyData(context: context))
-        try checkBatch(body.touchpoints.count, key: "touchpoints")
-        let inserted = try await store.record(kind: .touchpoints, experiment: nil, items: body.touchpoints.map(\.fields), field: "touchpoints", tenant: principal.tenant)
-        Counter(label: "holdout_ingested_total", dimensions: [("kind", "touchpoints"), ("source", "api")]).increment(by: inserted)
-        return try json(["inserted": inserted])
+        return try json(["inserted": try await ingest(.touchpoints, body.touchpoints.map(\.fields), experiment: nil, tenant: principal.tenant)])
+    }
+
+    /// Checks the batch size, records the items in one transaction and counts them for `/metrics`.
+    func ingest(_ kind: ImportKind, _ items: [[String: String]], experiment: Experiment?, tenant: String) async throws -> Int {
+        try checkBatch(items.count, key: kind.rawValue)
+        return try await store.ingest(kind, items, experiment: experiment, tenant: tenant, field: kind.rawValue, source: "api")
     }
 
     // MARK: Results
@@ -449,10 +447,7 @@ struct APIRoutes {
     func experiment(_ context: HoldoutRequestContext, tenant: String) async throws -> Experiment {
         let text = try context.parameters.require("id")
         if let cached = cache.lookup(tenant: tenant, id: text) { return cached }
-        var found: Experiment?
-        if let id = Int64(text) { found = try await store.experiment(id: id, tenant: tenant) }
-        if found == nil { found = try await store.experiment(key: text, tenant: tenant) }
-        guard let found else { throw APIError.notFound("no experiment '\(text)'") }
+        let found = try await store.experiment(idOrKey: text, tenant: tenant)
         cache.store(found, tenant: tenant, id: text)
         return found
     }
@@ -523,4 +518,21 @@ final class ExperimentCache: Sendable {
     }
 
     func removeAll() { entries.withLock { $0.removeAll() } }
+}
+
+extension Store {
+    /// The experiment named by a numeric id or a key, within a tenant; 404 otherwise (another
+    /// tenant's experiment included, so ids do not leak).
+    func experiment(idOrKey text: String, tenant: String) async throws -> Experiment {
+        if let id = Int64(text), let found = try await experiment(id: id, tenant: tenant) { return found }
+        if let found = try await experiment(key: text, tenant: tenant) { return found }
+        throw APIError.notFound("no experiment '\(text)'")
+    }
+
+    /// Records posted items and counts them in `holdout_ingested_total{kind, source}`.
+    func ingest(_ kind: ImportKind, _ items: [[String: String]], experiment: Experiment?, tenant: String, field: String, source: String) async throws -> Int {
+        let inserted = try await record(kind: kind, experiment: experiment, items: items, field: field, tenant: tenant)
+        Counter(label: "holdout_ingested_total", dimensions: [("kind", kind.rawValue), ("source", source)]).increment(by: inserted)
+        return inserted
+    }
 }

@@ -3,7 +3,6 @@ public import Foundation
 import HoldoutStore
 import HTTPTypes
 import Hummingbird
-import Metrics
 
 /// Seed 001's webhooks, authenticated by an HMAC-SHA256 signature over the raw body with the
 /// tenant's secret (`holdout webhooks set-secret`).
@@ -74,9 +73,7 @@ struct WebhookRoutes {
 
     func experiment(_ id: JSONScalar, tenant: String) async throws -> Experiment {
         guard let text = id.text else { throw APIError.badRequest("experiment_id is required", field: "experiment_id") }
-        if let numeric = Int64(text), let found = try await store.experiment(id: numeric, tenant: tenant) { return found }
-        if let found = try await store.experiment(key: text, tenant: tenant) { return found }
-        throw APIError.notFound("no experiment '\(text)'")
+        return try await store.experiment(idOrKey: text, tenant: tenant)
     }
 
     @Sendable func messageSent(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
@@ -89,8 +86,7 @@ struct WebhookRoutes {
         item["campaign_id"] = body.campaign_id
         item["message_id"] = body.message_id
         item["event_id"] = body.event_id ?? body.message_id.map { "msg:\($0)" }
-        let recorded = try await store.record(kind: .exposures, experiment: experiment, items: [item], field: "body")
-        Counter(label: "holdout_ingested_total", dimensions: [("kind", "exposures"), ("source", "webhook")]).increment(by: recorded)
+        _ = try await store.ingest(.exposures, [item], experiment: experiment, tenant: tenant, field: "body", source: "webhook")
         return try json(["status": "ok"])
     }
 
@@ -103,8 +99,7 @@ struct WebhookRoutes {
         var item = ["profile_id": body.profile_id, "conversion_ts": converted]
         item["value"] = body.value.map { String($0) }
         item["event_id"] = body.event_id
-        let inserted = try await store.record(kind: .outcomes, experiment: experiment, items: [item], field: "body")
-        Counter(label: "holdout_ingested_total", dimensions: [("kind", "outcomes"), ("source", "webhook")]).increment(by: inserted)
+        _ = try await store.ingest(.outcomes, [item], experiment: experiment, tenant: tenant, field: "body", source: "webhook")
         return try json(["status": "ok"])
     }
 }
