@@ -10,7 +10,10 @@ struct Holdout: AsyncParsableCommand {
             Plan an experiment with `holdout power`; create it with `holdout experiment create`; assign \
             profiles with `holdout assign`; load exposures and outcomes with `holdout import`; check the data \
             with `holdout check` and `holdout quality`; read `holdout results`. Compare arms from counts with \
-            `holdout stats compare` and analyse a unit-level CSV with `holdout stats analyze`. Data lives in \
+            `holdout stats compare` and analyse a unit-level CSV with `holdout stats analyze`. Serve the same \
+            over HTTP with `holdout serve` (keys from `holdout keys create`) and run the nightly report with \
+            `holdout report nightly`. Simulate experiments whose true effect is known with `holdout simulate` \
+            and check every estimator against the truth with `holdout calibrate`. Data lives in \
             ./holdout.sqlite unless --database (or HOLDOUT_DATABASE_URL) names another SQLite file or a \
             postgres:// URL. Every command takes --json for scripting.
             """,
