@@ -13,6 +13,8 @@ struct APIRoutes {
     /// The connection the long analytical reads run on (results, time series, quality), so they
     /// do not hold up writes; the same as `store` unless the server opened a second one.
     let analytics: Store
+    /// Assignments from concurrent requests are written together (group commit).
+    let writer: AssignmentWriter
     let cache = ExperimentCache()
     /// The most items one batch request may carry.
     static let maximumBatch = 10_000
@@ -150,7 +152,7 @@ struct APIRoutes {
             experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
             cache.removeAll()
         }
-        let result = try await AssignmentService.assign(profileIDs: body.profile_ids, experiment: experiment, store: store)
+        let result = try await AssignmentService.assign(profileIDs: body.profile_ids, experiment: experiment, store: store, writer: writer)
         return try json(result)
     }
 
@@ -181,7 +183,7 @@ struct APIRoutes {
         var start = 0
         while start < profiles.count {
             let chunk = Array(profiles[start..<min(start + Self.maximumBatch, profiles.count)])
-            let result = try await AssignmentService.assign(profileIDs: chunk, experiment: experiment, store: store)
+            let result = try await AssignmentService.assign(profileIDs: chunk, experiment: experiment, store: store, writer: writer)
             assigned += result.assigned
             newly += result.newlyAssigned
             for (k, v) in result.counts { counts[k, default: 0] += v }

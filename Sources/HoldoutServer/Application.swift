@@ -1,5 +1,6 @@
 public import Foundation
 public import HoldoutStore
+import HoldoutCore
 public import Hummingbird
 public import Logging
 import Metrics
@@ -60,7 +61,7 @@ public func buildRouter(store: Store, analytics: Store? = nil) -> Router<Holdout
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: KeyCache()))
-    APIRoutes(store: store, analytics: analytics ?? store).register(on: api)
+    APIRoutes(store: store, analytics: analytics ?? store, writer: AssignmentWriter(store: store)).register(on: api)
     WebhookRoutes(store: store).register(on: router.group("webhooks"))
     return router
 }

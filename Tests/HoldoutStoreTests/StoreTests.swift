@@ -143,6 +143,40 @@ struct AssignmentTests {
         }
     }
 
+    @Test("group commit: concurrent requests through one writer; each new profile is new for exactly one request", arguments: Engine.underTest)
+    func groupCommit(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let a = try await store.createExperiment(NewExperiment(key: "gc-a", name: "a"))
+            let b = try await store.createExperiment(NewExperiment(key: "gc-b", name: "b", variants: [.init(name: "x", weight: 0.3), .init(name: "y", weight: 0.7)]))
+            try await store.recordAssignments(experimentID: a.id, [AssignmentRecord(profileID: "p7", variant: "control", assignedAt: ts("2026-03-01T00:00:00Z"))])
+            let writer = AssignmentWriter(store: store, maximumRows: 120)
+            // 24 requests, overlapping ids, two experiments, concurrently.
+            let results = try await withThrowingTaskGroup(of: (Int64, AssignmentService.Result).self) { group in
+                for r in 0..<24 {
+                    let experiment = r % 3 == 0 ? b : a
+                    let profiles = (0..<50).map { "p\(($0 * (r % 5 + 1) + r) % 90)" }
+                    group.addTask { (experiment.id, try await AssignmentService.assign(profileIDs: profiles, experiment: experiment, store: store, writer: writer)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for experiment in [a, b] {
+                let all = (0..<90).map { "p\($0)" }
+                let stored = try await store.assignments(experimentID: experiment.id, profileIDs: all)
+                let newCount = results.filter { $0.0 == experiment.id }.reduce(0) { $0 + $1.1.newlyAssigned }
+                // Every stored profile was reported new by exactly one request (p7 in a was there before).
+                #expect(newCount == stored.count - (experiment.id == a.id ? 1 : 0))
+                let assignment = DeterministicAssignment(experiment)
+                for (profile, variant) in stored where !(experiment.id == a.id && profile == "p7") {
+                    #expect(variant == assignment.variant(for: profile))
+                }
+                for (_, result) in results.filter({ $0.0 == experiment.id }) {
+                    #expect(result.counts.values.reduce(0, +) == result.assigned)
+                }
+            }
+            #expect(try await store.assignments(experimentID: a.id, profileIDs: ["p7"])["p7"] == "control")
+        }
+    }
+
     @Test("concurrent writers assigning overlapping profiles leave one row per profile", arguments: Engine.underTest)
     func concurrentWriters(engine: Engine) async throws {
         let (location, cleanUp) = try await TestDatabase.freshLocation(engine)

@@ -1,4 +1,5 @@
 -- POST /api/experiments/bench/assign with 100 fresh profile ids per request.
+math.randomseed(os.time())
 -- Usage: wrk -s assign.lua ... (KEY in the environment)
 local counter = 0
 local thread_id = 0
@@ -10,6 +11,8 @@ function setup(thread)
 end
 
 function init(args)
+  -- A run prefix, so every run assigns profiles never seen before (the insert path).
+  run = os.time() .. "-" .. math.random(1000000)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("KEY")
@@ -19,7 +22,7 @@ function request()
   counter = counter + 1
   local ids = {}
   for i = 1, 100 do
-    ids[i] = string.format('"w%d-%d-%d"', tid, counter, i)
+    ids[i] = string.format('"w%s-%d-%d-%d"', run, tid, counter, i)
   end
   return wrk.format(nil, "/api/experiments/bench/assign", nil, '{"profile_ids":[' .. table.concat(ids, ",") .. ']}')
 end

@@ -47,9 +47,11 @@ public enum AssignmentService {
     /// Assigns each profile by ``DeterministicAssignment``; profiles already assigned keep their
     /// first assignment. Repeat calls are idempotent.
     ///
+    /// - Parameter writer: writes through a group commit (a server passes its shared writer);
+    ///   without one, the records are written directly.
     /// - Throws: ``StoreError`` for an empty profile id or a database failure.
     public static func assign(
-        profileIDs: [String], experiment: Experiment, store: Store, at time: Timestamp = .now
+        profileIDs: [String], experiment: Experiment, store: Store, at time: Timestamp = .now, writer: AssignmentWriter? = nil
     ) async throws(StoreError) -> Result {
         var seen = Set<String>()
         var unique: [String] = []
@@ -64,7 +66,12 @@ public enum AssignmentService {
         }
         let assignment = DeterministicAssignment(experiment)
         let records = unique.map { AssignmentRecord(profileID: $0, variant: assignment.variant(for: $0), assignedAt: time) }
-        let inserted = try await store.recordAssignments(experimentID: experiment.id, records)
+        let inserted: Int
+        if let writer {
+            inserted = try await writer.record(experimentID: experiment.id, records).count
+        } else {
+            inserted = try await store.recordAssignments(experimentID: experiment.id, records)
+        }
         // When every profile was new, the stored variants are the ones just computed; otherwise
         // read them back (a profile keeps its first assignment).
         let stored = inserted == unique.count ? [:] : try await store.assignments(experimentID: experiment.id, profileIDs: unique)

@@ -42,6 +42,51 @@ extension Store {
         }
     }
 
+    /// Records the assignments of several requests at once (a group commit): one statement
+    /// when they fit, else one transaction.
+    ///
+    /// - Returns: for each experiment id, the profiles that were new.
+    public func recordAssignments(groups: [(experimentID: Int64, records: [AssignmentRecord])]) async throws(StoreError) -> [Int64: Set<String>] {
+        guard groups.contains(where: { !$0.records.isEmpty }) else { return [:] }
+        // One experiment per statement, so the returned profile ids map back without a join.
+        let perStatement = max(1, dialect.maximumBindsPerStatement / 4)
+        var rowsByExperiment: [Int64: [[DatabaseValue]]] = [:]
+        var order: [Int64] = []
+        for group in groups where !group.records.isEmpty {
+            if rowsByExperiment[group.experimentID] == nil { order.append(group.experimentID) }
+            rowsByExperiment[group.experimentID, default: []] += group.records.map {
+                [DatabaseValue.integer(group.experimentID), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)]
+            }
+        }
+        var chunks: [(Int64, ArraySlice<[DatabaseValue]>)] = []
+        for experimentID in order {
+            let rows = rowsByExperiment[experimentID] ?? []
+            var start = 0
+            while start < rows.count {
+                chunks.append((experimentID, rows[start..<min(start + perStatement, rows.count)]))
+                start += perStatement
+            }
+        }
+        let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
+        let finalChunks = chunks
+        do {
+            @Sendable func run(_ sql: any SQLDatabase) async throws -> [Int64: Set<String>] {
+                var out: [Int64: Set<String>] = [:]
+                for (experimentID, rows) in finalChunks {
+                    let keys = try await bulk.insertReturning(
+                        table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id",
+                        sql: sql)
+                    out[experimentID, default: []].formUnion(keys)
+                }
+                return out
+            }
+            // One statement is atomic by itself; several share a transaction.
+            return finalChunks.count == 1 ? try await withConnection(run) : try await transaction(run)
+        } catch {
+            throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
+        }
+    }
+
     /// One multi-row `INSERT … ON CONFLICT DO NOTHING`; returns how many rows were new.
     private static func insertAssignments(_ chunk: ArraySlice<AssignmentRecord>, experimentID: Int64, sql: any SQLDatabase) async throws -> Int {
         var query = SQLQueryString("INSERT INTO experiment_assignments (experiment_id, profile_id, variant, assigned_at) VALUES ")

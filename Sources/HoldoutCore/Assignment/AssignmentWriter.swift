@@ -1,0 +1,75 @@
+public import HoldoutStore
+
+/// Group commit for assignments: requests that arrive while a write is in flight are written
+/// together in the next statement, so a busy server pays the per-statement cost (a round trip to
+/// the database thread, parsing, the commit) once per group instead of once per request.
+///
+/// Nothing waits on a timer: the first request is written at once; those that arrive meanwhile
+/// form the next group. Each request learns which of its profiles were new.
+public actor AssignmentWriter {
+    let store: Store
+    /// Requests waiting for the next group.
+    private var pending: [Request] = []
+    private var draining = false
+    /// The most rows one group carries (more wait for the next).
+    let maximumRows: Int
+
+    struct Request {
+        var experimentID: Int64
+        var records: [AssignmentRecord]
+        var continuation: CheckedContinuation<Set<String>, any Error>
+    }
+
+    public init(store: Store, maximumRows: Int = 8_000) {
+        self.store = store
+        self.maximumRows = maximumRows
+    }
+
+    /// Records the assignments (a profile already assigned keeps its first assignment).
+    ///
+    /// - Returns: the profiles that were new.
+    public func record(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Set<String> {
+        guard !records.isEmpty else { return [] }
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                pending.append(Request(experimentID: experimentID, records: records, continuation: continuation))
+                if !draining {
+                    draining = true
+                    Task { await drain() }
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot record assignments: \(error)")
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            var group: [Request] = []
+            var rows = 0
+            while let next = pending.first, group.isEmpty || rows + next.records.count <= maximumRows {
+                group.append(pending.removeFirst())
+                rows += next.records.count
+            }
+            do {
+                let inserted = try await store.recordAssignments(groups: group.map { ($0.experimentID, $0.records) })
+                // A profile appears once per experiment in a group only if two requests carried it:
+                // the first request in the group gets it as new, the later ones as existing.
+                var claimed: [Int64: Set<String>] = [:]
+                for request in group {
+                    let new = inserted[request.experimentID, default: []]
+                    var mine = Set<String>()
+                    for record in request.records where new.contains(record.profileID) {
+                        if claimed[request.experimentID, default: []].insert(record.profileID).inserted { mine.insert(record.profileID) }
+                    }
+                    request.continuation.resume(returning: mine)
+                }
+            } catch {
+                for request in group { request.continuation.resume(throwing: error) }
+            }
+        }
+        draining = false
+    }
+}
