@@ -101,7 +101,7 @@ extension Store {
             query.appendInterpolation(bind: record.assignedAt.microseconds)
             query.appendLiteral(")")
         }
-        query.appendLiteral(" ON CONFLICT (experiment_id, profile_id) DO NOTHING RETURNING id")
+        query.appendLiteral(" ON CONFLICT (experiment_id, profile_id) DO NOTHING RETURNING profile_id")
         return try await sql.raw(query).all().count
     }
 
