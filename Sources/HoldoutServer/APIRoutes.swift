@@ -148,12 +148,17 @@ struct APIRoutes {
         guard body.profile_ids.count <= Self.maximumBatch else {
             throw APIError.badRequest("at most \(Self.maximumBatch) profile_ids per call, got \(body.profile_ids.count)", field: "profile_ids")
         }
-        if let rate = body.treatment_rate, abs(experiment.variants[1].weight - rate) > 1e-12 || experiment.variants.count != 2 {
-            experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
-            cache.removeAll()
-        }
+        if let rate = body.treatment_rate { experiment = try await fixTreatmentRate(experiment, rate) }
         let result = try await AssignmentService.assign(profileIDs: body.profile_ids, experiment: experiment, store: store, writer: writer)
         return try json(result)
+    }
+
+    /// Seed 001's `treatment_rate` on an assign call: fixes the split at the first assignment
+    /// (a no-op when it is already the rate); cached experiments are dropped when it changed.
+    func fixTreatmentRate(_ experiment: Experiment, _ rate: Double) async throws -> Experiment {
+        let fixed = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
+        if fixed.variants != experiment.variants { cache.removeAll() }
+        return fixed
     }
 
     struct AutoAssignBody: Decodable {
@@ -172,10 +177,7 @@ struct APIRoutes {
             throw APIError.badRequest("start_date and end_date are required", field: "start_date")
         }
         guard from <= to else { throw APIError.badRequest("end_date is before start_date", field: "end_date") }
-        if let rate = body.treatment_rate {
-            experiment = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
-            cache.removeAll()
-        }
+        if let rate = body.treatment_rate { experiment = try await fixTreatmentRate(experiment, rate) }
         let profiles = try await store.touchpointProfiles(tenant: principal.tenant, channel: body.channel, from: from, to: to)
         var assigned = 0
         var newly = 0
@@ -448,9 +450,10 @@ struct APIRoutes {
     /// caller's tenant: another tenant's experiment is 404, so ids do not leak.
     func experiment(_ context: HoldoutRequestContext, tenant: String) async throws -> Experiment {
         let text = try context.parameters.require("id")
-        if let cached = cache.lookup(tenant: tenant, id: text) { return cached }
+        let cacheKey = tenant + "\u{0}" + text
+        if let cached = cache.lookup(cacheKey) { return cached }
         let found = try await store.experiment(idOrKey: text, tenant: tenant)
-        cache.store(found, tenant: tenant, id: text)
+        cache.store(cacheKey, found)
         return found
     }
 
@@ -498,28 +501,13 @@ extension Request {
     }
 }
 
-/// Experiments looked up by path, for ``ttl`` seconds: the assignment hot path then needs one
-/// database round trip. Changes made through this server clear it at once; changes made by
-/// another process (the CLI) are seen within ``ttl``.
-final class ExperimentCache: Sendable {
-    static let ttl: TimeInterval = 1
-    private let entries = Mutex<[String: (experiment: Experiment, expires: Date)]>([:])
+/// Experiments looked up by path (tenant and id or key), for 1 s: the assignment hot path then
+/// needs one database round trip. Changes made through this server clear it at once; changes
+/// made by another process (the CLI) are seen within 1 s.
+typealias ExperimentCache = TTLCache<Experiment>
 
-    func lookup(tenant: String, id: String) -> Experiment? {
-        entries.withLock { entries in
-            guard let entry = entries[tenant + "\u{0}" + id], entry.expires > Date() else { return nil }
-            return entry.experiment
-        }
-    }
-
-    func store(_ experiment: Experiment, tenant: String, id: String) {
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll() }
-            entries[tenant + "\u{0}" + id] = (experiment, Date().addingTimeInterval(Self.ttl))
-        }
-    }
-
-    func removeAll() { entries.withLock { $0.removeAll() } }
+extension TTLCache where Value == Experiment {
+    convenience init() { self.init(ttl: 1) }
 }
 
 extension Store {

@@ -190,23 +190,35 @@ extension APIError {
     }
 }
 
-/// Recently checked keys (and unknown ones), for ``ttl`` seconds, so a busy client does not cost
-/// a key lookup per request. A revoked key stops working within ``ttl``.
-final class KeyCache: Sendable {
-    static let ttl: TimeInterval = 2
-    private let entries = Mutex<[String: (principal: Principal?, expires: Date)]>([:])
+/// Values remembered for `ttl` seconds, bounded (cleared past 10,000 entries, so unknown keys
+/// sent by a client cannot grow it forever).
+final class TTLCache<Value: Sendable>: Sendable {
+    let ttl: TimeInterval
+    private let entries = Mutex<[String: (value: Value, expires: Date)]>([:])
 
-    func lookup(_ hash: String) -> Principal?? {
+    init(ttl: TimeInterval) { self.ttl = ttl }
+
+    func lookup(_ key: String) -> Value? {
         entries.withLock { entries in
-            guard let entry = entries[hash], entry.expires > Date() else { return nil }
-            return .some(entry.principal)
+            guard let entry = entries[key], entry.expires > Date() else { return nil }
+            return entry.value
         }
     }
 
-    func store(_ hash: String, _ principal: Principal?) {
+    func store(_ key: String, _ value: Value) {
         entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll() }  // bounded: unknown keys must not grow it forever
-            entries[hash] = (principal, Date().addingTimeInterval(Self.ttl))
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[key] = (value, Date().addingTimeInterval(ttl))
         }
     }
+
+    func removeAll() { entries.withLock { $0.removeAll() } }
+}
+
+/// Recently checked keys (and unknown ones, as nil) for 2 s, so a busy client does not cost a key
+/// lookup per request. A revoked key stops working within 2 s.
+typealias KeyCache = TTLCache<Principal?>
+
+extension TTLCache where Value == Principal? {
+    convenience init() { self.init(ttl: 2) }
 }

@@ -20,26 +20,7 @@ extension Store {
     /// - Returns: how many were new.
     @discardableResult
     public func recordAssignments(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Int {
-        guard !records.isEmpty else { return 0 }
-        let perStatement = max(1, dialect.maximumBindsPerStatement / 4)
-        do {
-            // One statement is atomic on its own: no BEGIN/COMMIT round trips for a small batch.
-            if records.count <= perStatement {
-                return try await withConnection { sql in try await Self.insertAssignments(records[...], experimentID: experimentID, sql: sql) }
-            }
-            return try await transaction { sql in
-                var inserted = 0
-                var start = 0
-                while start < records.count {
-                    let chunk = records[start..<min(start + perStatement, records.count)]
-                    inserted += try await Self.insertAssignments(chunk, experimentID: experimentID, sql: sql)
-                    start += perStatement
-                }
-                return inserted
-            }
-        } catch {
-            throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
-        }
+        try await recordAssignments(groups: [(experimentID, records)])[experimentID]?.count ?? 0
     }
 
     /// Records the assignments of several requests at once (a group commit): one statement
@@ -85,24 +66,6 @@ extension Store {
         } catch {
             throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
         }
-    }
-
-    /// One multi-row `INSERT … ON CONFLICT DO NOTHING`; returns how many rows were new.
-    private static func insertAssignments(_ chunk: ArraySlice<AssignmentRecord>, experimentID: Int64, sql: any SQLDatabase) async throws -> Int {
-        var query = SQLQueryString("INSERT INTO experiment_assignments (experiment_id, profile_id, variant, assigned_at) VALUES ")
-        for (i, record) in chunk.enumerated() {
-            query.appendLiteral(i == 0 ? "(" : ", (")
-            query.appendInterpolation(bind: experimentID)
-            query.appendLiteral(", ")
-            query.appendInterpolation(bind: record.profileID)
-            query.appendLiteral(", ")
-            query.appendInterpolation(bind: record.variant)
-            query.appendLiteral(", ")
-            query.appendInterpolation(bind: record.assignedAt.microseconds)
-            query.appendLiteral(")")
-        }
-        query.appendLiteral(" ON CONFLICT (experiment_id, profile_id) DO NOTHING RETURNING profile_id")
-        return try await sql.raw(query).all().count
     }
 
     /// The stored variant of each of these profiles (absent when not assigned).
