@@ -36,6 +36,8 @@ public actor NightlyJob {
     let delivery: AlertDelivery?
     let logger: Logger
     private var running = false
+    /// Whether a run is in progress.
+    public var isRunning: Bool { running }
 
     public init(store: Store, delivery: AlertDelivery?, logger: Logger) {
         self.store = store

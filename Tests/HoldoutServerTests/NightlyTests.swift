@@ -54,19 +54,27 @@ struct NightlyTests {
         }
     }
 
-    @Test("the nightly job stores a report and never runs twice at once", arguments: Engine.underTest)
+    @Test("the nightly job stores a report and refuses a second run while one is in progress", arguments: Engine.underTest)
     func job(engine: Engine) async throws {
         try await TestDatabase.withStore(engine) { store in
-            let experiment = try await store.createExperiment(NewExperiment(key: "n", name: "N"))
-            try await store.setStatus(key: experiment.key, to: .running)
+            // Enough running experiments that a run lasts long enough to be caught in progress.
+            for i in 0..<20 {
+                let experiment = try await store.createExperiment(NewExperiment(key: "n\(i)", name: "N\(i)"))
+                try await store.setStatus(key: experiment.key, to: .running)
+            }
             let job = NightlyJob(store: store, delivery: nil, logger: Logger(label: "test"))
-            async let first = job.run(asOf: ts("2026-03-15T02:00:00Z"))
-            async let second = job.run(asOf: ts("2026-03-15T02:00:00Z"))
-            let outcomes = await [first, second]
-            // Both calls start together: the second finds the first in progress and skips, unless
-            // the first already finished; either way every run that happened stored one report.
-            let ran = outcomes.compactMap { $0 }.count
-            #expect((1...2).contains(ran))
+            let first = Task { await job.run(asOf: ts("2026-03-15T02:00:00Z")) }
+            var sawRunning = false
+            for _ in 0..<10_000 where !sawRunning {
+                sawRunning = await job.isRunning
+                if !sawRunning { await Task.yield() }
+            }
+            try #require(sawRunning, "the first run was never seen in progress")
+            // A second call while the first runs is refused (nil) and stores nothing.
+            #expect(await job.run(asOf: ts("2026-03-16T02:00:00Z")) == nil)
+            let report = try #require(await first.value)
+            #expect(report.experiments.count == 20)
+            #expect(await job.isRunning == false)
             let latest = try #require(try await store.latestReport(kind: "nightly"))
             #expect(latest.contains("\"as_of_date\":\"2026-03-15T02:00:00Z\""))
         }
