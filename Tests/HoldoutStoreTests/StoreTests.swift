@@ -177,6 +177,28 @@ struct AssignmentTests {
         }
     }
 
+    @Test("profile ids survive the write path byte for byte; a batch with existing profiles names exactly the new ones", arguments: Engine.underTest)
+    func writePathText(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let experiment = try await store.createExperiment(NewExperiment(key: "text", name: "x"))
+            // SQLite receives a batch as one JSON text: quotes, backslashes, control characters
+            // and non-ASCII must come back unchanged.
+            let odd = ["a\"b", "c\\d", "e\nf\tg", "h\u{1}i", "ü", "日本", "😀", "x/y", "[1,2]", "null", " lead", "trail "]
+            let at = ts("2026-03-01T00:00:00Z")
+            let first = odd.map { AssignmentRecord(profileID: $0, variant: "control", assignedAt: at) }
+            #expect(try await store.recordAssignments(experimentID: experiment.id, first) == odd.count)
+            let stored = try await store.assignments(experimentID: experiment.id, profileIDs: odd)
+            #expect(Set(stored.keys) == Set(odd))
+            // Half old, half new, and one repeated within the batch: only the new ones, once.
+            let second = ["a\"b", "ü", "n1", "n2", "n1"].map { AssignmentRecord(profileID: $0, variant: "treatment", assignedAt: at) }
+            let result = try await store.recordAssignments([store.assignmentBatch(experimentID: experiment.id, second)])
+            #expect(result[experiment.id] == .only(["n1", "n2"]))
+            #expect(try await store.assignments(experimentID: experiment.id, profileIDs: ["a\"b"])["a\"b"] == "control")
+            let fresh = ["m1", "m2"].map { AssignmentRecord(profileID: $0, variant: "treatment", assignedAt: at) }
+            #expect(try await store.recordAssignments([store.assignmentBatch(experimentID: experiment.id, fresh)])[experiment.id] == .all)
+        }
+    }
+
     @Test("concurrent writers assigning overlapping profiles leave one row per profile", arguments: Engine.underTest)
     func concurrentWriters(engine: Engine) async throws {
         let (location, cleanUp) = try await TestDatabase.freshLocation(engine)

@@ -68,7 +68,7 @@ public enum AssignmentService {
         let records = unique.map { AssignmentRecord(profileID: $0, variant: assignment.variant(for: $0), assignedAt: time) }
         let inserted: Int
         if let writer {
-            inserted = try await writer.record(experimentID: experiment.id, records).count
+            inserted = try await writer.record(experimentID: experiment.id, records)
         } else {
             inserted = try await store.recordAssignments(experimentID: experiment.id, records)
         }
@@ -77,7 +77,7 @@ public enum AssignmentService {
         let stored = inserted == unique.count ? [:] : try await store.assignments(experimentID: experiment.id, profileIDs: unique)
         var counts: [String: Int] = [:]
         for variant in experiment.variants { counts[variant.name] = 0 }
-        for profile in unique { counts[stored[profile] ?? assignment.variant(for: profile), default: 0] += 1 }
+        for record in records { counts[stored[record.profileID] ?? record.variant, default: 0] += 1 }
         return Result(assigned: unique.count, newlyAssigned: inserted, counts: counts)
     }
 }

@@ -15,9 +15,8 @@ public actor AssignmentWriter {
     let maximumRows: Int
 
     struct Request {
-        var experimentID: Int64
-        var records: [AssignmentRecord]
-        var continuation: CheckedContinuation<Set<String>, any Error>
+        var batch: Store.AssignmentBatch
+        var continuation: CheckedContinuation<Int, any Error>
     }
 
     public init(store: Store, maximumRows: Int = 8_000) {
@@ -27,12 +26,18 @@ public actor AssignmentWriter {
 
     /// Records the assignments (a profile already assigned keeps its first assignment).
     ///
-    /// - Returns: the profiles that were new.
-    public func record(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Set<String> {
-        guard !records.isEmpty else { return [] }
+    /// - Returns: how many of the profiles were new.
+    public nonisolated func record(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Int {
+        guard !records.isEmpty else { return 0 }
+        // Encoded here, in the request's task, so requests encode in parallel and the serial
+        // write only concatenates.
+        return try await enqueue(store.assignmentBatch(experimentID: experimentID, records))
+    }
+
+    private func enqueue(_ batch: Store.AssignmentBatch) async throws(StoreError) -> Int {
         do {
             return try await withCheckedThrowingContinuation { continuation in
-                pending.append(Request(experimentID: experimentID, records: records, continuation: continuation))
+                pending.append(Request(batch: batch, continuation: continuation))
                 if !draining {
                     draining = true
                     Task { await drain() }
@@ -49,22 +54,27 @@ public actor AssignmentWriter {
         while !pending.isEmpty {
             var group: [Request] = []
             var rows = 0
-            while let next = pending.first, group.isEmpty || rows + next.records.count <= maximumRows {
+            while let next = pending.first, group.isEmpty || rows + next.batch.records.count <= maximumRows {
                 group.append(pending.removeFirst())
-                rows += next.records.count
+                rows += next.batch.records.count
             }
             do {
-                let inserted = try await store.recordAssignments(groups: group.map { ($0.experimentID, $0.records) })
+                let inserted = try await store.recordAssignments(group.map(\.batch))
                 // A profile appears once per experiment in a group only if two requests carried it:
                 // the first request in the group gets it as new, the later ones as existing.
                 var claimed: [Int64: Set<String>] = [:]
                 for request in group {
-                    let new = inserted[request.experimentID, default: []]
-                    var mine = Set<String>()
-                    for record in request.records where new.contains(record.profileID) {
-                        if claimed[request.experimentID, default: []].insert(record.profileID).inserted { mine.insert(record.profileID) }
+                    let experimentID = request.batch.experimentID
+                    switch inserted[experimentID] {
+                    case .all?: request.continuation.resume(returning: request.batch.records.count)
+                    case .only(let new)?:
+                        var mine = 0
+                        for record in request.batch.records where new.contains(record.profileID) {
+                            if claimed[experimentID, default: []].insert(record.profileID).inserted { mine += 1 }
+                        }
+                        request.continuation.resume(returning: mine)
+                    case nil: request.continuation.resume(returning: 0)
                     }
-                    request.continuation.resume(returning: mine)
                 }
             } catch {
                 for request in group { request.continuation.resume(throwing: error) }

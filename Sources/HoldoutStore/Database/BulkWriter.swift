@@ -33,34 +33,92 @@ protocol BulkWriter: Sendable {
         table: String, columns: [(name: String, type: ColumnType)], conflict: [String], rows: ArraySlice<[DatabaseValue]>
     ) async throws -> Int
 
-    /// One `INSERT … ON CONFLICT DO NOTHING RETURNING key` of a few thousand rows at most, for the
-    /// request path (no staging): the values of column `returning` (text) of the new rows.
+    /// Rows in the form `insertReturning` takes, encoded by the caller's task: on the request
+    /// path each request encodes its own rows in parallel, and the group commit only concatenates.
+    func encode(_ rows: [[DatabaseValue]]) -> EncodedRows
+
+    /// One insert for the request path (no staging), skipping rows whose key exists.
+    ///
+    /// - Returns: nil when every row was new, else the values of column `returning` (text) of the
+    ///   new rows.
     func insertReturning(
-        table: String, columns: [String], conflict: [String], rows: ArraySlice<[DatabaseValue]>, returning: String, sql: any SQLDatabase
-    ) async throws -> [String]
+        table: String, columns: [String], conflict: [String], rows: EncodedRows, returning: String, sql: any SQLDatabase
+    ) async throws -> [String]?
+
+    /// How many statements `insertReturning` runs for these rows (more than one needs the
+    /// caller's transaction to be atomic).
+    func statements(for rows: EncodedRows, columns: Int) -> Int
+}
+
+/// Rows encoded for ``BulkWriter/insertReturning(table:columns:conflict:rows:returning:sql:)``.
+package struct EncodedRows: Sendable {
+    /// How many rows.
+    package private(set) var count = 0
+    /// The values, for engines that bind them (PostgreSQL).
+    var values: [[DatabaseValue]] = []
+    /// The rows as comma-separated JSON arrays without the enclosing brackets (SQLite).
+    var json: [UInt8] = []
+
+    init(values: [[DatabaseValue]]) {
+        self.count = values.count
+        self.values = values
+    }
+
+    init(json: [UInt8], count: Int) {
+        self.json = json
+        self.count = count
+    }
+
+    /// Appends another encoding's rows (of the same writer).
+    mutating func append(_ other: EncodedRows) {
+        values += other.values
+        if !other.json.isEmpty {
+            if !json.isEmpty { json.append(UInt8(ascii: ",")) }
+            json += other.json
+        }
+        count += other.count
+    }
 }
 
 extension BulkWriter {
-    /// Through SQLKit's binds (PostgreSQL).
+    func encode(_ rows: [[DatabaseValue]]) -> EncodedRows { EncodedRows(values: rows) }
+
+    /// Rows per statement through binds.
+    static func rowsPerStatement(columns: Int) -> Int { max(1, 65_000 / max(1, columns)) }
+
+    func statements(for rows: EncodedRows, columns: Int) -> Int {
+        (rows.values.count + Self.rowsPerStatement(columns: columns) - 1) / Self.rowsPerStatement(columns: columns)
+    }
+
+    /// `INSERT … ON CONFLICT DO NOTHING RETURNING key` through SQLKit's binds (PostgreSQL), as
+    /// many statements as the bind limit asks.
     func insertReturning(
-        table: String, columns: [String], conflict: [String], rows: ArraySlice<[DatabaseValue]>, returning: String, sql: any SQLDatabase
-    ) async throws -> [String] {
-        var query = SQLQueryString("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: columns.joined(separator: ", "))) VALUES ")
-        for (i, row) in rows.enumerated() {
-            query.appendLiteral(i == 0 ? "(" : ", (")
-            for (j, value) in row.enumerated() {
-                if j > 0 { query.appendLiteral(", ") }
-                switch value {
-                case .text(let text): query.appendInterpolation(bind: text)
-                case .integer(let n): query.appendInterpolation(bind: n)
-                case .double(let d): query.appendInterpolation(bind: d)
-                case .null: query.appendLiteral("NULL")
+        table: String, columns: [String], conflict: [String], rows: EncodedRows, returning: String, sql: any SQLDatabase
+    ) async throws -> [String]? {
+        let perStatement = Self.rowsPerStatement(columns: columns.count)
+        var keys: [String] = []
+        var start = 0
+        while start < rows.values.count {
+            let chunk = rows.values[start..<min(start + perStatement, rows.values.count)]
+            start += perStatement
+            var query = SQLQueryString("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: columns.joined(separator: ", "))) VALUES ")
+            for (i, row) in chunk.enumerated() {
+                query.appendLiteral(i == 0 ? "(" : ", (")
+                for (j, value) in row.enumerated() {
+                    if j > 0 { query.appendLiteral(", ") }
+                    switch value {
+                    case .text(let text): query.appendInterpolation(bind: text)
+                    case .integer(let n): query.appendInterpolation(bind: n)
+                    case .double(let d): query.appendInterpolation(bind: d)
+                    case .null: query.appendLiteral("NULL")
+                    }
                 }
+                query.appendLiteral(")")
             }
-            query.appendLiteral(")")
+            query.appendLiteral(" ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING \(returning)")
+            keys += try await sql.raw(query).all().map { try $0.decode(column: returning, as: String.self) }
         }
-        query.appendLiteral(" ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING \(returning)")
-        return try await sql.raw(query).all().map { try $0.decode(column: returning, as: String.self) }
+        return keys.count == rows.count ? nil : keys
     }
 }
 
@@ -108,33 +166,73 @@ struct SQLiteBulkWriter: BulkWriter {
         return inserted
     }
 
-    /// Native binds and rows: SQLKit's generic encoding and row decoding cost more than SQLite's
-    /// own insert on the assignment path (profiled under wrk).
+    /// The rows travel as one JSON text bound once and unpacked by `json_each` in the engine:
+    /// thousands of individual binds (each a copy through the driver) and a statement text that
+    /// grows with the rows cost more than SQLite's own insert on the assignment path (profiled
+    /// under wrk). A plain `INSERT` runs first: when it succeeds every row was new and nothing is
+    /// read back; a key that exists aborts that statement alone (SQLite undoes the statement, not
+    /// the transaction), and the `ON CONFLICT DO NOTHING RETURNING` form then names the new rows.
     func insertReturning(
-        table: String, columns: [String], conflict: [String], rows: ArraySlice<[DatabaseValue]>, returning: String, sql: any SQLDatabase
-    ) async throws -> [String] {
-        var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(rows.count * columns.count)
+        table: String, columns: [String], conflict: [String], rows: EncodedRows, returning: String, sql: any SQLDatabase
+    ) async throws -> [String]? {
+        guard rows.count > 0 else { return [] }
+        let json = "[" + String(decoding: rows.json, as: UTF8.self) + "]"
+        let select = columns.indices.map { "value ->> \($0)" }.joined(separator: ", ")
+        let insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT \(select) FROM json_each(?) WHERE true"
+        do {
+            try await connection.query(insert, [.text(json)]) { _ in }
+            return nil
+        } catch let error as SQLiteError where [.constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason) {
+            let keys = Keys()
+            try await connection.query(
+                insert + " ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING \(returning)", [.text(json)]
+            ) { row in
+                if case .text(let key)? = row.column(returning) { keys.append(key) }
+            }
+            return keys.values
+        }
+    }
+
+    /// One statement, whatever the number of rows (a single bind).
+    func statements(for rows: EncodedRows, columns: Int) -> Int { 1 }
+
+    /// Rows as comma-separated JSON arrays (strings escaped per RFC 8259).
+    func encode(_ rows: [[DatabaseValue]]) -> EncodedRows {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 64)
         for (i, row) in rows.enumerated() {
-            if i > 0 { text += "," }
-            text += placeholders
-            for value in row {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            for (j, value) in row.enumerated() {
+                if j > 0 { out.append(UInt8(ascii: ",")) }
                 switch value {
-                case .text(let s): binds.append(.text(s))
-                case .integer(let n): binds.append(.integer(Int(n)))
-                case .double(let d): binds.append(.float(d))
-                case .null: binds.append(.null)
+                case .null: out.append(contentsOf: "null".utf8)
+                case .integer(let n): out.append(contentsOf: String(n).utf8)
+                case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
+                case .text(let text): Self.appendJSONString(text, to: &out)
                 }
             }
+            out.append(UInt8(ascii: "]"))
         }
-        text += " ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING \(returning)"
-        let keys = Keys()
-        try await connection.query(text, binds) { row in
-            if case .text(let key)? = row.column(returning) { keys.append(key) }
+        return EncodedRows(json: out, count: rows.count)
+    }
+
+    static func appendJSONString(_ text: String, to out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
         }
-        return keys.values
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Values read in a `@Sendable` row callback (called on the connection's thread, read after

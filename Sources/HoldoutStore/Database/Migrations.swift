@@ -23,6 +23,17 @@ enum Migrations {
             ["CREATE INDEX assignments_variant ON experiment_assignments (experiment_id, variant)"]
         }),
         Migration(version: 4, name: "assignments keyed by (experiment, profile)", statements: version4),
+        Migration(version: 5, name: "assignments without the variant index", statements: { d in
+            // Since version 4 an experiment's assignments are one range of the key (SQLite stores
+            // the table in key order; PostgreSQL's key now carries the variant and time), so
+            // cohort sizes read that range, and the variant index only cost every insert: POST
+            // /assign went from 2,500 to 3,200 requests/s without it, GET /results at 1M units
+            // stayed at 0.20 s.
+            ["DROP INDEX assignments_variant"]
+                + d.coverPrimaryKey(
+                    table: "experiment_assignments", constraint: "experiment_assignments_v4_pkey", key: ["experiment_id", "profile_id"],
+                    include: ["variant", "assigned_at"])
+        }),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

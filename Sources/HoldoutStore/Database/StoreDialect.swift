@@ -16,6 +16,11 @@ public protocol StoreDialect: Sendable {
     /// Appended to `CREATE TABLE … (…)` for a table stored in its primary key's order, where the
     /// engine can (SQLite's `WITHOUT ROWID`: one B-tree instead of a table and a unique index).
     var clusteredTableOptions: String { get }
+    /// Statements that make a table's primary key `key` (the constraint named `constraint`) also
+    /// carry the columns `include`, so reading rows by key range never visits the table (PostgreSQL
+    /// 11+ `INCLUDE`); none where the table is stored in key order already
+    /// (`clusteredTableOptions`).
+    func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String]
     /// A BIGINT expression cast to a double.
     func toDouble(_ expression: String) -> String
     /// The text value of a top-level key of a JSON object stored as TEXT (NULL when absent).
@@ -30,6 +35,7 @@ public struct SQLiteStoreDialect: StoreDialect {
     public var doubleType: String { "DOUBLE PRECISION" }
     public var maximumBindsPerStatement: Int { 32_000 }
     public var clusteredTableOptions: String { " WITHOUT ROWID" }
+    public func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] { [] }
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS REAL)" }
     public func jsonText(_ column: String, key: String) -> String {
         "CAST(json_extract(\(column), '$.\(key)') AS TEXT)"
@@ -44,6 +50,11 @@ public struct PostgresStoreDialect: StoreDialect {
     public var doubleType: String { "DOUBLE PRECISION" }
     public var maximumBindsPerStatement: Int { 65_000 }
     public var clusteredTableOptions: String { "" }
+    public func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] {
+        [
+            "ALTER TABLE \(table) DROP CONSTRAINT \(constraint), ADD CONSTRAINT \(constraint) PRIMARY KEY (\(key.joined(separator: ", "))) INCLUDE (\(include.joined(separator: ", ")))"
+        ]
+    }
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS DOUBLE PRECISION)" }
     public func jsonText(_ column: String, key: String) -> String {
         "((\(column))::jsonb ->> '\(key)')"

@@ -20,49 +20,69 @@ extension Store {
     /// - Returns: how many were new.
     @discardableResult
     public func recordAssignments(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Int {
-        try await recordAssignments(groups: [(experimentID, records)])[experimentID]?.count ?? 0
+        switch try await recordAssignments([assignmentBatch(experimentID: experimentID, records)])[experimentID] {
+        case .all?: records.count
+        case .only(let profiles)?: profiles.count
+        case nil: 0
+        }
     }
 
-    /// Records the assignments of several requests at once (a group commit): one statement
-    /// when they fit, else one transaction.
+    /// Which of the profiles written for an experiment were new.
+    public enum NewProfiles: Sendable, Equatable {
+        /// Every one: none was assigned before, and none appeared twice.
+        case all
+        /// Only these.
+        case only(Set<String>)
+    }
+
+    /// One request's assignments, encoded for the database by the caller's task (see
+    /// ``recordAssignments(_:)``).
+    public struct AssignmentBatch: Sendable {
+        public let experimentID: Int64
+        public let records: [AssignmentRecord]
+        let rows: EncodedRows
+    }
+
+    /// Encodes assignments for ``recordAssignments(_:)``: a server encodes each request in its
+    /// own task, so the serial write of a group only concatenates.
+    public func assignmentBatch(experimentID: Int64, _ records: [AssignmentRecord]) -> AssignmentBatch {
+        AssignmentBatch(
+            experimentID: experimentID, records: records,
+            rows: bulk.encode(records.map { [.integer(experimentID), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)] }))
+    }
+
+    /// Records the assignments of several requests at once (a group commit): one statement per
+    /// experiment when the engine allows, all in one transaction.
     ///
     /// - Returns: for each experiment id, the profiles that were new.
-    public func recordAssignments(groups: [(experimentID: Int64, records: [AssignmentRecord])]) async throws(StoreError) -> [Int64: Set<String>] {
-        guard groups.contains(where: { !$0.records.isEmpty }) else { return [:] }
-        // One experiment per statement, so the returned profile ids map back without a join.
-        let perStatement = max(1, dialect.maximumBindsPerStatement / 4)
-        var rowsByExperiment: [Int64: [[DatabaseValue]]] = [:]
+    public func recordAssignments(_ batches: [AssignmentBatch]) async throws(StoreError) -> [Int64: NewProfiles] {
+        var rowsByExperiment: [Int64: EncodedRows] = [:]
         var order: [Int64] = []
-        for group in groups where !group.records.isEmpty {
-            if rowsByExperiment[group.experimentID] == nil { order.append(group.experimentID) }
-            rowsByExperiment[group.experimentID, default: []] += group.records.map {
-                [DatabaseValue.integer(group.experimentID), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)]
+        for batch in batches where !batch.records.isEmpty {
+            if rowsByExperiment[batch.experimentID] == nil {
+                order.append(batch.experimentID)
+                rowsByExperiment[batch.experimentID] = batch.rows
+            } else {
+                rowsByExperiment[batch.experimentID]?.append(batch.rows)
             }
         }
-        var chunks: [(Int64, ArraySlice<[DatabaseValue]>)] = []
-        for experimentID in order {
-            let rows = rowsByExperiment[experimentID] ?? []
-            var start = 0
-            while start < rows.count {
-                chunks.append((experimentID, rows[start..<min(start + perStatement, rows.count)]))
-                start += perStatement
-            }
-        }
+        guard !order.isEmpty else { return [:] }
         let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
-        let finalChunks = chunks
+        let experiments = order.map { ($0, rowsByExperiment[$0] ?? EncodedRows(values: [])) }
         do {
-            @Sendable func run(_ sql: any SQLDatabase) async throws -> [Int64: Set<String>] {
-                var out: [Int64: Set<String>] = [:]
-                for (experimentID, rows) in finalChunks {
-                    let keys = try await bulk.insertReturning(
+            @Sendable func run(_ sql: any SQLDatabase) async throws -> [Int64: NewProfiles] {
+                var out: [Int64: NewProfiles] = [:]
+                for (experimentID, rows) in experiments {
+                    let new = try await bulk.insertReturning(
                         table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id",
                         sql: sql)
-                    out[experimentID, default: []].formUnion(keys)
+                    out[experimentID] = new.map { .only(Set($0)) } ?? .all
                 }
                 return out
             }
             // One statement is atomic by itself; several share a transaction.
-            return finalChunks.count == 1 ? try await withConnection(run) : try await transaction(run)
+            return experiments.count == 1 && bulk.statements(for: experiments[0].1, columns: columns.count) == 1
+                ? try await withConnection(run) : try await transaction(run)
         } catch {
             throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
         }
