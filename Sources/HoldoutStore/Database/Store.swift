@@ -88,7 +88,6 @@ public final class Store: Sendable {
                 try await sql.raw("PRAGMA journal_mode = WAL").run()
                 try await sql.raw("PRAGMA synchronous = NORMAL").run()
                 try await sql.raw("PRAGMA foreign_keys = ON").run()
-                try await sql.raw("PRAGMA cache_size = -65536").run()
             } catch {
                 try? await store.close()
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
