@@ -238,6 +238,15 @@ struct AnalyticsTests {
                     #expect(s.units == e.units && s.converters == e.conv, "\(mode) \(s.variant) sparse counts")
                     #expect(s.sumValue == e.sum && s.sumValueSquares == e.sq, "\(mode) \(s.variant) sparse sums")
                 }
+                // Exposure-based: the ordered per-unit passes, split into unit ranges on
+                // connections of their own, add up to the same numbers however many ranges.
+                guard mode == .exposure else { continue }
+                for partitions in [1, 2, 5] {
+                    let split = try #require(
+                        try await store.partitionedExposureStatistics(
+                            experimentID: f.experiment.id, variants: ["control", "treatment"], cap: nil, partitions: partitions))
+                    #expect(split == plain, "\(partitions) ranges")
+                }
             }
         }
     }

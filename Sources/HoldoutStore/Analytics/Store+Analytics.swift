@@ -210,6 +210,9 @@ extension Store {
         } catch {
             throw StoreError(.database, "cannot read the experiment's variants: \(Store.describe(error))")
         }
+        if mode == .exposure, let rows = try await partitionedExposureStatistics(experimentID: experimentID, variants: variants, cap: cap) {
+            return rows
+        }
         if !variants.isEmpty, let rows = try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: variants) {
             return rows
         }

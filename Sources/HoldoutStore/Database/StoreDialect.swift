@@ -21,6 +21,12 @@ public protocol StoreDialect: Sendable {
     /// 11+ `INCLUDE`); none where the table is stored in key order already
     /// (`clusteredTableOptions`).
     func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String]
+    /// Statements that create an index on `key` that also carries `include`, so reading rows by
+    /// key never visits the table (PostgreSQL 11+ `INCLUDE`; elsewhere trailing key columns).
+    func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String]
+    /// Statements run on an analysis connection before the ordered per-unit plans of the
+    /// exposure statistics (planner settings where the engine's own choice is worse).
+    var orderedPlanSettings: [String] { get }
     /// A BIGINT expression cast to a double.
     func toDouble(_ expression: String) -> String
     /// The text value of a top-level key of a JSON object stored as TEXT (NULL when absent).
@@ -36,6 +42,10 @@ public struct SQLiteStoreDialect: StoreDialect {
     public var maximumBindsPerStatement: Int { 32_000 }
     public var clusteredTableOptions: String { " WITHOUT ROWID" }
     public func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] { [] }
+    public var orderedPlanSettings: [String] { [] }
+    public func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String] {
+        ["CREATE INDEX \(name) ON \(table) (\((key + include).joined(separator: ", ")))"]
+    }
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS REAL)" }
     public func jsonText(_ column: String, key: String) -> String {
         "CAST(json_extract(\(column), '$.\(key)') AS TEXT)"
@@ -50,6 +60,10 @@ public struct PostgresStoreDialect: StoreDialect {
     public var doubleType: String { "DOUBLE PRECISION" }
     public var maximumBindsPerStatement: Int { 65_000 }
     public var clusteredTableOptions: String { "" }
+    public var orderedPlanSettings: [String] { [] }
+    public func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String] {
+        ["CREATE INDEX \(name) ON \(table) (\(key.joined(separator: ", "))) INCLUDE (\(include.joined(separator: ", ")))"]
+    }
     public func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] {
         [
             "ALTER TABLE \(table) DROP CONSTRAINT \(constraint), ADD CONSTRAINT \(constraint) PRIMARY KEY (\(key.joined(separator: ", "))) INCLUDE (\(include.joined(separator: ", ")))"
