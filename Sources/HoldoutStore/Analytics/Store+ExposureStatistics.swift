@@ -124,22 +124,27 @@ extension Store {
     func exposurePartition(experimentID: Int64, variants: [String], cap: Double?, range: (String?, String?)) async throws -> ExposurePartition {
         let pass1 = exposurePartitionQuery(experimentID: experimentID, variants: variants, cap: cap, range: range, outcomes: false)
         let pass2 = exposurePartitionQuery(experimentID: experimentID, variants: variants, cap: cap, range: range, outcomes: true)
-        return try await withConnection { sql in
-            for statement in self.dialect.orderedPlanSettings { try await sql.raw(SQLQueryString(statement)).run() }
+        // Planner settings hold for this transaction only (none on SQLite, whose reads need no
+        // transaction, and where one would take the write lock).
+        let settings = dialect.orderedPlanSettings
+        @Sendable func run(_ sql: any SQLDatabase) async throws -> ExposurePartition {
+            for statement in settings { try await sql.raw(SQLQueryString(statement)).run() }
             guard let row = try await sql.raw(pass1).first() else { return ExposurePartition(units: variants.map { _ in 0 }, unlisted: 0, touched: [:]) }
             var part = ExposurePartition(
                 units: try variants.indices.map { try row.decode(column: "u\($0)", as: Int?.self) ?? 0 },
                 unlisted: try row.decode(column: "unlisted", as: Int?.self) ?? 0, touched: [:])
-            for row in try await sql.raw(pass2).all() {
-                let variant = try row.decode(column: "variant", as: String.self)
-                part.touched[variant] = VariantStatistics(
-                    variant: variant, segment: nil, units: try row.decode(column: "touched", as: Int.self),
-                    converters: try row.decode(column: "converters", as: Int?.self) ?? 0,
-                    sumValue: try row.decode(column: "sum_value", as: Double?.self) ?? 0,
-                    sumValueSquares: try row.decode(column: "sum_value_sq", as: Double?.self) ?? 0, sumX: [], sumXY: [], sumXX: [])
+            if let row = try await sql.raw(pass2).first() {
+                for (i, variant) in variants.enumerated() {
+                    part.touched[variant] = VariantStatistics(
+                        variant: variant, segment: nil, units: try row.decode(column: "t\(i)", as: Int?.self) ?? 0,
+                        converters: try row.decode(column: "c\(i)", as: Int?.self) ?? 0,
+                        sumValue: try row.decode(column: "s\(i)", as: Double?.self) ?? 0,
+                        sumValueSquares: try row.decode(column: "q\(i)", as: Double?.self) ?? 0, sumX: [], sumXY: [], sumXX: [])
+                }
             }
             return part
         }
+        return settings.isEmpty ? try await withConnection(run) : try await transaction(run)
     }
 
     /// Pass 1 (`outcomes` false): valid units per variant, and exposed units with an unlisted
@@ -171,7 +176,7 @@ extension Store {
         q.appendLiteral(
             "WITH x AS (SELECT start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = ")
         q.appendInterpolation(bind: experimentID)
-        q.appendLiteral(outcomes ? "), ea AS MATERIALIZED (" : "), ea AS (")
+        q.appendLiteral("), ea AS (")
         q.appendLiteral("SELECT profile_id, MIN(exposure_ts) AS first_at, MIN(")
         q += code("variant", otherwise: -1)
         q.appendLiteral(") AS lo, MAX(")
@@ -208,6 +213,9 @@ extension Store {
             q.appendLiteral(" = -2 THEN 1 ELSE 0 END) AS unlisted FROM ea CROSS JOIN x JOIN experiment_assignments a ON a.experiment_id = ")
             q.appendInterpolation(bind: experimentID)
             q.appendLiteral(" AND a.profile_id = ea.profile_id")
+            // The range again on the assignments, so an engine that merges the two ordered
+            // inputs reads only this range of the key.
+            rangeCondition("a.profile_id")
             return q
         }
         let inWindow = "o.conversion_ts >= ea.first_at AND (x.window_us = 0 OR o.conversion_ts < ea.first_at + x.window_us)"
@@ -226,13 +234,16 @@ extension Store {
         q.appendLiteral(" AND ")
         q += valid
         let value = cap.map { "(CASE WHEN t.value > \(Self.literal($0)) THEN \(Self.literal($0)) ELSE t.value END)" } ?? "t.value"
-        q.appendLiteral(
-            """
-             GROUP BY o.profile_id)
-            SELECT t.variant, CAST(COUNT(*) AS BIGINT) AS touched, CAST(SUM(t.converted) AS BIGINT) AS converters, SUM(\(value)) AS sum_value,
-                SUM(\(value) * \(value)) AS sum_value_sq
-            FROM t GROUP BY t.variant
-            """)
+        // Conditional sums per variant rather than GROUP BY: no sort or hash of the units.
+        q.appendLiteral(" GROUP BY o.profile_id)\nSELECT COUNT(*) AS touched_units")
+        for (i, name) in variants.enumerated() {
+            for (column, expression) in [("t", "1"), ("c", "t.converted"), ("s", value), ("q", "\(value) * \(value)")] {
+                q.appendLiteral(", SUM(CASE WHEN t.variant = ")
+                q.appendInterpolation(bind: name)
+                q.appendLiteral(" THEN \(expression) ELSE 0 END) AS \(column)\(i)")
+            }
+        }
+        q.appendLiteral(" FROM t")
         return q
     }
 }
