@@ -139,6 +139,12 @@ public final class Store: Sendable {
         return text.count > 400 ? String(text.prefix(400)) + "…" : text
     }
 
+    /// Whether the engine aborted a transaction to break a deadlock (PostgreSQL SQLSTATE
+    /// 40P01); the transaction wrote nothing and can run again.
+    static func isDeadlock(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "40P01"
+    }
+
     /// Closes the connection.
     public func close() async throws {
         try await closer()

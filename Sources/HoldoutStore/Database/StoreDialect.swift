@@ -27,6 +27,8 @@ public protocol StoreDialect: Sendable {
     /// Statements run on an analysis connection before the ordered per-unit plans of the
     /// exposure statistics (planner settings where the engine's own choice is worse).
     var orderedPlanSettings: [String] { get }
+    /// How many connections an import writes through at once (SQLite has one writer).
+    var concurrentWriters: Int { get }
     /// A BIGINT expression cast to a double.
     func toDouble(_ expression: String) -> String
     /// The text value of a top-level key of a JSON object stored as TEXT (NULL when absent).
@@ -43,6 +45,7 @@ public struct SQLiteStoreDialect: StoreDialect {
     public var clusteredTableOptions: String { " WITHOUT ROWID" }
     public func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] { [] }
     public var orderedPlanSettings: [String] { [] }
+    public var concurrentWriters: Int { 1 }
     public func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String] {
         ["CREATE INDEX \(name) ON \(table) (\((key + include).joined(separator: ", ")))"]
     }
@@ -70,6 +73,9 @@ public struct PostgresStoreDialect: StoreDialect {
             "SET LOCAL max_parallel_workers_per_gather = 0", "SET LOCAL work_mem = '64MB'",
         ]
     }
+    /// Two: while one connection's batch is in the server, the other's is parsed and sent (one
+    /// importer: 127k exposures/s with the unit index; two: 182k, on 2 cores).
+    public var concurrentWriters: Int { 2 }
     public func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String] {
         ["CREATE INDEX \(name) ON \(table) (\(key.joined(separator: ", "))) INCLUDE (\(include.joined(separator: ", ")))"]
     }

@@ -83,11 +83,28 @@ public struct Importer: Sendable {
         // The batches of one chunk are written (in order, one transaction each) while the next chunk
         // is parsed; their counts are added as each commits.
         let progress = Progress(summary: summary, start: start, onBatchCommitted: onBatchCommitted)
-        var inflight: Task<Void, any Error>?
-        func settle() async throws {
-            guard let task = inflight else { return }
-            inflight = nil
+        // Engines that take concurrent writers (PostgreSQL) get batches on several connections
+        // at once, round robin; each batch is still one transaction.
+        var writers = [store]
+        do {
+            for _ in 1..<max(1, store.dialect.concurrentWriters) { writers.append(try await Store.open(store.location, schema: .unchecked)) }
+        } catch {
+            for extra in writers.dropFirst() { try? await extra.close() }
+            throw error
+        }
+        defer {
+            let extras = Array(writers.dropFirst())
+            if !extras.isEmpty { Task { for extra in extras { try? await extra.close() } } }
+        }
+        var inflight: [Task<Void, any Error>?] = Array(repeating: nil, count: writers.count)
+        var nextWriter = 0
+        func settle(_ slot: Int) async throws {
+            guard let task = inflight[slot] else { return }
+            inflight[slot] = nil
             try await task.value
+        }
+        func settleAll() async throws {
+            for slot in inflight.indices { try await settle(slot) }
         }
         var more = true
         do {
@@ -126,7 +143,9 @@ public struct Importer: Sendable {
                     taken = end
                 }
                 pending.removeFirst(taken)
-                try await settle()
+                // The previous chunk's batches finish first: memory stays bounded by the chunk
+                // being parsed and the one being written.
+                if !batches.isEmpty { try await settleAll() }
                 let (read, rejected, firstRejects, ignored) = (summary.read, summary.rejected, summary.firstRejects, summary.ignoredColumns)
                 await progress.update {
                     $0.read = read
@@ -134,19 +153,24 @@ public struct Importer: Sendable {
                     $0.firstRejects = firstRejects
                     $0.ignoredColumns = ignored
                 }
-                if !batches.isEmpty {
-                    inflight = Task {
-                        for batch in batches {
-                            let inserted = try await insert(batch[...], store: store)
+                // The chunk's batches go round robin to the writers, which write at once.
+                for slot in writers.indices {
+                    let mine = stride(from: (slot + nextWriter) % writers.count, to: batches.count, by: writers.count).map { batches[$0] }
+                    guard !mine.isEmpty else { continue }
+                    let writer = writers[slot]
+                    inflight[slot] = Task {
+                        for batch in mine {
+                            let inserted = try await insert(batch[...], store: writer)
                             try await progress.committed(rows: batch.count, inserted: inserted)
                         }
                     }
                 }
+                nextWriter += batches.count
             }
-            try await settle()
+            try await settleAll()
         } catch {
             // Let batches already sent finish (each is a whole transaction either way), then report.
-            _ = try? await inflight?.value
+            for task in inflight { _ = try? await task?.value }
             throw error
         }
         summary = await progress.summary
@@ -168,8 +192,17 @@ public struct Importer: Sendable {
         let kind = self.kind
         let rows = Array(rows)
         do {
-            return try await store.transaction { _ in
-                try await store.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: rows[...])
+            // Concurrent writers can deadlock on keys that two batches share (PostgreSQL aborts
+            // one of them): the aborted batch wrote nothing and is run again.
+            var attempt = 1
+            while true {
+                do {
+                    return try await store.transaction { _ in
+                        try await store.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: rows[...])
+                    }
+                } catch where attempt < 5 && Store.isDeadlock(error) {
+                    attempt += 1
+                }
             }
         } catch {
             throw StoreError(.database, "a batch of \(kind.rawValue) failed and was rolled back: \(Store.describe(error))")
