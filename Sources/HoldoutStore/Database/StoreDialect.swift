@@ -29,6 +29,10 @@ public protocol StoreDialect: Sendable {
     var orderedPlanSettings: [String] { get }
     /// How many connections an import writes through at once (SQLite has one writer).
     var concurrentWriters: Int { get }
+    /// The statement run after a bulk load of `table` (outside a transaction): fresh planner
+    /// statistics, and on PostgreSQL the visibility map, without which index-only scans visit
+    /// the table for every row loaded since the last vacuum.
+    func refreshAfterLoad(table: String) -> String
     /// A BIGINT expression cast to a double.
     func toDouble(_ expression: String) -> String
     /// The text value of a top-level key of a JSON object stored as TEXT (NULL when absent).
@@ -46,6 +50,7 @@ public struct SQLiteStoreDialect: StoreDialect {
     public func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] { [] }
     public var orderedPlanSettings: [String] { [] }
     public var concurrentWriters: Int { 1 }
+    public func refreshAfterLoad(table: String) -> String { "ANALYZE \(table)" }
     public func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String] {
         ["CREATE INDEX \(name) ON \(table) (\((key + include).joined(separator: ", ")))"]
     }
@@ -76,6 +81,7 @@ public struct PostgresStoreDialect: StoreDialect {
     /// Two: while one connection's batch is in the server, the other's is parsed and sent (one
     /// importer: 127k exposures/s with the unit index; two: 182k, on 2 cores).
     public var concurrentWriters: Int { 2 }
+    public func refreshAfterLoad(table: String) -> String { "VACUUM (ANALYZE) \(table)" }
     public func createCoveringIndex(name: String, table: String, key: [String], include: [String]) -> [String] {
         ["CREATE INDEX \(name) ON \(table) (\(key.joined(separator: ", "))) INCLUDE (\(include.joined(separator: ", ")))"]
     }

@@ -176,7 +176,8 @@ public struct Importer: Sendable {
         summary = await progress.summary
         if summary.inserted > 0 {
             // Fresh statistics for the planner after a load (cheap next to the load itself).
-            try? await store.withConnection { sql in try await sql.raw(SQLQueryString("ANALYZE " + kind.table)).run() }
+            let refresh = store.dialect.refreshAfterLoad(table: kind.table)
+            try? await store.withConnection { sql in try await sql.raw(SQLQueryString(refresh)).run() }
         }
         if format == .csv && source.header.isEmpty {
             throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
