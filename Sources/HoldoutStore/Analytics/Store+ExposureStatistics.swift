@@ -200,15 +200,15 @@ extension Store {
             ")) AND ea.first_at >= a.assigned_at AND (x.start_at IS NULL OR ea.first_at >= x.start_at) AND (x.end_at IS NULL OR ea.first_at <= x.end_at)"
         )
         if !outcomes {
-            q.appendLiteral("SELECT COUNT(*) AS exposed")
+            q.appendLiteral("SELECT ")
             for (i, name) in variants.enumerated() {
-                q.appendLiteral(", SUM(CASE WHEN a.variant = ")
+                q.appendLiteral("SUM(CASE WHEN a.variant = ")
                 q.appendInterpolation(bind: name)
                 q.appendLiteral(" AND ")
                 q += valid
-                q.appendLiteral(" THEN 1 ELSE 0 END) AS u\(i)")
+                q.appendLiteral(" THEN 1 ELSE 0 END) AS u\(i), ")
             }
-            q.appendLiteral(", SUM(CASE WHEN ")
+            q.appendLiteral("SUM(CASE WHEN ")
             q += code("a.variant", otherwise: -2)
             q.appendLiteral(" = -2 THEN 1 ELSE 0 END) AS unlisted FROM ea CROSS JOIN x JOIN experiment_assignments a ON a.experiment_id = ")
             q.appendInterpolation(bind: experimentID)
@@ -235,10 +235,10 @@ extension Store {
         q += valid
         let value = cap.map { "(CASE WHEN t.value > \(Self.literal($0)) THEN \(Self.literal($0)) ELSE t.value END)" } ?? "t.value"
         // Conditional sums per variant rather than GROUP BY: no sort or hash of the units.
-        q.appendLiteral(" GROUP BY o.profile_id)\nSELECT COUNT(*) AS touched_units")
+        q.appendLiteral(" GROUP BY o.profile_id)\nSELECT ")
         for (i, name) in variants.enumerated() {
-            for (column, expression) in [("t", "1"), ("c", "t.converted"), ("s", value), ("q", "\(value) * \(value)")] {
-                q.appendLiteral(", SUM(CASE WHEN t.variant = ")
+            for (j, (column, expression)) in [("t", "1"), ("c", "t.converted"), ("s", value), ("q", "\(value) * \(value)")].enumerated() {
+                q.appendLiteral(i + j == 0 ? "SUM(CASE WHEN t.variant = " : ", SUM(CASE WHEN t.variant = ")
                 q.appendInterpolation(bind: name)
                 q.appendLiteral(" THEN \(expression) ELSE 0 END) AS \(column)\(i)")
             }

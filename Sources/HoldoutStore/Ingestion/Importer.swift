@@ -92,9 +92,8 @@ public struct Importer: Sendable {
             for extra in writers.dropFirst() { try? await extra.close() }
             throw error
         }
-        defer {
-            let extras = Array(writers.dropFirst())
-            if !extras.isEmpty { Task { for extra in extras { try? await extra.close() } } }
+        func closeExtraWriters() async {
+            for extra in writers.dropFirst() { try? await extra.close() }
         }
         var inflight: [Task<Void, any Error>?] = Array(repeating: nil, count: writers.count)
         var nextWriter = 0
@@ -171,8 +170,10 @@ public struct Importer: Sendable {
         } catch {
             // Let batches already sent finish (each is a whole transaction either way), then report.
             for task in inflight { _ = try? await task?.value }
+            await closeExtraWriters()
             throw error
         }
+        await closeExtraWriters()
         summary = await progress.summary
         if summary.inserted > 0 {
             // Fresh statistics for the planner after a load (cheap next to the load itself).
