@@ -10,8 +10,8 @@ extension Store {
     /// makes two passes, both reading indexes in unit order:
     /// 1. the exposures of the range grouped by unit (`exposures_unit`, already in unit order),
     ///    each looked up in the assignments by key: the valid units per variant;
-    /// 2. the units of the range with an outcome (`outcomes_unit`): their exposures, assignment
-    ///    and outcomes, for the conversion and value sums.
+    /// 2. the units of the range with an outcome: their exposures, assignment and outcomes, for
+    ///    the conversion and value sums.
     /// Statistics are sums, so the ranges add up. Logged variants are compared as their position
     /// among the experiment's variants (integers group faster than text): an unlisted logged
     /// variant is −1 and never equals an assigned one, which is what the general query's
