@@ -80,8 +80,8 @@ public struct Importer: Sendable {
         var parser: RowParser?
         // Parsed source rows, each as the table rows it becomes (covariates: one per covariate).
         var pending: [[[DatabaseValue]]] = []
-        // The batches of one chunk are written (in order, one transaction each) while the next chunk
-        // is parsed; their counts are added as each commits.
+        // The batches of one chunk are written (one transaction each; in order on each writer)
+        // while the next chunk is parsed; their counts are added as each commits.
         let progress = Progress(summary: summary, start: start, onBatchCommitted: onBatchCommitted)
         // Engines that take concurrent writers (PostgreSQL) get batches on several connections
         // at once, round robin; each batch is still one transaction.
