@@ -38,11 +38,7 @@ struct RandomTests {
         var g = Xoshiro256StarStar(seed: 7)
         let n = 200_000
         let sample = (0..<n).map { _ in g.nextNormal() }.sorted()
-        var d = 0.0
-        for (i, x) in sample.enumerated() {
-            let f = Normal.cdf(x)
-            d = max(d, abs(f - Double(i) / Double(n)), abs(Double(i + 1) / Double(n) - f))
-        }
+        let d = kolmogorovSmirnovNormal(sorted: sample)
         // The 0.1% critical value of the KS statistic is about 1.95/√n.
         #expect(d < 1.95 / Double(n).squareRoot(), "KS D = \(d)")
         let mean = sample.reduce(0, +) / Double(n)
@@ -118,11 +114,7 @@ struct ZigguratTests {
         var g = Xoshiro256StarStar(seed: 99)
         let n = 400_000
         let sample = (0..<n).map { _ in g.nextNormalZiggurat() }.sorted()
-        var d = 0.0
-        for (i, x) in sample.enumerated() {
-            let f = Normal.cdf(x)
-            d = max(d, abs(f - Double(i) / Double(n)), abs(Double(i + 1) / Double(n) - f))
-        }
+        let d = kolmogorovSmirnovNormal(sorted: sample)
         // The 0.1% critical value of the KS statistic is about 1.95/√n.
         #expect(d < 1.95 / Double(n).squareRoot(), "KS D = \(d)")
         let mean = sample.reduce(0, +) / Double(n)
@@ -138,4 +130,15 @@ struct ZigguratTests {
         // Beyond 4: P(|Z| > 4) = 6.3e-5, about 25 draws here.
         #expect(sample.last! > 4 || sample.first! < -4)
     }
+}
+
+/// The Kolmogorov–Smirnov statistic D of a sorted sample against the standard normal Φ.
+func kolmogorovSmirnovNormal(sorted sample: [Double]) -> Double {
+    let n = Double(sample.count)
+    var d = 0.0
+    for (i, x) in sample.enumerated() {
+        let f = Normal.cdf(x)
+        d = max(d, abs(f - Double(i) / n), abs(Double(i + 1) / n - f))
+    }
+    return d
 }
