@@ -128,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HoldoutStoreTests",
-            dependencies: ["HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport"],
+            dependencies: ["HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import HoldoutCore
 import HoldoutSimulation
 import HoldoutStore
 import HoldoutTestSupport
+import SQLKit
 import Testing
 
 /// Seeds rows directly (as an import would) for analytics fixtures.
@@ -269,6 +270,27 @@ struct UnknownVariantTests {
             let stats = try await store.variantStatistics(experimentID: experiment.id, mode: .itt)
             #expect(stats.map(\.variant) == ["control", "ghost", "treatment"])
             #expect(stats.map(\.units) == [1, 1, 1])
+
+            // Exposure mode: "a" logged as its own variant (valid), "b" logged as a variant the
+            // experiment does not list (a mismatch), "c" logged as its unlisted assigned variant
+            // (valid). Imports refuse unlisted variants, so the rows go in as SQL, as another
+            // writer of the tables could. The ordered per-unit path cannot place "c" and hands
+            // over to the general query, which counts it.
+            let t1 = ts("2026-03-02T00:00:00Z").microseconds
+            for (profile, logged) in [("a", "control"), ("b", "phantom"), ("c", "ghost")] {
+                try await store.sql.raw(
+                    """
+                    INSERT INTO experiment_exposures (experiment_id, profile_id, exposure_ts, variant, event_id)
+                    VALUES (\(bind: experiment.id), \(bind: profile), \(bind: t1), \(bind: logged), \(bind: "x-" + profile))
+                    """
+                ).run()
+            }
+            #expect(
+                try await store.partitionedExposureStatistics(experimentID: experiment.id, variants: ["control", "treatment"], cap: nil, partitions: 2)
+                    == nil)
+            let exposed = try await store.variantStatistics(experimentID: experiment.id, mode: .exposure)
+            #expect(exposed.map(\.variant) == ["control", "ghost"])
+            #expect(exposed.map(\.units) == [1, 1])
         }
     }
 }
