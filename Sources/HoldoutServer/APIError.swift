@@ -1,6 +1,7 @@
 import Foundation
 public import HTTPTypes
 public import Hummingbird
+import HoldoutStats
 import HoldoutStore
 import NIOCore
 import Logging
@@ -65,6 +66,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .invalidTransition: return APIError(.conflict, code: "invalid_transition", error.message, field: error.field)
             case .unavailable: return APIError(.serviceUnavailable, code: "unavailable", error.message, field: error.field)
             default: return APIError(.internalServerError, code: "database_error", error.message, field: error.field)
+            }
+        case let error as StatsError:
+            return APIError(.badRequest, code: "invalid_input", error.message, field: error.field)
+        case let error as AnalyticsPool.Refusal:
+            switch error.reason {
+            case .busy: return APIError(.tooManyRequests, code: "too_many_requests", error.message)
+            case .timedOut: return APIError(.serviceUnavailable, code: "query_timeout", error.message)
+            case .shuttingDown: return APIError(.serviceUnavailable, code: "shutting_down", error.message)
             }
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             return APIError(.contentTooLarge, code: "body_too_large", "the request body is larger than \(HoldoutRequestContext.maximumBody >> 20) MiB; send smaller batches")

@@ -10,9 +10,9 @@ import Synchronization
 /// Seed 001's `/api` endpoints.
 struct APIRoutes {
     let store: Store
-    /// The connection the long analytical reads run on (results, time series, quality), so they
-    /// do not hold up writes; the same as `store` unless the server opened a second one.
-    let analytics: Store
+    /// The connections the long analytical reads run on (results, time series, quality), shared
+    /// fairly between tenants and time-limited, so they do not hold up writes or each other.
+    let analytics: AnalyticsPool
     /// Assignments from concurrent requests are written together (group commit).
     let writer: AssignmentWriter
     let cache = ExperimentCache()
@@ -45,7 +45,9 @@ struct APIRoutes {
         var start_at: String?
         var end_at: String?
         var conversion_key: String?
-        var conversion_window_days: Int?
+        /// Decoded as a number and checked to be whole here, so `1.5` is refused naming the field
+        /// (JSONDecoder reports it without a coding path).
+        var conversion_window_days: Double?
         var variants: [Variant]?
         var treatment_rate: Double?
         var salt: String?
@@ -64,13 +66,23 @@ struct APIRoutes {
         var variants = body.variants ?? [Variant(name: "control", weight: 0.5), Variant(name: "treatment", weight: 0.5)]
         if let rate = body.treatment_rate {
             guard body.variants == nil else { throw APIError.badRequest("give variants or treatment_rate, not both", field: "treatment_rate") }
-            guard rate.isFinite, rate > 0, rate < 1 else { throw APIError.badRequest("treatment_rate must be in (0, 1), got \(rate)", field: "treatment_rate") }
+            // Both weights must be in (0, 1): 1e-320 leaves control a weight of exactly 1.
+            guard rate.isFinite, rate > 0, rate < 1, 1 - rate < 1 else {
+                throw APIError.badRequest("treatment_rate must be in (0, 1) with 1 − treatment_rate < 1, got \(rate)", field: "treatment_rate")
+            }
             variants = [Variant(name: "control", weight: 1 - rate), Variant(name: "treatment", weight: rate)]
+        }
+        var window = 7
+        if let days = body.conversion_window_days {
+            guard days.isFinite, days == days.rounded(), days >= 0, days <= 3650 else {
+                throw APIError.badRequest("conversion_window_days must be a whole number of days in 0…3650, got \(days)", field: "conversion_window_days")
+            }
+            window = Int(days)
         }
         let new = NewExperiment(
             key: body.key, name: body.name, channel: body.channel, startAt: try timestamp(body.start_at, field: "start_at"),
             endAt: try timestamp(body.end_at, field: "end_at"), conversionKey: body.conversion_key,
-            conversionWindowDays: body.conversion_window_days ?? 7, variants: variants, salt: body.salt ?? "", notes: body.notes,
+            conversionWindowDays: window, variants: variants, salt: body.salt ?? "", notes: body.notes,
             tenant: principal.tenant)
         let experiment = try await store.createExperiment(new)
         return try json(experiment, status: .created)
@@ -142,23 +154,22 @@ struct APIRoutes {
 
     @Sendable func assign(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.write)
-        var experiment = try await experiment(context, tenant: principal.tenant)
+        let experiment = try await experiment(context, tenant: principal.tenant)
         var request = request
         let body = try decode(AssignBody.self, from: try await request.bodyData(context: context))
         guard body.profile_ids.count <= Self.maximumBatch else {
             throw APIError.badRequest("at most \(Self.maximumBatch) profile_ids per call, got \(body.profile_ids.count)", field: "profile_ids")
         }
-        if let rate = body.treatment_rate { experiment = try await fixTreatmentRate(experiment, rate) }
-        let result = try await AssignmentService.assign(profileIDs: body.profile_ids, experiment: experiment, store: store, writer: writer)
+        defer { dropCachedIfRateChanges(experiment, body.treatment_rate) }
+        let result = try await AssignmentService.assign(
+            profileIDs: body.profile_ids, experiment: experiment, store: store, treatmentRate: body.treatment_rate, writer: writer)
         return try json(result)
     }
 
-    /// Seed 001's `treatment_rate` on an assign call: fixes the split at the first assignment
-    /// (a no-op when it is already the rate); cached experiments are dropped when it changed.
-    func fixTreatmentRate(_ experiment: Experiment, _ rate: Double) async throws -> Experiment {
-        let fixed = try await store.fixTreatmentRate(experiment: experiment, rate: rate)
-        if fixed.variants != experiment.variants { cache.removeAll() }
-        return fixed
+    /// Cached experiments are dropped when a call may have fixed another treatment rate.
+    func dropCachedIfRateChanges(_ experiment: Experiment, _ rate: Double?) {
+        guard let rate, experiment.variants.count == 2, abs(experiment.variants[1].weight - rate) > 1e-12 else { return }
+        cache.removeAll()
     }
 
     struct AutoAssignBody: Decodable {
@@ -168,30 +179,37 @@ struct APIRoutes {
         var treatment_rate: Double?
     }
 
+    /// Seed 001's auto-assign, for post-hoc analysis: the tenant's profiles with a touchpoint in
+    /// the channel within [start_date, end_date] (a date alone as end_date includes that whole
+    /// day) are assigned deterministically, each entering the experiment at its first touchpoint
+    /// in the window, so outcomes after it count under the experiment's conversion window.
     @Sendable func autoAssign(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.write)
         var experiment = try await experiment(context, tenant: principal.tenant)
         var request = request
         let body = try decode(AutoAssignBody.self, from: try await request.bodyData(context: context))
-        guard let from = try timestamp(body.start_date, field: "start_date"), let to = try timestamp(body.end_date, field: "end_date") else {
+        guard !body.channel.isEmpty, body.channel.utf8.count <= 256 else {
+            throw APIError.badRequest("channel must be 1–256 bytes", field: "channel")
+        }
+        guard let from = try timestamp(body.start_date, field: "start_date"), var to = try timestamp(body.end_date, field: "end_date") else {
             throw APIError.badRequest("start_date and end_date are required", field: "start_date")
         }
+        if body.end_date.utf8.count == 10 { to = Timestamp(microseconds: to.microseconds + Timestamp.microsecondsPerDay - 1) }
         guard from <= to else { throw APIError.badRequest("end_date is before start_date", field: "end_date") }
-        if let rate = body.treatment_rate { experiment = try await fixTreatmentRate(experiment, rate) }
+        defer { dropCachedIfRateChanges(experiment, body.treatment_rate) }
         let profiles = try await store.touchpointProfiles(tenant: principal.tenant, channel: body.channel, from: from, to: to)
-        var assigned = 0
-        var newly = 0
-        var counts = Dictionary(uniqueKeysWithValues: experiment.variants.map { ($0.name, 0) })
+        var total = AssignmentService.Result(assigned: 0, newlyAssigned: 0, counts: Dictionary(experiment.variants.map { ($0.name, 0) }, uniquingKeysWith: +))
         var start = 0
         while start < profiles.count {
-            let chunk = Array(profiles[start..<min(start + Self.maximumBatch, profiles.count)])
-            let result = try await AssignmentService.assign(profileIDs: chunk, experiment: experiment, store: store, writer: writer)
-            assigned += result.assigned
-            newly += result.newlyAssigned
-            for (k, v) in result.counts { counts[k, default: 0] += v }
+            let chunk = profiles[start..<min(start + Self.maximumBatch, profiles.count)].map { (id: $0.id, at: $0.first) }
+            // The first chunk fixes the rate (when given); the rest assign with it.
+            let result = try await AssignmentService.assign(
+                profiles: chunk, experiment: experiment, store: store, treatmentRate: start == 0 ? body.treatment_rate : nil, writer: writer)
+            if start == 0, body.treatment_rate != nil, let fresh = try await store.experiment(id: experiment.id) { experiment = fresh }
+            total.merge(result)
             start += Self.maximumBatch
         }
-        return try json(AssignmentService.Result(assigned: assigned, newlyAssigned: newly, counts: counts))
+        return try json(total)
     }
 
     // MARK: Exposures, outcomes, touchpoints
@@ -312,10 +330,17 @@ struct APIRoutes {
         }
         if let dimension = query.get("dimension") {
             guard !dimension.isEmpty else { throw APIError.badRequest("dimension must name a unit property", field: "dimension") }
-            let segments = try await ResultsService.segments(experiment: experiment, store: analytics, mode: mode, segmentBy: dimension, alpha: alpha)
+            let alphaValue = alpha
+            let segments = try await analytics.run(tenant: principal.tenant) { store in
+                try await ResultsService.segments(experiment: experiment, store: store, mode: mode, segmentBy: dimension, alpha: alphaValue)
+            }
             return try json(SegmentedResults(experiment_id: experiment.id, analysis_mode: mode.rawValue, dimension: dimension, segments: segments))
         }
-        return try json(try await ResultsService.compute(experiment: experiment, store: analytics, mode: mode, alpha: alpha))
+        let alphaValue = alpha
+        return try json(
+            try await analytics.run(tenant: principal.tenant) { store in
+                try await ResultsService.compute(experiment: experiment, store: store, mode: mode, alpha: alphaValue)
+            })
     }
 
     struct SegmentedResults: Encodable {
@@ -335,6 +360,10 @@ struct APIRoutes {
         var control_rate: Double
         var uplift_abs: Double?
         var uplift_rel: Double?
+        /// The always-valid interval (confidence sequence) for uplift_abs on that day's cumulative
+        /// counts: the band the nightly alerts rely on.
+        var ci_low: Double?
+        var ci_high: Double?
         var variants: [String: VariantPoint]
     }
 
@@ -349,30 +378,29 @@ struct APIRoutes {
         let experiment = try await experiment(context, tenant: principal.tenant)
         let freq = request.uri.queryParameters.get("freq") ?? "D"
         guard freq == "D" || freq == "W" else { throw APIError.badRequest("freq must be D (daily) or W (weekly), got '\(freq)'", field: "freq") }
-        var points = try await analytics.timeSeries(experiment: experiment)
+        var points = try await analytics.run(tenant: principal.tenant) { store in try await store.timeSeries(experiment: experiment) }
         if freq == "W" {
             // The cumulative value at the end of each ISO week (Sunday), and the last day.
             points = points.enumerated().filter { index, point in
                 index == points.count - 1 || Self.isSunday(point.date)
             }.map(\.element)
         }
-        let control = experiment.variants[0].name
-        let treatment = experiment.variants[1].name
         let rows = points.map { point -> TimeSeriesRow in
-            func rate(_ v: String) -> Double {
-                let n = point.units[v] ?? 0
-                return n > 0 ? Double(point.conversions[v] ?? 0) / Double(n) : 0
+            func rate(_ k: Int) -> Double { point.units[k] > 0 ? Double(point.conversions[k]) / Double(point.units[k]) : 0 }
+            let (c, t) = (rate(0), rate(1))
+            let bothPresent = point.units[0] > 0 && point.units[1] > 0
+            let band = try? SequentialTest.compare(
+                control: ProportionStatistic(n: point.units[0], conversions: point.conversions[0]),
+                treatment: ProportionStatistic(n: point.units[1], conversions: point.conversions[1]))
+            var variants: [String: VariantPoint] = [:]
+            for (k, name) in point.variants.enumerated() {
+                variants[name] = VariantPoint(n: point.units[k], conversions: point.conversions[k], rate: rate(k))
             }
-            let (c, t) = (rate(control), rate(treatment))
-            let bothPresent = (point.units[control] ?? 0) > 0 && (point.units[treatment] ?? 0) > 0
             return TimeSeriesRow(
-                date: point.date, treatment_n: point.units[treatment] ?? 0, treatment_conversions: point.conversions[treatment] ?? 0,
-                treatment_rate: t, control_n: point.units[control] ?? 0, control_conversions: point.conversions[control] ?? 0, control_rate: c,
+                date: point.date, treatment_n: point.units[1], treatment_conversions: point.conversions[1],
+                treatment_rate: t, control_n: point.units[0], control_conversions: point.conversions[0], control_rate: c,
                 uplift_abs: bothPresent ? t - c : nil, uplift_rel: bothPresent && c > 0 ? (t - c) / c : nil,
-                variants: Dictionary(
-                    uniqueKeysWithValues: experiment.variants.map {
-                        ($0.name, VariantPoint(n: point.units[$0.name] ?? 0, conversions: point.conversions[$0.name] ?? 0, rate: rate($0.name)))
-                    }))
+                ci_low: bothPresent ? band?.ciLow : nil, ci_high: bothPresent ? band?.ciHigh : nil, variants: variants)
         }
         return try json(["data": rows])
     }
@@ -387,7 +415,8 @@ struct APIRoutes {
     @Sendable func quality(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let experiment = try await experiment(context, tenant: principal.tenant)
-        return try json(["experiment_id": AnyEncodable(experiment.id), "days": AnyEncodable(try await analytics.dailyQuality(experimentID: experiment.id))])
+        let days = try await analytics.run(tenant: principal.tenant) { store in try await store.dailyQuality(experimentID: experiment.id) }
+        return try json(["experiment_id": AnyEncodable(experiment.id), "days": AnyEncodable(days)])
     }
 
     // MARK: Power

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import HoldoutStore
 import HoldoutCore
 public import Hummingbird
@@ -6,6 +6,8 @@ public import Logging
 import Metrics
 public import Prometheus
 import ServiceLifecycle
+import NIOCore
+import UnixSignals
 
 /// Where and how the server listens.
 public struct ServerConfiguration: Sendable {
@@ -15,12 +17,22 @@ public struct ServerConfiguration: Sendable {
     public var nightlyAt: DailyTime?
     /// Post each alert of the nightly report to this URL.
     public var alertWebhook: String?
+    /// A connection that sends nothing for this long, or takes longer than this to send a
+    /// request's head and body, is closed (slow clients cannot hold sockets and memory).
+    public var idleTimeout: Duration
+    /// How long a stop (SIGTERM, SIGINT) waits for requests in flight.
+    public var shutdownGrace: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, nightlyAt: DailyTime? = nil, alertWebhook: String? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, nightlyAt: DailyTime? = nil, alertWebhook: String? = nil, idleTimeout: Duration = .seconds(30),
+        shutdownGrace: Duration = .seconds(3)
+    ) {
         self.host = host
         self.port = port
         self.nightlyAt = nightlyAt
         self.alertWebhook = alertWebhook
+        self.idleTimeout = idleTimeout
+        self.shutdownGrace = shutdownGrace
     }
 }
 
@@ -35,10 +47,11 @@ public enum ServerMetrics {
 /// Builds the router: `/healthz`, `/metrics`, `/openapi.yaml`, the `/api` routes behind API keys
 /// and the signed `/webhooks`.
 ///
-/// - Parameter analytics: a second connection to the same database for results, time series and
-///   quality, so a long analysis does not hold up assignments and ingestion (the store serializes
-///   work per connection; SQLite's WAL lets a reader run beside the writer).
-public func buildRouter(store: Store, analytics: Store? = nil) -> Router<HoldoutRequestContext> {
+/// - Parameter analytics: the connections results, time series and quality run on, shared fairly
+///   between tenants and time-limited (``AnalyticsPool``), so a long analysis does not hold up
+///   assignments, ingestion or another tenant (SQLite's WAL lets readers run beside the
+///   writer). Without one, analyses run on `store`.
+public func buildRouter(store: Store, analytics: AnalyticsPool? = nil) -> Router<HoldoutRequestContext> {
     _ = ServerMetrics.bootstrap
     let router = Router(context: HoldoutRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -61,22 +74,41 @@ public func buildRouter(store: Store, analytics: Store? = nil) -> Router<Holdout
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
     let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: KeyCache()))
-    APIRoutes(store: store, analytics: analytics ?? store, writer: AssignmentWriter(store: store)).register(on: api)
+    let pool = analytics ?? AnalyticsPool(stores: [store], open: { throw StoreError(.unavailable, "no analytics connections to open") })
+    APIRoutes(store: store, analytics: pool, writer: AssignmentWriter(store: store)).register(on: api)
     WebhookRoutes(store: store).register(on: router.group("webhooks"))
     return router
 }
 
-/// The application: the router on a loopback (or given) address. `runService()` stops
-/// gracefully on SIGTERM and SIGINT: in-flight requests finish, then the caller closes the store.
-public func buildApplication(store: Store, analytics: Store? = nil, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
+/// The application: the router on a loopback (or given) address, closing connections that are
+/// idle or too slow to send a request after ``ServerConfiguration/idleTimeout``.
+public func buildApplication(store: Store, analytics: AnalyticsPool? = nil, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
     var services: [any Service] = []
     if let at = configuration.nightlyAt {
         let delivery = configuration.alertWebhook.map { AlertDelivery(url: $0, logger: logger) }
         services.append(NightlyScheduler(job: NightlyJob(store: store, delivery: delivery, logger: logger), at: at, logger: logger))
     }
+    let idle = configuration.idleTimeout
     return Application(
         router: buildRouter(store: store, analytics: analytics),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [SlowRequestHandler(deadline: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000))],
+                idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "holdout"),
         services: services,
         logger: logger)
+}
+
+/// Runs the application until SIGTERM or SIGINT, then stops within a few seconds: the analytics
+/// pool answers its waiting and running calls at once, the server finishes requests in flight
+/// (at most ``ServerConfiguration/shutdownGrace``), then the group returns.
+public func runServer(_ app: some ApplicationProtocol, analytics: AnalyticsPool?, configuration: ServerConfiguration, logger: Logger) async throws {
+    // Services shut down in reverse order: the pool first, so no request waits on a query.
+    var services: [any Service] = [app]
+    if let analytics { services.append(analytics) }
+    var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+    groupConfiguration.maximumCancellationDuration = .seconds(1)
+    try await ServiceGroup(configuration: groupConfiguration).run()
 }

@@ -20,10 +20,19 @@ struct WebhookRoutes {
         group.post("conversion", use: conversion)
     }
 
+    /// The largest webhook body accepted: one event (a batch belongs on the API).
+    static let maximumBody = 64 << 10
+
     /// Verifies the request and returns the tenant and the raw body.
+    ///
+    /// The headers are checked before the body is read, and the body is read only up to
+    /// ``maximumBody``, so a client without a valid tenant, timestamp and signature header
+    /// cannot make the server hold more than that per connection. An unknown tenant is answered
+    /// exactly as a bad signature (after the same work), so a caller cannot learn which tenants
+    /// exist.
     func verify(_ request: inout Request, context: HoldoutRequestContext) async throws -> (tenant: String, body: Data) {
-        guard let tenant = request.headers[HTTPField.Name("X-Holdout-Tenant")!], !tenant.isEmpty else {
-            throw APIError(.unauthorized, code: "unauthorized", "send the tenant in X-Holdout-Tenant", field: "X-Holdout-Tenant")
+        guard let tenant = request.headers[HTTPField.Name("X-Holdout-Tenant")!], !tenant.isEmpty, tenant.utf8.count <= 64 else {
+            throw APIError(.unauthorized, code: "unauthorized", "send the tenant (1–64 bytes) in X-Holdout-Tenant", field: "X-Holdout-Tenant")
         }
         guard let header = request.headers[HTTPField.Name("X-Holdout-Signature")!] else {
             throw APIError(.unauthorized, code: "unauthorized", "send X-Holdout-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">", field: "X-Holdout-Signature")
@@ -36,26 +45,34 @@ struct WebhookRoutes {
             if pair[0] == "t" { timestamp = Int(pair[1]) }
             if pair[0] == "v1" { signature = pair[1].lowercased() }
         }
-        guard let timestamp, let signature else {
-            throw APIError(.unauthorized, code: "unauthorized", "X-Holdout-Signature must be t=<unix seconds>,v1=<hex>", field: "X-Holdout-Signature")
+        guard let timestamp, let signature, signature.utf8.count == 64, signature.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+            throw APIError(.unauthorized, code: "unauthorized", "X-Holdout-Signature must be t=<unix seconds>,v1=<64 hex digits>", field: "X-Holdout-Signature")
         }
         guard abs(now().timeIntervalSince1970 - Double(timestamp)) <= Self.tolerance else {
             throw APIError(
                 .unauthorized, code: "stale_signature", "the signature timestamp is more than \(Int(Self.tolerance)) s from the server's clock (replay protection)",
                 field: "X-Holdout-Signature")
         }
-        let body = try await request.bodyData(context: context)
-        guard let secret = try await store.webhookSecret(tenant: tenant) else {
-            throw APIError(.unauthorized, code: "unauthorized", "tenant '\(tenant)' has no webhook secret (set one with `holdout webhooks set-secret`)")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maximumBody {
+            throw APIError(.contentTooLarge, code: "body_too_large", "a webhook body is at most \(Self.maximumBody >> 10) KiB (one event)", field: "body")
         }
-        let expected = WebhookSigning.signature(body: body, secret: secret, timestamp: timestamp)
+        let secret = try await store.webhookSecret(tenant: tenant)
+        let body: Data
+        do {
+            body = Data(try await request.collectBody(upTo: Self.maximumBody).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, code: "body_too_large", "a webhook body is at most \(Self.maximumBody >> 10) KiB (one event)", field: "body")
+        }
+        // Without a secret the comparison runs against a random one and fails like a bad signature.
+        let key = secret ?? APIKeys.generate()
+        let expected = WebhookSigning.signature(body: body, secret: key, timestamp: timestamp)
         // Constant-time comparison of the hex digests.
         let given = Array("t=\(timestamp),v1=\(signature)".utf8)
         let wanted = Array(expected.utf8)
-        var difference: UInt8 = given.count == wanted.count ? 0 : 1
+        var difference: UInt8 = given.count == wanted.count && secret != nil ? 0 : 1
         for (a, b) in zip(given, wanted) { difference |= a ^ b }
         guard difference == 0 else {
-            throw APIError(.unauthorized, code: "bad_signature", "the signature does not match the body", field: "X-Holdout-Signature")
+            throw APIError(.unauthorized, code: "bad_signature", "the signature does not match the body (or the tenant has no webhook secret)", field: "X-Holdout-Signature")
         }
         return (tenant, body)
     }
@@ -86,7 +103,7 @@ struct WebhookRoutes {
         item["campaign_id"] = body.campaign_id
         item["message_id"] = body.message_id
         item["event_id"] = body.event_id ?? body.message_id.map { "msg:\($0)" }
-        _ = try await store.ingest(.exposures, [item], experiment: experiment, tenant: tenant, field: "body", source: "webhook")
+        try await ingest(.exposures, item, experiment: experiment, tenant: tenant, names: ["exposure_ts": "sent_at"])
         return try json(["status": "ok"])
     }
 
@@ -99,8 +116,24 @@ struct WebhookRoutes {
         var item = ["profile_id": body.profile_id, "conversion_ts": converted]
         item["value"] = body.value.map { String($0) }
         item["event_id"] = body.event_id
-        _ = try await store.ingest(.outcomes, [item], experiment: experiment, tenant: tenant, field: "body", source: "webhook")
+        try await ingest(.outcomes, item, experiment: experiment, tenant: tenant, names: ["conversion_ts": "converted_at"])
         return try json(["status": "ok"])
+    }
+}
+
+extension WebhookRoutes {
+    /// Records one webhook event; an invalid field is named as the webhook body names it
+    /// (`sent_at`, not the import column `exposure_ts`).
+    func ingest(_ kind: ImportKind, _ item: [String: String], experiment: Experiment, tenant: String, names: [String: String]) async throws {
+        do {
+            _ = try await store.ingest(kind, [item], experiment: experiment, tenant: tenant, field: "body", source: "webhook")
+        } catch let error as StoreError where error.code == .invalidInput {
+            let column = error.field.flatMap { $0.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) }
+            let field = column.map { names[$0] ?? $0 }
+            var message = error.message
+            if let original = error.field, let field { message = message.replacingOccurrences(of: original, with: field) }
+            throw APIError.badRequest(message, field: field)
+        }
     }
 }
 

@@ -23,17 +23,17 @@ struct APIHarness {
             let read = try await APIKeys.create(tenant: "acme", scope: .read, store: store).key
             let other = try await APIKeys.create(tenant: "globex", scope: .admin, store: store).key
             let harness = APIHarness(store: store, writeKey: write, readKey: read, otherTenantKey: other)
-            // As `holdout serve` runs: analytical reads on a second connection to the same database.
-            let analytics = try await Store.open(store.location, schema: .unchecked)
+            // As `holdout serve` runs: analytical reads on a pool of other connections to the same database.
+            let analytics = try await AnalyticsPool.open(store.location, limits: .init(connections: 2))
             let app = Application(
                 router: buildRouter(store: store, analytics: analytics), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             do {
                 try await app.test(.router) { client in try await body(harness, client) }
             } catch {
-                try? await analytics.close()
+                await analytics.close()
                 throw error
             }
-            try await analytics.close()
+            await analytics.close()
         }
     }
 }
@@ -120,8 +120,8 @@ struct APITests {
             let assignments = try await h.store.assignments(experimentID: Int64(id), profileIDs: profiles)
             let converters = Set(outcomes.compactMap { $0["profile_id"] as? String })
             let tn = assignments.values.filter { $0 == "treatment" }.count
-            let tc = converters.filter { assignments[$0] == "treatment" }.count
-            let cc = converters.filter { assignments[$0] == "control" }.count
+            let tc = converters.filter { assignments[OpaqueID($0)] == "treatment" }.count
+            let cc = converters.filter { assignments[OpaqueID($0)] == "control" }.count
             #expect(treatment["n"] as? Int == tn && treatment["conversions"] as? Int == tc)
             #expect(control["n"] as? Int == 400 - tn && control["conversions"] as? Int == cc)
             let reference = try ProportionTest.compare(

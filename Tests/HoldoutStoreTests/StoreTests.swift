@@ -138,7 +138,7 @@ struct AssignmentTests {
             #expect(second.assigned == 501 && second.newlyAssigned == 1)
             let stored = try await store.assignments(experimentID: experiment.id, profileIDs: profiles)
             let assignment = DeterministicAssignment(experiment)
-            for profile in profiles { #expect(stored[profile] == assignment.variant(for: profile)) }
+            for profile in profiles { #expect(stored[OpaqueID(profile)] == assignment.variant(for: profile)) }
             #expect(try await store.assignmentCounts(experimentID: experiment.id).values.reduce(0, +) == 501)
         }
     }
@@ -167,7 +167,7 @@ struct AssignmentTests {
                 #expect(newCount == stored.count - (experiment.id == a.id ? 1 : 0))
                 let assignment = DeterministicAssignment(experiment)
                 for (profile, variant) in stored where !(experiment.id == a.id && profile == "p7") {
-                    #expect(variant == assignment.variant(for: profile))
+                    #expect(variant == assignment.variant(for: profile.string))
                 }
                 for (_, result) in results.filter({ $0.0 == experiment.id }) {
                     #expect(result.counts.values.reduce(0, +) == result.assigned)
@@ -188,14 +188,14 @@ struct AssignmentTests {
             let first = odd.map { AssignmentRecord(profileID: $0, variant: "control", assignedAt: at) }
             #expect(try await store.recordAssignments(experimentID: experiment.id, first) == odd.count)
             let stored = try await store.assignments(experimentID: experiment.id, profileIDs: odd)
-            #expect(Set(stored.keys) == Set(odd))
+            #expect(Set(stored.keys) == Set(odd.map { OpaqueID($0) }))
             // Half old, half new, and one repeated within the batch: only the new ones, once.
             let second = ["a\"b", "ü", "n1", "n2", "n1"].map { AssignmentRecord(profileID: $0, variant: "treatment", assignedAt: at) }
-            let result = try await store.recordAssignments([store.assignmentBatch(experimentID: experiment.id, second)])
-            #expect(result[experiment.id] == .only(["n1", "n2"]))
-            #expect(try await store.assignments(experimentID: experiment.id, profileIDs: ["a\"b"])["a\"b"] == "control")
+            let result = try await store.recordAssignments([store.assignmentBatch(experimentID: experiment.id, second)]).inserted
+            #expect(result[experiment.id] == .only([OpaqueID("n1"), OpaqueID("n2")]))
+            #expect(try await store.assignments(experimentID: experiment.id, profileIDs: ["a\"b"])[OpaqueID("a\"b")] == "control")
             let fresh = ["m1", "m2"].map { AssignmentRecord(profileID: $0, variant: "treatment", assignedAt: at) }
-            #expect(try await store.recordAssignments([store.assignmentBatch(experimentID: experiment.id, fresh)])[experiment.id] == .all)
+            #expect(try await store.recordAssignments([store.assignmentBatch(experimentID: experiment.id, fresh)]).inserted[experiment.id] == .all)
         }
     }
 
@@ -229,7 +229,7 @@ struct AssignmentTests {
             #expect(counts.values.reduce(0, +) == expectedProfiles.count)
             #expect(stored.count == expectedProfiles.count)
             let assignment = DeterministicAssignment(experiment)
-            for (profile, variant) in stored { #expect(variant == assignment.variant(for: profile)) }
+            for (profile, variant) in stored { #expect(variant == assignment.variant(for: profile.string)) }
         }
     }
 }

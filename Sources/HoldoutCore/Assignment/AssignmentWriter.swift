@@ -27,12 +27,18 @@ public actor AssignmentWriter {
     /// Records the assignments (a profile already assigned keeps its first assignment).
     ///
     /// - Returns: how many of the profiles were new.
-    public nonisolated func record(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Int {
+    ///
+    /// - Parameter weights: the variant weights the records were computed with; the write
+    ///   refuses them with ``staleWeights`` when the experiment's split changed meanwhile.
+    public nonisolated func record(experimentID: Int64, _ records: [AssignmentRecord], weights: [Double]? = nil) async throws(StoreError) -> Int {
         guard !records.isEmpty else { return 0 }
         // Encoded here, in the request's task, so requests encode in parallel and the serial
         // write only concatenates.
-        return try await enqueue(store.assignmentBatch(experimentID: experimentID, records))
+        return try await enqueue(store.assignmentBatch(experimentID: experimentID, records, weights: weights))
     }
+
+    /// The error for a batch computed with weights that are no longer the experiment's.
+    public static let staleWeights = StoreError(.conflict, "the experiment's split changed while assigning; read it again and retry", field: "treatment_rate")
 
     private func enqueue(_ batch: Store.AssignmentBatch) async throws(StoreError) -> Int {
         do {
@@ -59,18 +65,23 @@ public actor AssignmentWriter {
                 rows += next.batch.records.count
             }
             do {
-                let inserted = try await store.recordAssignments(group.map(\.batch))
+                let write = try await store.recordAssignments(group.map(\.batch))
+                let inserted = write.inserted
                 // A profile appears once per experiment in a group only if two requests carried it:
                 // the first request in the group gets it as new, the later ones as existing.
-                var claimed: [Int64: Set<String>] = [:]
-                for request in group {
+                var claimed: [Int64: Set<OpaqueID>] = [:]
+                for (index, request) in group.enumerated() {
+                    if write.stale.contains(index) {
+                        request.continuation.resume(throwing: Self.staleWeights)
+                        continue
+                    }
                     let experimentID = request.batch.experimentID
                     switch inserted[experimentID] {
                     case .all?: request.continuation.resume(returning: request.batch.records.count)
                     case .only(let new)?:
                         var mine = 0
-                        for record in request.batch.records where new.contains(record.profileID) {
-                            if claimed[experimentID, default: []].insert(record.profileID).inserted { mine += 1 }
+                        for record in request.batch.records where new.contains(OpaqueID(record.profileID)) {
+                            if claimed[experimentID, default: []].insert(OpaqueID(record.profileID)).inserted { mine += 1 }
                         }
                         request.continuation.resume(returning: mine)
                     case nil: request.continuation.resume(returning: 0)

@@ -76,6 +76,8 @@ public struct ExperimentResults: Sendable, Encodable {
     public var srm: SRM?
     public var covariates: [String]
     public var alpha: Double
+    /// The experiment's outcome rows this mode did not count, by reason.
+    public var outcomesNotCounted: OutcomesNotCounted
 
     /// The minimum per arm below which results are flagged `insufficient_data`.
     public static let minimumUnits = 30
@@ -95,6 +97,7 @@ public struct ExperimentResults: Sendable, Encodable {
         case insufficientData = "insufficient_data"
         case reason
         case revenue, sequential, cuped
+        case outcomesNotCounted = "outcomes_not_counted"
     }
 
     /// Seed 001's fields at the top level (for the first treatment arm), then the rest.
@@ -122,6 +125,24 @@ public struct ExperimentResults: Sendable, Encodable {
         try c.encode(comparisons, forKey: .comparisons)
         try c.encode(covariates, forKey: .covariates)
         try c.encode(alpha, forKey: .alpha)
+        try c.encode(outcomesNotCounted, forKey: .outcomesNotCounted)
+    }
+
+    /// Why no conversion was counted although outcomes exist, in words ("200 outcomes were
+    /// recorded before their profiles were assigned"); nil when something was counted or
+    /// nothing was excluded.
+    public static func explanation(_ excluded: OutcomesNotCounted, counted: Int, mode: AnalysisMode) -> String? {
+        guard counted == 0, excluded.total > 0 else { return nil }
+        var parts: [String] = []
+        func add(_ n: Int, _ text: String) {
+            if n > 0 { parts.append("\(n) outcome\(n == 1 ? " was" : "s were") \(text)") }
+        }
+        add(excluded.beforeAssignment, mode == .itt ? "recorded before their profiles were assigned" : "recorded before their profiles' first valid exposure")
+        add(excluded.afterWindow, "recorded after their profiles' conversion window")
+        add(excluded.outsideExperimentDates, "outside the experiment's dates")
+        add(excluded.unassignedProfile, "for profiles not assigned to the experiment")
+        add(excluded.notValidlyExposed, "for assigned profiles without a valid exposure")
+        return parts.joined(separator: "; ")
     }
 }
 
@@ -136,10 +157,14 @@ public enum ResultsService {
         persist: Bool = true
     ) async throws(StoreError) -> ExperimentResults {
         let covariates = try await store.covariateNames(experimentID: experiment.id)
+        let excluded = try await store.outcomesNotCounted(experimentID: experiment.id, mode: mode)
         let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap)
-        let byName = Dictionary(uniqueKeysWithValues: statistics.map { ($0.variant, $0) })
+        // Keyed by the variant's bytes, never trapping: a row whose variant is not byte-equal to
+        // one of the experiment's (a canonically equivalent spelling stored by an older import)
+        // is not an arm and is not counted.
+        let byName = Dictionary(statistics.map { (OpaqueID($0.variant), $0) }, uniquingKeysWith: { first, _ in first })
         func arm(_ name: String) -> (ExperimentResults.Arm, VariantStatistics?) {
-            let s = byName[name]
+            let s = byName[OpaqueID(name)]
             let n = s?.units ?? 0
             let conversions = s?.converters ?? 0
             return (
@@ -202,6 +227,11 @@ public enum ResultsService {
             }
         }
         let arms = names.map { arm($0).0 }
+        if let explanation = ExperimentResults.explanation(excluded, counted: arms.reduce(0) { $0 + $1.conversions }, mode: mode) {
+            for k in comparisons.indices {
+                comparisons[k].reason = explanation + (comparisons[k].reason.map { "; \($0)" } ?? "")
+            }
+        }
         var srm: ExperimentResults.SRM?
         let observed = arms.map(\.n)
         if observed.reduce(0, +) > 0, mode == .itt {
@@ -211,7 +241,8 @@ public enum ResultsService {
         }
         let results = ExperimentResults(
             experimentID: experiment.id, experimentKey: experiment.key, status: experiment.status, analysisMode: mode, control: control,
-            treatment: arm(names[1]).0, arms: arms, comparisons: comparisons, srm: srm, covariates: covariates, alpha: alpha)
+            treatment: arm(names[1]).0, arms: arms, comparisons: comparisons, srm: srm, covariates: covariates, alpha: alpha,
+            outcomesNotCounted: excluded)
         if persist, let first = comparisons.first {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -253,15 +284,19 @@ extension ResultsService {
         experiment: Experiment, store: Store, mode: AnalysisMode, segmentBy: String, alpha: Double = 0.05
     ) async throws(StoreError) -> [SegmentResult] {
         let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, segmentBy: segmentBy)
-        let segments = Array(Set(statistics.compactMap(\.segment))).sorted()
+        let segmentIDs: Set<OpaqueID> = Set(statistics.compactMap { (s: VariantStatistics) -> OpaqueID? in s.segment.map { OpaqueID($0) } })
+        let segments: [String] = segmentIDs.sorted().map { $0.string }
         let names = experiment.variants.map(\.name)
         var out: [SegmentResult] = []
         for segment in segments {
-            let rows = Dictionary(uniqueKeysWithValues: statistics.filter { $0.segment == segment }.map { ($0.variant, $0) })
+            let rows = Dictionary(
+                statistics.filter { s in s.segment.map { OpaqueID($0) } == OpaqueID(segment) }.map { (OpaqueID($0.variant), $0) },
+                uniquingKeysWith: { first, _ in first })
             let arms = names.map { name -> ExperimentResults.Arm in
-                let n = rows[name]?.units ?? 0
-                let c = rows[name]?.converters ?? 0
-                return .init(variant: name, n: n, conversions: c, conversionRate: n > 0 ? Double(c) / Double(n) : 0, totalValue: rows[name]?.sumValue ?? 0)
+                let row = rows[OpaqueID(name)]
+                let n = row?.units ?? 0
+                let c = row?.converters ?? 0
+                return .init(variant: name, n: n, conversions: c, conversionRate: n > 0 ? Double(c) / Double(n) : 0, totalValue: row?.sumValue ?? 0)
             }
             var srm: ExperimentResults.SRM?
             if mode == .itt, let test = try? SampleRatioMismatch(observed: arms.map(\.n), weights: experiment.variants.map(\.weight)) {

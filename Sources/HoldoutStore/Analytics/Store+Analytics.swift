@@ -382,3 +382,108 @@ extension Store {
         value.isFinite ? "\(value)" : "0"
     }
 }
+
+/// Outcome rows recorded for an experiment that its results did not count, by reason (each row
+/// counted once, under the first reason that applies, in this order).
+public struct OutcomesNotCounted: Sendable, Hashable, Codable {
+    /// The profile has no assignment in the experiment.
+    public var unassignedProfile: Int
+    /// Exposure mode: the profile is assigned but not in the cohort (no exposure, or an invalid
+    /// one: another variant logged, exposed before assignment or outside the dates). Always 0 in
+    /// ITT, where every assigned profile is in the cohort.
+    public var notValidlyExposed: Int
+    /// Outside the experiment's dates: before `start_at`, or after `end_at` plus the window.
+    public var outsideExperimentDates: Int
+    /// Before the unit's anchor: its assignment (ITT) or its first exposure (exposure mode).
+    public var beforeAssignment: Int
+    /// After the unit's conversion window.
+    public var afterWindow: Int
+
+    public init(unassignedProfile: Int = 0, notValidlyExposed: Int = 0, outsideExperimentDates: Int = 0, beforeAssignment: Int = 0, afterWindow: Int = 0) {
+        self.unassignedProfile = unassignedProfile
+        self.notValidlyExposed = notValidlyExposed
+        self.outsideExperimentDates = outsideExperimentDates
+        self.beforeAssignment = beforeAssignment
+        self.afterWindow = afterWindow
+    }
+
+    public var total: Int { unassignedProfile + notValidlyExposed + outsideExperimentDates + beforeAssignment + afterWindow }
+
+    enum CodingKeys: String, CodingKey {
+        case unassignedProfile = "unassigned_profile"
+        case notValidlyExposed = "not_validly_exposed"
+        case outsideExperimentDates = "outside_experiment_dates"
+        case beforeAssignment = "before_assignment"
+        case afterWindow = "after_window"
+    }
+}
+
+extension Store {
+    /// Counts the experiment's outcome rows (recorded outcomes and conversion events) that the
+    /// results in `mode` do not count, by reason.
+    ///
+    /// One pass over the outcomes, each looked up in the assignments by key; in exposure mode
+    /// also the exposures of the profiles with an outcome (the same validity rule as the
+    /// cohort: every logged variant is the assigned one, the first exposure is at or after the
+    /// assignment and inside the dates). Exposures derived from `experiment_exposure` events
+    /// are included through the general validation.
+    public func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode) async throws(StoreError) -> OutcomesNotCounted {
+        var q = SQLQueryString("")
+        appendValidationCTEs(to: &q, experimentID: experimentID, validation: false)
+        q.appendLiteral(", all_outcomes AS (SELECT profile_id, conversion_ts FROM experiment_outcomes WHERE experiment_id = ")
+        q.appendInterpolation(bind: experimentID)
+        q.appendLiteral(
+            """
+
+                UNION ALL
+                SELECT ev.profile_id, ev.ts FROM x CROSS JOIN events ev
+                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key)
+
+            """)
+        let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
+        let eventVariant = dialect.jsonText("ev.properties", key: "variant")
+        if mode == .exposure {
+            q.appendLiteral(", ea AS (SELECT profile_id, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM (")
+            q.appendLiteral("SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = ")
+            q.appendInterpolation(bind: experimentID)
+            q.appendLiteral(" AND profile_id IN (SELECT profile_id FROM all_outcomes)")
+            q.appendLiteral(
+                " UNION ALL SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key"
+            )
+            q.appendLiteral(") e GROUP BY profile_id)\n")
+        }
+        let anchor = mode == .exposure ? "ea.first_at" : "a.assigned_at"
+        let inCohort =
+            mode == .exposure
+            ? "(ea.profile_id IS NOT NULL AND (ea.hi IS NULL OR (ea.lo = ea.hi AND ea.hi = a.variant)) AND ea.first_at >= a.assigned_at AND (x.start_at IS NULL OR ea.first_at >= x.start_at) AND (x.end_at IS NULL OR ea.first_at <= x.end_at))"
+            : "1 = 1"
+        let counted = "(o.conversion_ts >= \(anchor) AND (x.window_us = 0 OR o.conversion_ts < \(anchor) + x.window_us))"
+        let outside = "((x.start_at IS NOT NULL AND o.conversion_ts < x.start_at) OR (x.end_at IS NOT NULL AND o.conversion_ts > x.end_at + x.window_us))"
+        q.appendLiteral(
+            """
+            SELECT
+                SUM(CASE WHEN a.profile_id IS NULL THEN 1 ELSE 0 END) AS unassigned,
+                SUM(CASE WHEN a.profile_id IS NOT NULL AND NOT \(inCohort) THEN 1 ELSE 0 END) AS not_exposed,
+                SUM(CASE WHEN a.profile_id IS NOT NULL AND \(inCohort) AND NOT \(counted) AND \(outside) THEN 1 ELSE 0 END) AS outside_dates,
+                SUM(CASE WHEN a.profile_id IS NOT NULL AND \(inCohort) AND NOT \(counted) AND NOT \(outside) AND o.conversion_ts < \(anchor) THEN 1 ELSE 0 END) AS before_anchor,
+                SUM(CASE WHEN a.profile_id IS NOT NULL AND \(inCohort) AND NOT \(counted) AND NOT \(outside) AND o.conversion_ts >= \(anchor) THEN 1 ELSE 0 END) AS after_window
+            FROM all_outcomes o CROSS JOIN x
+            LEFT JOIN experiment_assignments a ON a.experiment_id = 
+            """)
+        q.appendInterpolation(bind: experimentID)
+        q.appendLiteral(" AND a.profile_id = o.profile_id")
+        if mode == .exposure { q.appendLiteral(" LEFT JOIN ea ON ea.profile_id = o.profile_id") }
+        let query = q
+        do {
+            return try await withConnection { sql in
+                guard let row = try await sql.raw(query).first() else { return OutcomesNotCounted() }
+                func n(_ column: String) throws -> Int { try row.decode(column: column, as: Int?.self) ?? 0 }
+                return OutcomesNotCounted(
+                    unassignedProfile: try n("unassigned"), notValidlyExposed: try n("not_exposed"), outsideExperimentDates: try n("outside_dates"),
+                    beforeAssignment: try n("before_anchor"), afterWindow: try n("after_window"))
+            }
+        } catch {
+            throw StoreError(.database, "cannot count the outcomes not counted: \(Store.describe(error))")
+        }
+    }
+}

@@ -243,6 +243,17 @@ extension Store {
         }
     }
 
+    /// Makes the engine cancel any statement of this connection that runs longer than
+    /// `seconds`, where it can (``StoreDialect/statementTimeout(seconds:)``).
+    public func limitStatementTime(seconds: Double) async throws(StoreError) {
+        guard let statement = dialect.statementTimeout(seconds: seconds) else { return }
+        do {
+            try await withConnection { sql in try await sql.raw(SQLQueryString(statement)).run() }
+        } catch {
+            throw StoreError(.database, "cannot set the statement time limit: \(Store.describe(error))")
+        }
+    }
+
     /// Rows in one of the store's tables (for tests and diagnostics).
     package func rowCount(_ table: String) async throws -> Int {
         precondition(table.allSatisfy { $0.isLetter || $0 == "_" }, "table names are identifiers")

@@ -1,3 +1,6 @@
+import PostgresKit
+import SQLiteKit
+
 /// What differs between engines, as capabilities the SQL builders consult — never
 /// `if engine == .postgres` in the pipeline.
 ///
@@ -37,6 +40,17 @@ public protocol StoreDialect: Sendable {
     func toDouble(_ expression: String) -> String
     /// The text value of a top-level key of a JSON object stored as TEXT (NULL when absent).
     func jsonText(_ column: String, key: String) -> String
+    /// The statement that makes the engine cancel any statement of this connection running
+    /// longer than `seconds`; nil when the engine (as reached from here) cannot.
+    func statementTimeout(seconds: Double) -> String?
+    /// Whether a running statement can be stopped (``statementTimeout(seconds:)`` is not nil).
+    var canInterruptStatements: Bool { get }
+    /// Whether an error is this engine's refusal of a duplicate key (a conflict, not a failure).
+    func isUniqueViolation(_ error: any Error) -> Bool
+    /// The clause appended to a `SELECT` in a transaction that locks the rows read until the
+    /// transaction ends (shared or exclusive); empty where a write transaction is exclusive
+    /// already (SQLite's `BEGIN IMMEDIATE`).
+    func rowLock(exclusive: Bool) -> String
 }
 
 /// SQLite 3.24+ (the embedded default).
@@ -57,6 +71,19 @@ public struct SQLiteStoreDialect: StoreDialect {
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS REAL)" }
     public func jsonText(_ column: String, key: String) -> String {
         "CAST(json_extract(\(column), '$.\(key)') AS TEXT)"
+    }
+    /// sqlite-nio is built without the progress callback and does not expose
+    /// `sqlite3_interrupt`, so a statement runs to its end.
+    public func statementTimeout(seconds: Double) -> String? { nil }
+    public var canInterruptStatements: Bool { false }
+    public func rowLock(exclusive: Bool) -> String { "" }
+    public func isUniqueViolation(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        switch error.reason {
+        case .constraintUniqueFailed, .constraintPrimaryKeyFailed: return true
+        case .constraint: return error.message.contains("UNIQUE constraint failed")
+        default: return false
+        }
     }
 }
 
@@ -93,6 +120,12 @@ public struct PostgresStoreDialect: StoreDialect {
     public func toDouble(_ expression: String) -> String { "CAST(\(expression) AS DOUBLE PRECISION)" }
     public func jsonText(_ column: String, key: String) -> String {
         "((\(column))::jsonb ->> '\(key)')"
+    }
+    public func statementTimeout(seconds: Double) -> String? { "SET statement_timeout = \(max(1, Int((seconds * 1000).rounded())))" }
+    public var canInterruptStatements: Bool { true }
+    public func rowLock(exclusive: Bool) -> String { exclusive ? " FOR UPDATE" : " FOR SHARE" }
+    public func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 }
 

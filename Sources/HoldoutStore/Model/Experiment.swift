@@ -113,17 +113,30 @@ public struct NewExperiment: Sendable, Hashable {
         self.tenant = tenant
     }
 
-    /// Keys are 1–64 characters of letters, digits, `-`, `_` and `.`, so they are safe in URLs.
+    /// The most variants an experiment may have. Results compare every arm with control in one
+    /// query whose size grows with the arms, and a test with more arms than this has no power
+    /// worth the name; 50 is far beyond any real test and keeps every analysis query small.
+    public static let maximumVariants = 50
+
+    /// Keys are 1–64 characters of letters, digits, `-`, `_` and `.`, so they are safe in URLs,
+    /// and not digits only: an experiment created without a key gets its decimal id as key, so a
+    /// client-chosen numeric key could take the key of an experiment not yet created.
     public static func isValidKey(_ key: String) -> Bool {
-        !key.isEmpty && key.count <= 64
-            && key.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) }
+        !key.isEmpty && key.utf8.count <= 64
+            && key.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || "-_.".utf8.contains($0) }
+            && !key.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }
 
     /// Checks every field and names the first that is wrong.
     public func validate() throws(StoreError) {
         if let key, !Self.isValidKey(key) {
+            if !key.isEmpty, key.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+                throw StoreError(
+                    .invalidInput, "key '\(key)' is digits only; numeric keys are reserved for experiments created without a key (add a letter, e.g. 'exp-\(key)')",
+                    field: "key")
+            }
             throw StoreError(
-                .invalidInput, "key '\(key)' must be 1–64 letters, digits, '-', '_' or '.' (it appears in URLs)", field: "key")
+                .invalidInput, "key '\(key)' must be 1–64 ASCII letters, digits, '-', '_' or '.' (it appears in URLs)", field: "key")
         }
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError(.invalidInput, "name must not be empty", field: "name")
@@ -131,13 +144,19 @@ public struct NewExperiment: Sendable, Hashable {
         guard variants.count >= 2 else {
             throw StoreError(.invalidInput, "an experiment needs at least 2 variants, got \(variants.count)", field: "variants")
         }
+        guard variants.count <= Self.maximumVariants else {
+            throw StoreError(.invalidInput, "an experiment has at most \(Self.maximumVariants) variants, got \(variants.count)", field: "variants")
+        }
+        // Names are stored and compared as bytes, but they are also the keys of JSON objects
+        // (counts, time series), so two names that Unicode treats as the same text
+        // ("caf\u{E9}", "cafe\u{301}") are refused as a repeat rather than stored as two arms.
         var seen = Set<String>()
         for variant in variants {
-            guard !variant.name.isEmpty, variant.name.count <= 64 else {
-                throw StoreError(.invalidInput, "variant names must be 1–64 characters", field: "variants")
+            guard !variant.name.isEmpty, variant.name.utf8.count <= 64 else {
+                throw StoreError(.invalidInput, "variant names must be 1–64 bytes", field: "variants")
             }
             guard seen.insert(variant.name).inserted else {
-                throw StoreError(.invalidInput, "variant '\(variant.name)' is listed twice", field: "variants")
+                throw StoreError(.invalidInput, "variant '\(variant.name)' is listed twice (names equal as Unicode text count as the same)", field: "variants")
             }
             guard variant.weight.isFinite, variant.weight > 0, variant.weight < 1 else {
                 throw StoreError(

@@ -20,7 +20,7 @@ extension Store {
     /// - Returns: how many were new.
     @discardableResult
     public func recordAssignments(experimentID: Int64, _ records: [AssignmentRecord]) async throws(StoreError) -> Int {
-        switch try await recordAssignments([assignmentBatch(experimentID: experimentID, records)])[experimentID] {
+        switch try await recordAssignments([assignmentBatch(experimentID: experimentID, records)]).inserted[experimentID] {
         case .all?: records.count
         case .only(let profiles)?: profiles.count
         case nil: 0
@@ -32,7 +32,7 @@ extension Store {
         /// Every one: none was assigned before, and none appeared twice.
         case all
         /// Only these.
-        case only(Set<String>)
+        case only(Set<OpaqueID>)
     }
 
     /// One request's assignments, encoded for the database by the caller's task (see
@@ -40,69 +40,160 @@ extension Store {
     public struct AssignmentBatch: Sendable {
         public let experimentID: Int64
         public let records: [AssignmentRecord]
+        /// The variant weights the records were computed with; the write refuses the batch when
+        /// the stored weights differ (a first assignment fixed another split meanwhile). Nil
+        /// skips the check (imports of given groups).
+        public let weights: [Double]?
         let rows: EncodedRows
     }
 
     /// Encodes assignments for ``recordAssignments(_:)``: a server encodes each request in its
     /// own task, so the serial write of a group only concatenates.
-    public func assignmentBatch(experimentID: Int64, _ records: [AssignmentRecord]) -> AssignmentBatch {
+    public func assignmentBatch(experimentID: Int64, _ records: [AssignmentRecord], weights: [Double]? = nil) -> AssignmentBatch {
         AssignmentBatch(
-            experimentID: experimentID, records: records,
+            experimentID: experimentID, records: records, weights: weights,
             rows: bulk.encode(records.map { [.integer(experimentID), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)] }))
     }
 
-    /// Records the assignments of several requests at once (a group commit): one statement per
-    /// experiment when the engine allows, all in one transaction.
-    ///
-    /// - Returns: for each experiment id, the profiles that were new.
-    public func recordAssignments(_ batches: [AssignmentBatch]) async throws(StoreError) -> [Int64: NewProfiles] {
-        var rowsByExperiment: [Int64: EncodedRows] = [:]
-        var order: [Int64] = []
-        for batch in batches where !batch.records.isEmpty {
-            if rowsByExperiment[batch.experimentID] == nil {
-                order.append(batch.experimentID)
-                rowsByExperiment[batch.experimentID] = batch.rows
-            } else {
-                rowsByExperiment[batch.experimentID]?.append(batch.rows)
-            }
-        }
-        guard !order.isEmpty else { return [:] }
+    /// What a group write did with each batch.
+    public struct GroupWrite: Sendable {
+        /// For each experiment id, the profiles that were new.
+        public var inserted: [Int64: NewProfiles] = [:]
+        /// Indices of the batches not written because their weights are no longer the
+        /// experiment's (compute them again and retry).
+        public var stale: Set<Int> = []
+    }
+
+    /// Records the assignments of several requests at once (a group commit), in one transaction:
+    /// the experiments' weights are read (locked against a concurrent change of split where the
+    /// engine locks rows) and checked against each batch's, then one statement per experiment
+    /// inserts the rest.
+    public func recordAssignments(_ batches: [AssignmentBatch]) async throws(StoreError) -> GroupWrite {
+        let checked = Array(Set(batches.filter { $0.weights != nil && !$0.records.isEmpty }.map(\.experimentID))).sorted()
         let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
-        let experiments = order.map { ($0, rowsByExperiment[$0] ?? EncodedRows(values: [])) }
+        let lock = dialect.rowLock(exclusive: false)
         do {
-            @Sendable func run(_ sql: any SQLDatabase) async throws -> [Int64: NewProfiles] {
-                var out: [Int64: NewProfiles] = [:]
-                for (experimentID, rows) in experiments {
-                    let new = try await bulk.insertReturning(
-                        table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id",
-                        sql: sql)
-                    out[experimentID] = new.map { .only(Set($0)) } ?? .all
+            return try await transaction { sql in
+                var current: [Int64: [Double]] = [:]
+                if !checked.isEmpty {
+                    let rows = try await sql.raw(
+                        "SELECT experiment_id, weight FROM experiment_variants WHERE experiment_id IN (\(binds: checked)) ORDER BY experiment_id, position\(unsafeRaw: lock)"
+                    ).all()
+                    for row in rows { current[try row.decode(column: "experiment_id", as: Int64.self), default: []].append(try row.decode(column: "weight", as: Double.self)) }
                 }
-                return out
+                var write = GroupWrite()
+                var rowsByExperiment: [Int64: EncodedRows] = [:]
+                var order: [Int64] = []
+                for (index, batch) in batches.enumerated() where !batch.records.isEmpty {
+                    if let weights = batch.weights, current[batch.experimentID] != weights {
+                        write.stale.insert(index)
+                        continue
+                    }
+                    if rowsByExperiment[batch.experimentID] == nil {
+                        order.append(batch.experimentID)
+                        rowsByExperiment[batch.experimentID] = batch.rows
+                    } else {
+                        rowsByExperiment[batch.experimentID]?.append(batch.rows)
+                    }
+                }
+                for experimentID in order {
+                    let new = try await bulk.insertReturning(
+                        table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"],
+                        rows: rowsByExperiment[experimentID] ?? EncodedRows(values: []), returning: "profile_id", sql: sql)
+                    write.inserted[experimentID] = new.map { NewProfiles.only(Set($0.map { OpaqueID($0) })) } ?? NewProfiles.all
+                }
+                return write
             }
-            // One statement is atomic by itself; several share a transaction.
-            return experiments.count == 1 && bulk.statements(for: experiments[0].1, columns: columns.count) == 1
-                ? try await withConnection(run) : try await transaction(run)
         } catch {
             throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
         }
     }
 
-    /// The stored variant of each of these profiles (absent when not assigned).
-    public func assignments(experimentID: Int64, profileIDs: [String]) async throws(StoreError) -> [String: String] {
-        var out: [String: String] = [:]
+    /// Fixes a two-arm experiment's treatment rate and records its first assignments in one
+    /// transaction, so concurrent first calls with different rates cannot leave assignments
+    /// computed with a rate that is not the stored one.
+    ///
+    /// The experiment's variant rows are locked first (where the engine locks rows; SQLite's
+    /// write transaction is exclusive), then: when the stored rate differs and no profile is
+    /// assigned yet, the rate is set; when profiles are assigned with another rate, the call is
+    /// refused. The records are computed from the weights that hold in the transaction.
+    ///
+    /// - Parameter records: the assignments for the given variants (the caller's assignment rule).
+    /// - Returns: the experiment with its stored variants, and how many profiles were new.
+    /// - Throws: `conflict` when the experiment already assigns with another rate;
+    ///   `invalid_input` for a rate outside (0, 1) or K ≥ 3 arms.
+    public func recordAssignments(
+        experiment: Experiment, fixingTreatmentRate rate: Double, _ records: @escaping @Sendable ([Variant]) -> [AssignmentRecord]
+    ) async throws(StoreError) -> (experiment: Experiment, inserted: Int) {
+        try Self.checkTreatmentRate(rate, experiment: experiment)
+        let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
+        let lock = dialect.rowLock(exclusive: true)
+        let bulk = self.bulk
+        do {
+            return try await transaction { sql in
+                var variants = try await sql.raw(
+                    "SELECT name, weight FROM experiment_variants WHERE experiment_id = \(bind: experiment.id) ORDER BY position\(unsafeRaw: lock)"
+                ).all().map { Variant(name: try $0.decode(column: "name", as: String.self), weight: try $0.decode(column: "weight", as: Double.self)) }
+                guard variants.count == 2 else { throw StoreError(.notFound, "experiment \(experiment.id) has no two variants", field: "experiment") }
+                if abs(variants[1].weight - rate) > 1e-12 {
+                    let assigned = try await sql.raw("SELECT profile_id FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id) LIMIT 1").first()
+                    if assigned != nil {
+                        throw StoreError(
+                            .conflict,
+                            "'\(experiment.key)' already assigns with treatment_rate \(variants[1].weight); it is fixed at the first assignment so groups never change",
+                            field: "treatment_rate")
+                    }
+                    try await sql.raw("UPDATE experiment_variants SET weight = \(bind: 1 - rate) WHERE experiment_id = \(bind: experiment.id) AND position = 0").run()
+                    try await sql.raw("UPDATE experiment_variants SET weight = \(bind: rate) WHERE experiment_id = \(bind: experiment.id) AND position = 1").run()
+                    variants[0].weight = 1 - rate
+                    variants[1].weight = rate
+                }
+                let computed = records(variants)
+                var fixed = experiment
+                fixed.variants = variants
+                guard !computed.isEmpty else { return (fixed, 0) }
+                let rows = bulk.encode(computed.map { [.integer(experiment.id), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)] })
+                let new = try await bulk.insertReturning(
+                    table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id", sql: sql)
+                return (fixed, new?.count ?? computed.count)
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
+        }
+    }
+
+    /// A treatment rate both of whose weights (rate, 1 − rate) are in (0, 1), for a two-arm
+    /// experiment.
+    static func checkTreatmentRate(_ rate: Double, experiment: Experiment) throws(StoreError) {
+        guard rate.isFinite, rate > 0, rate < 1, 1 - rate < 1 else {
+            throw StoreError(.invalidInput, "treatment_rate must be in (0, 1) with 1 − treatment_rate < 1, got \(rate)", field: "treatment_rate")
+        }
+        guard experiment.variants.count == 2 else {
+            throw StoreError(
+                .invalidInput,
+                "'\(experiment.key)' has \(experiment.variants.count) variants; treatment_rate applies to two-arm experiments (omit it)",
+                field: "treatment_rate")
+        }
+    }
+
+    /// The stored variant of each of these profiles (absent when not assigned), keyed by the
+    /// profile id's bytes.
+    public func assignments(experimentID: Int64, profileIDs: [String]) async throws(StoreError) -> [OpaqueID: String] {
+        var out: [OpaqueID: String] = [:]
         let perStatement = max(1, dialect.maximumBindsPerStatement - 1)
         do {
             try await withConnection { sql in
                 var start = 0
-                var found: [String: String] = [:]
+                var found: [OpaqueID: String] = [:]
                 while start < profileIDs.count {
                     let chunk = Array(profileIDs[start..<min(start + perStatement, profileIDs.count)])
                     let rows = try await sql.raw(
                         "SELECT profile_id, variant FROM experiment_assignments WHERE experiment_id = \(bind: experimentID) AND profile_id IN (\(binds: chunk))"
                     ).all()
                     for row in rows {
-                        found[try row.decode(column: "profile_id", as: String.self)] = try row.decode(column: "variant", as: String.self)
+                        found[OpaqueID(try row.decode(column: "profile_id", as: String.self))] = try row.decode(column: "variant", as: String.self)
                     }
                     start += perStatement
                 }
@@ -122,7 +213,7 @@ extension Store {
                     "SELECT variant, COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experimentID) GROUP BY variant"
                 ).all()
                 var out: [String: Int] = [:]
-                for row in rows { out[try row.decode(column: "variant", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+                for row in rows { out[try row.decode(column: "variant", as: String.self), default: 0] += try row.decode(column: "n", as: Int.self) }
                 return out
             }
         } catch {

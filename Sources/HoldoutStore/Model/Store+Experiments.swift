@@ -30,7 +30,11 @@ extension Store {
                     throw StoreError(.database, "the database did not return the new experiment's id")
                 }
                 if new.key == nil {
-                    try await sql.raw("UPDATE experiments SET key = \(bind: String(id)) WHERE id = \(bind: id)").run()
+                    // The decimal id, as seed 001 has it. Clients cannot choose numeric keys, but
+                    // a database from before that rule may hold one equal to this id: then the
+                    // key is `exp-<id>` (the key, whatever it is, is what the assignment hashes).
+                    let taken = try await sql.raw("SELECT id FROM experiments WHERE key = \(bind: String(id))").first() != nil
+                    try await sql.raw("UPDATE experiments SET key = \(bind: taken ? "exp-\(id)" : String(id)) WHERE id = \(bind: id)").run()
                 }
                 for (position, variant) in new.variants.enumerated() {
                     try await sql.raw(
@@ -45,6 +49,9 @@ extension Store {
             return experiment
         } catch let error as StoreError {
             throw error
+        } catch where dialect.isUniqueViolation(error) {
+            // Two creates with the same key at once: the second loses, as a conflict.
+            throw StoreError(.conflict, "an experiment with key '\(new.key ?? "")' already exists", field: "key")
         } catch {
             throw StoreError(.database, "cannot create the experiment: \(Store.describe(error))")
         }

@@ -22,11 +22,13 @@ public struct APIKeyRecord: Sendable, Hashable, Codable {
 public struct TimeSeriesPoint: Sendable, Hashable {
     /// `YYYY-MM-DD`: the day, or the last day of the week.
     public var date: String
-    /// Cumulative units assigned, by variant.
-    public var units: [String: Int]
+    /// The experiment's variants, control first.
+    public var variants: [String]
+    /// Cumulative units assigned, by variant (in the order of ``variants``).
+    public var units: [Int]
     /// Cumulative units that converted within their window, by variant (a unit counts on the
     /// day of its first conversion).
-    public var conversions: [String: Int]
+    public var conversions: [Int]
 }
 
 extension Store {
@@ -71,45 +73,6 @@ extension Store {
         }
     }
 
-    /// Sets a two-arm experiment's treatment weight (and the control's to 1 − rate) while it has
-    /// no assignments, so seed 001's `treatment_rate` on the first `assign` call fixes the split.
-    ///
-    /// - Throws: `conflict` once profiles are assigned with another rate (changing it then
-    ///   would reassign them); `invalid_input` for K ≥ 3 arms or a rate outside (0, 1).
-    public func fixTreatmentRate(experiment: Experiment, rate: Double) async throws(StoreError) -> Experiment {
-        guard rate.isFinite, rate > 0, rate < 1 else {
-            throw StoreError(.invalidInput, "treatment_rate must be in (0, 1), got \(rate)", field: "treatment_rate")
-        }
-        guard experiment.variants.count == 2 else {
-            throw StoreError(
-                .invalidInput,
-                "'\(experiment.key)' has \(experiment.variants.count) variants; treatment_rate applies to two-arm experiments (omit it)",
-                field: "treatment_rate")
-        }
-        if abs(experiment.variants[1].weight - rate) <= 1e-12 { return experiment }
-        do {
-            try await transaction { sql in
-                let row = try await sql.raw("SELECT COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id)").first()
-                if try row?.decode(column: "n", as: Int.self) ?? 0 > 0 {
-                    throw StoreError(
-                        .conflict,
-                        "'\(experiment.key)' already assigns with treatment_rate \(experiment.variants[1].weight); it is fixed at the first assignment so groups never change",
-                        field: "treatment_rate")
-                }
-                try await sql.raw("UPDATE experiment_variants SET weight = \(bind: 1 - rate) WHERE experiment_id = \(bind: experiment.id) AND position = 0").run()
-                try await sql.raw("UPDATE experiment_variants SET weight = \(bind: rate) WHERE experiment_id = \(bind: experiment.id) AND position = 1").run()
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.database, "cannot set the treatment rate: \(Store.describe(error))")
-        }
-        guard let updated = try await self.experiment(id: experiment.id) else {
-            throw StoreError(.notFound, "experiment \(experiment.id) vanished", field: "experiment")
-        }
-        return updated
-    }
-
     /// Updates an experiment's descriptive fields (not its key, variants or salt, which fix
     /// assignments).
     public func updateExperiment(id: Int64, name: String?, notes: String?, endAt: Timestamp?) async throws(StoreError) {
@@ -130,14 +93,15 @@ extension Store {
         }
     }
 
-    /// The tenant's profiles with a touchpoint in `channel` within [from, to] (seed 001's
-    /// auto-assign).
-    public func touchpointProfiles(tenant: String, channel: String, from: Timestamp, to: Timestamp) async throws(StoreError) -> [String] {
+    /// The tenant's profiles with a touchpoint in `channel` within [from, to], each with its
+    /// first such touchpoint (seed 001's auto-assign: the profile's entry into the experiment),
+    /// ordered by profile id.
+    public func touchpointProfiles(tenant: String, channel: String, from: Timestamp, to: Timestamp) async throws(StoreError) -> [(id: String, first: Timestamp)] {
         do {
             return try await withConnection { sql in
                 try await sql.raw(
-                    "SELECT DISTINCT profile_id FROM touchpoints WHERE tenant = \(bind: tenant) AND channel = \(bind: channel) AND ts >= \(bind: from.microseconds) AND ts <= \(bind: to.microseconds) ORDER BY profile_id"
-                ).all().map { try $0.decode(column: "profile_id", as: String.self) }
+                    "SELECT profile_id, MIN(ts) AS first_ts FROM touchpoints WHERE tenant = \(bind: tenant) AND channel = \(bind: channel) AND ts >= \(bind: from.microseconds) AND ts <= \(bind: to.microseconds) GROUP BY profile_id ORDER BY profile_id"
+                ).all().map { (try $0.decode(column: "profile_id", as: String.self), Timestamp(microseconds: try $0.decode(column: "first_ts", as: Int64.self))) }
             }
         } catch {
             throw StoreError(.database, "cannot read touchpoints: \(Store.describe(error))")
@@ -146,10 +110,17 @@ extension Store {
 
     // MARK: Time series
 
+    /// The most points a time series carries (ten years of days); longer ranges keep the latest.
+    public static let maximumTimeSeriesPoints = 3_660
+
     /// Seed 001's cumulative daily series (ITT: units by assignment day; a unit converts on the
-    /// day of its first conversion within its window from assignment). Days run from the first
-    /// assignment to the last assignment or conversion.
-    public func timeSeries(experiment: Experiment) async throws(StoreError) -> [TimeSeriesPoint] {
+    /// day of its first conversion within its window from assignment).
+    ///
+    /// Days run from the first assignment or conversion to the last, bounded by the experiment's
+    /// dates (from `start_at`; through `end_at` plus the conversion window) when some data falls
+    /// inside them, always by `now`, and to the latest ``maximumTimeSeriesPoints`` days. Units and conversions before the first day
+    /// shown are included in its cumulative counts; those after the last day are not shown.
+    public func timeSeries(experiment: Experiment, now: Timestamp = .now) async throws(StoreError) -> [TimeSeriesPoint] {
         let assignedDay = dialect.floorDivide("assigned_at", "86400000000")
         let convertedDay = dialect.floorDivide("MIN(o.conversion_ts)", "86400000000")
         let window = Int64(experiment.conversionWindowDays) * 86_400_000_000
@@ -173,18 +144,38 @@ extension Store {
                 return (assigned, converted)
             }
             let days = assigned.map(\.1) + converted.map(\.1)
-            guard let first = days.min(), let last = days.max() else { return [] }
-            var unitsByDay: [Int64: [String: Int]] = [:]
-            var conversionsByDay: [Int64: [String: Int]] = [:]
-            for (variant, day, n) in assigned { unitsByDay[day, default: [:]][variant, default: 0] += n }
-            for (variant, day, n) in converted { conversionsByDay[day, default: [:]][variant, default: 0] += n }
-            var units = Dictionary(uniqueKeysWithValues: experiment.variants.map { ($0.name, 0) })
+            guard var first = days.min(), var last = days.max() else { return [] }
+            // The experiment's dates bound the range when some data falls inside them (data
+            // entirely outside, such as assignments made after the end, keeps its own range).
+            let datedFirst = experiment.startAt.map { max(first, $0.dayNumber) } ?? first
+            let datedLast = experiment.endAt.map { min(last, $0.dayNumber + Int64(experiment.conversionWindowDays)) } ?? last
+            if datedFirst <= min(datedLast, now.dayNumber) { (first, last) = (datedFirst, datedLast) }
+            last = min(last, now.dayNumber)
+            first = max(first, last - Int64(Self.maximumTimeSeriesPoints) + 1)
+            guard first <= last else { return [] }
+            // Variants by their bytes: a stored spelling that is not byte-equal to one of the
+            // experiment's variants is not an arm.
+            let names = experiment.variants.map(\.name)
+            let index = Dictionary(names.enumerated().map { (OpaqueID($0.element), $0.offset) }, uniquingKeysWith: { a, _ in a })
+            // Per day and variant index; rows before the first day shown fold into it.
+            func byDay(_ rows: [(String, Int64, Int)]) -> [Int64: [Int]] {
+                var out: [Int64: [Int]] = [:]
+                for (variant, day, n) in rows {
+                    guard let k = index[OpaqueID(variant)], day <= last else { continue }
+                    out[max(day, first), default: [Int](repeating: 0, count: names.count)][k] += n
+                }
+                return out
+            }
+            let unitsByDay = byDay(assigned)
+            let conversionsByDay = byDay(converted)
+            var units = [Int](repeating: 0, count: names.count)
             var conversions = units
             var points: [TimeSeriesPoint] = []
+            points.reserveCapacity(Int(last - first + 1))
             for day in first...last {
-                for (variant, n) in unitsByDay[day] ?? [:] { units[variant, default: 0] += n }
-                for (variant, n) in conversionsByDay[day] ?? [:] { conversions[variant, default: 0] += n }
-                points.append(TimeSeriesPoint(date: Timestamp.dayString(day), units: units, conversions: conversions))
+                for (k, n) in (unitsByDay[day] ?? []).enumerated() { units[k] += n }
+                for (k, n) in (conversionsByDay[day] ?? []).enumerated() { conversions[k] += n }
+                points.append(TimeSeriesPoint(date: Timestamp.dayString(day), variants: names, units: units, conversions: conversions))
             }
             return points
         } catch {

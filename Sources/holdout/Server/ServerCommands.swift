@@ -29,6 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run the nightly report in process every day at this UTC time (HH:MM).", valueName: "HH:MM")) var nightlyAt: String?
     @Option(help: ArgumentHelp("Post each nightly alert as JSON (Slack-compatible `text`) to this URL, with retries.", valueName: "url"))
     var alertWebhook: String?
+    @Option(help: ArgumentHelp("Close a connection idle, or slower than this to send a request, after this many seconds.", valueName: "seconds"))
+    var idleTimeout: Double = 30
+    @Option(help: ArgumentHelp("Stop an analytical query (results, time series, quality) after this many seconds.", valueName: "seconds"))
+    var queryTimeout: Double = 30
+    @Option(help: "Connections for analytical queries, shared fairly between tenants.") var analyticsConnections = 3
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
@@ -36,23 +41,32 @@ struct ServeCommand: AsyncParsableCommand {
         if let alertWebhook { try validateWebhookURL(alertWebhook) }
         if alertWebhook != nil, nightlyAt == nil { throw ValidationError("--alert-webhook needs --nightly-at (or use `holdout report nightly --alert-webhook`)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
+        guard idleTimeout.isFinite, idleTimeout >= 1, idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be 1…3600 seconds, got \(idleTimeout)") }
+        guard queryTimeout.isFinite, queryTimeout >= 1, queryTimeout <= 3600 else { throw ValidationError("--query-timeout must be 1…3600 seconds, got \(queryTimeout)") }
+        guard (1...32).contains(analyticsConnections) else { throw ValidationError("--analytics-connections must be 1…32, got \(analyticsConnections)") }
     }
 
     func run() async throws {
         var logger = Logger(label: "holdout")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         try await db.with(schema: .automatic) { store in
-            // A second connection for the analytical reads (results, time series, quality).
-            let analytics = try await Store.open(store.location, schema: .unchecked)
+            // Separate connections for the analytical reads (results, time series, quality).
+            let analytics = try await AnalyticsPool.open(
+                store.location,
+                limits: .init(connections: analyticsConnections, timeout: .milliseconds(Int64(queryTimeout * 1000))), logger: logger)
+            let configuration = ServerConfiguration(
+                host: host, port: port, nightlyAt: nightlyAt.flatMap(DailyTime.init), alertWebhook: alertWebhook,
+                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            let app = buildApplication(store: store, analytics: analytics, configuration: configuration, logger: logger)
             do {
-                let configuration = ServerConfiguration(host: host, port: port, nightlyAt: nightlyAt.flatMap(DailyTime.init), alertWebhook: alertWebhook)
-                let app = buildApplication(store: store, analytics: analytics, configuration: configuration, logger: logger)
-                try await app.runService()
-                try? await analytics.close()
+                try await runServer(app, analytics: analytics, configuration: configuration, logger: logger)
             } catch {
-                try? await analytics.close()
+                await analytics.close()
                 throw error
             }
+            // A query still running on SQLite cannot be interrupted: its connection is left to
+            // the process's exit rather than waited for.
+            await analytics.close()
         }
     }
 }

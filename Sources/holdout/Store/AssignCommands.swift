@@ -39,9 +39,10 @@ struct AssignCommand: AsyncParsableCommand {
             }
             ids = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        // Distinct ids, in order, so batches never count a profile twice.
-        var seen = Set<String>()
-        ids = ids.filter { seen.insert($0).inserted }
+        // Distinct ids, in order, so batches never count a profile twice (ids are bytes:
+        // canonically equivalent spellings are different profiles).
+        var seen = Set<OpaqueID>()
+        ids = ids.filter { seen.insert(OpaqueID($0)).inserted }
         if ids.isEmpty { throw CLIError("no profile ids given") }
         let time = at.flatMap { Timestamp(parsing: $0) } ?? .now
         let result = try await db.with { store in
@@ -49,14 +50,13 @@ struct AssignCommand: AsyncParsableCommand {
             var total = AssignmentService.Result(assigned: 0, newlyAssigned: 0, counts: [:])
             // Batches keep memory and statement size bounded for large segments.
             for start in stride(from: 0, to: ids.count, by: 50_000) {
-                let part = try await AssignmentService.assign(
-                    profileIDs: Array(ids[start..<min(start + 50_000, ids.count)]), experiment: experiment, store: store, at: time)
-                total.assigned += part.assigned
-                total.newlyAssigned += part.newlyAssigned
-                for (variant, n) in part.counts { total.counts[variant, default: 0] += n }
+                total.merge(
+                    try await AssignmentService.assign(
+                        profileIDs: Array(ids[start..<min(start + 50_000, ids.count)]), experiment: experiment, store: store, at: time))
             }
             return total
         }
+        for warning in result.warnings { Output.error("warning: \(warning)\n") }
         if json { return try Output.json(result) }
         print("assigned \(result.assigned) profiles (\(result.newlyAssigned) new): "
             + result.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
@@ -85,7 +85,7 @@ struct AssignmentCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await db.with { store in
             let experiment = try await store.requireExperiment(key: experiment.key)
-            let recorded = try await store.assignments(experimentID: experiment.id, profileIDs: [profile])[profile]
+            let recorded = try await store.assignments(experimentID: experiment.id, profileIDs: [profile])[OpaqueID(profile)]
             let assignment = DeterministicAssignment(experiment)
             return Report(
                 experiment: experiment.key, profile_id: profile, variant: recorded ?? assignment.variant(for: profile),

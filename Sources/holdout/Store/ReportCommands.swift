@@ -175,6 +175,13 @@ struct ResultsCommand: AsyncParsableCommand {
                         }
                     }))
         }
+        let excluded = results.outcomesNotCounted
+        if excluded.total > 0 {
+            print(
+                "outcomes not counted: \(excluded.total) (before assignment \(excluded.beforeAssignment), after window \(excluded.afterWindow), "
+                    + "outside the dates \(excluded.outsideExperimentDates), unassigned profile \(excluded.unassignedProfile)"
+                    + (results.analysisMode == .exposure ? ", not validly exposed \(excluded.notValidlyExposed))" : ")"))
+        }
         if let srm = results.srm {
             print(srm.detected ? "SAMPLE RATIO MISMATCH (p = \(Output.pValue(srm.pValue))): do not trust these results until the split is explained"
                 : "no sample ratio mismatch (p = \(Output.pValue(srm.pValue)))")
