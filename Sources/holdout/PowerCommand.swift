@@ -43,7 +43,7 @@ struct PowerCommand: ParsableCommand {
     @Option(help: "Significance level α (two-sided).")
     var alpha: Double = 0.05
 
-    @Option(help: "Statistical power, 1 − β.")
+    @Option(help: "Statistical power, 1 − β, greater than α/2 (0.8 is usual).")
     var power: Double = 0.8
 
     @Option(help: "Share of units in treatment, in (0, 1).")
