@@ -116,7 +116,7 @@ struct PowerCommand: ParsableCommand {
             }
             let baseline = metric == .proportion ? baselineRate : baselineMean
             let out = MDEOutput(
-                total_sample_size: forN, mde_abs: mdeAbs, mde_rel: baseline.map { mdeAbs / $0 },
+                total_sample_size: forN, mde_abs: mdeAbs, mde_rel: baseline.map { mdeAbs / abs($0) },
                 baseline_rate: baselineRate, std_dev: stdDev, alpha: alpha, power: power,
                 treatment_rate: treatmentRate, variance_reduction: varianceReduction, metric: metric.rawValue)
             if json { return try Output.json(out) }

@@ -101,7 +101,7 @@ public enum RegressionAdjustment {
         }
         var relativeSE: Double?
         if c.mean != 0 {
-            result.upliftRel = estimate / c.mean
+            result.upliftRel = Inference.relativeLift(estimate, controlMean: c.mean)
             relativeSE = Inference.relativeVariance(
                 controlMean: c.mean, treatmentMean: t.mean, controlVariance: c.variance, treatmentVariance: t.variance
             ).squareRoot()
