@@ -56,7 +56,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
 import gbstats
-from gbstats.frequentist.tests import SequentialConfig, SequentialTwoSidedTTest
+from gbstats.frequentist.tests import (FrequentistConfig, SequentialConfig,
+                                       SequentialTwoSidedTTest, TwoSidedTTest)
 from gbstats.models.statistics import RatioStatistic, SampleMeanStatistic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,6 +129,14 @@ def one_or_two_sided_interval(est: float, se: float, q_two: float, q_one: float,
     if alternative == "less":
         return None, est + q_one * se
     raise ValueError(alternative)
+
+
+def relative_lift(est: float, control_mean: float) -> float:
+    """(treatment - control) / |control|: the sign of the absolute lift is kept when the
+    control mean is negative.  This is gbstats' ``frequentist_diff`` since growthbook PR
+    #6658 (after gbstats 0.8.0, which divided by the signed mean); the delta-method
+    variance is even in the control mean and unchanged."""
+    return est / abs(control_mean)
 
 
 def _fsum_products(a, b) -> float:
@@ -250,7 +259,7 @@ def gen_distributions() -> dict:
 def proportion_expected(n_c, conv_c, n_t, conv_t, alpha, alternative) -> dict:
     p_c, p_t = conv_c / n_c, conv_t / n_t
     est = p_t - p_c
-    rel = est / p_c
+    rel = relative_lift(est, p_c)
     v_c, v_t = p_c * (1 - p_c) / n_c, p_t * (1 - p_t) / n_t
     se = math.sqrt(v_t + v_c)
     var_rel = v_t / p_c**2 + p_t**2 * v_c / p_c**4
@@ -347,7 +356,7 @@ def welch_expected(x_c, x_t, alpha, alternative) -> dict:
             assert not math.isfinite(theirs)
         else:
             assert abs(mine - theirs) <= 1e-8 * max(abs(est), se), (mine, theirs)
-    rel = est / m_c
+    rel = relative_lift(est, m_c)
     var_rel = s2_t / (n_t * m_c**2) + s2_c * m_t**2 / (n_c * m_c**4)
     rlo, rhi = one_or_two_sided_interval(rel, math.sqrt(var_rel), q2, q1, alternative)
     return {"uplift_abs": est, "uplift_rel": rel, "ci_low": lo, "ci_high": hi,
@@ -451,7 +460,7 @@ def ratio_expected(num_c, den_c, num_t, den_t, alpha) -> dict:
     est = r_t - r_c
     se = math.sqrt(var_t + var_c)
     z = float(st.norm.ppf(1 - alpha / 2))
-    rel = est / r_c
+    rel = relative_lift(est, r_c)
     se_rel = math.sqrt(var_t / r_c**2 + r_t**2 * var_c / r_c**4)
     return {"uplift_abs": est, "uplift_rel": rel,
             "ci_low": est - z * se, "ci_high": est + z * se,
@@ -681,6 +690,65 @@ def gen_bayesian(rng) -> list:
     return cases
 
 
+def gbstats_relative_of_negated(c: dict, t: dict, alpha: float, tuning=None):
+    """gbstats 0.8.0's relative lift and two-sided interval for the negated data, mapped back.
+
+    gbstats 0.8.0 divides by the signed control mean.  Negating every value (sum -> -sum,
+    sum of squares unchanged: exact in floating point) makes the control mean positive,
+    where both conventions agree, and (t - c)/|c| is odd under negation.  So the
+    |control| answer for the original data is minus gbstats' answer for the negated data,
+    with the interval negated and reversed.  `tuning` selects the always-valid test.
+    """
+    a = SampleMeanStatistic(n=c["n"], sum=-c["sum"], sum_squares=c["sum_squares"])
+    b = SampleMeanStatistic(n=t["n"], sum=-t["sum"], sum_squares=t["sum_squares"])
+    if tuning is None:
+        test = TwoSidedTTest(a, b, FrequentistConfig(difference_type="relative", alpha=alpha))
+    else:
+        test = SequentialTwoSidedTTest(a, b, SequentialConfig(
+            difference_type="relative", alpha=alpha, sequential_tuning_parameter=tuning))
+    r = test.compute_result()
+    assert r.error_message is None, r.error_message
+    return -float(r.expected), -float(r.ci[1]), -float(r.ci[0])
+
+
+def gen_negative_control(rng) -> list:
+    """Means with a negative control mean (profit, a net balance).  Expected values as for
+    `mean` (scipy on the raw data) with the relative lift divided by |control mean|, so its
+    sign is the absolute lift's.  Every two-sided relative interval is cross-checked against
+    gbstats (see gbstats_relative_of_negated); two-sided rows also carry gbstats' always-valid
+    relative interval (tau = 5000)."""
+    scen = [  # (n_c, n_t, control mean, sd, treatment mean, sd)
+        (1000, 1000, -10.0, 4.0, -5.0, 4.0),     # up: about +50%
+        (1000, 1200, -10.0, 4.0, -15.0, 5.0),    # down: about -50%
+        (500, 500, -2.0, 3.0, 3.0, 3.0),         # crosses zero: about +250%
+        (60, 80, -100.0, 30.0, -90.0, 30.0),
+        (20000, 20000, -0.5, 2.0, -0.48, 2.0),
+    ]
+    alphas = [0.05, 0.1, 0.01]
+    cases = []
+    for i, (n_c, n_t, mu_c, sd_c, mu_t, sd_t) in enumerate(scen):
+        x_c, x_t = rng.normal(mu_c, sd_c, n_c), rng.normal(mu_t, sd_t, n_t)
+        c, t = mean_stats(x_c), mean_stats(x_t)
+        assert c["sum"] < 0
+        for j, alt in enumerate(ALTERNATIVES):
+            alpha = alphas[(i + j) % 3]
+            exp = welch_expected(x_c, x_t, alpha, alt)
+            assert np.sign(exp["uplift_rel"]) == np.sign(exp["uplift_abs"])
+            two = welch_expected(x_c, x_t, alpha, "two-sided")
+            width = two["rel_ci_high"] - two["rel_ci_low"]
+            theirs = gbstats_relative_of_negated(c, t, alpha)
+            for mine, ref in zip((two["uplift_rel"], two["rel_ci_low"], two["rel_ci_high"]), theirs):
+                assert abs(mine - ref) <= 1e-9 * max(abs(ref), width), (mine, ref)
+            case = {"control": c, "treatment": t, "alpha": alpha, "alternative": alt,
+                    "expected": exp}
+            if alt == "two-sided":
+                rel, lo, hi = gbstats_relative_of_negated(c, t, alpha, tuning=5000.0)
+                case["sequential"] = {"tuning": 5000.0, "uplift_rel": rel,
+                                      "rel_ci_low": lo, "rel_ci_high": hi}
+            cases.append(case)
+    return cases
+
+
 def gen_comparisons() -> dict:
     return {
         "proportion": gen_proportion_cases(np.random.default_rng(1001)),
@@ -690,6 +758,7 @@ def gen_comparisons() -> dict:
         "srm": gen_srm(np.random.default_rng(1005)),
         "sequential": gen_sequential(np.random.default_rng(1006)),
         "bayesian": gen_bayesian(np.random.default_rng(1007)),
+        "negative_control": gen_negative_control(np.random.default_rng(1010)),
     }
 
 
@@ -886,6 +955,9 @@ def cuped_expected(y_c, X_c, y_t, X_t, alpha=0.05) -> dict:
     se = math.sqrt(av_c + av_t)
     vr = 1 - (av_t + av_c) / (s2_t / n_t + s2_c / n_c)
     z = float(st.norm.ppf(1 - alpha / 2))
+    # relative lift against the adjusted control mean, delta method on the adjusted means
+    rel = relative_lift(est, adj_c)
+    se_rel = math.sqrt(av_t / adj_c**2 + adj_t**2 * av_c / adj_c**4)
     return {
         "ols_treatment_coef": coef,
         "theta": [float(v) for v in theta],
@@ -896,6 +968,9 @@ def cuped_expected(y_c, X_c, y_t, X_t, alpha=0.05) -> dict:
         "ci_low": coef - z * se,
         "ci_high": coef + z * se,
         "p_value": float(2 * st.norm.sf(abs(coef) / se)),
+        "uplift_rel": rel,
+        "rel_ci_low": rel - z * se_rel,
+        "rel_ci_high": rel + z * se_rel,
         "_est": est,
     }
 
@@ -936,6 +1011,8 @@ def gen_cuped(rng) -> list:
         cases.append({"control": cuped_arm_stats(y_c, X_c),
                       "treatment": cuped_arm_stats(y_t, X_t), "alpha": 0.05,
                       "expected": exp})
+    # most cases have a negative adjusted control mean: the relative lift divides by |c|
+    assert sum(c["expected"]["adjusted_control_mean"] < 0 for c in cases) >= 6
     return cases
 
 

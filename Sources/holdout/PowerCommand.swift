@@ -43,7 +43,7 @@ struct PowerCommand: ParsableCommand {
     @Option(help: "Significance level α (two-sided).")
     var alpha: Double = 0.05
 
-    @Option(help: "Statistical power, 1 − β.")
+    @Option(help: "Statistical power, 1 − β, greater than α/2 (0.8 is usual).")
     var power: Double = 0.8
 
     @Option(help: "Share of units in treatment, in (0, 1).")
@@ -116,7 +116,7 @@ struct PowerCommand: ParsableCommand {
             }
             let baseline = metric == .proportion ? baselineRate : baselineMean
             let out = MDEOutput(
-                total_sample_size: forN, mde_abs: mdeAbs, mde_rel: baseline.map { mdeAbs / $0 },
+                total_sample_size: forN, mde_abs: mdeAbs, mde_rel: baseline.map { mdeAbs / abs($0) },
                 baseline_rate: baselineRate, std_dev: stdDev, alpha: alpha, power: power,
                 treatment_rate: treatmentRate, variance_reduction: varianceReduction, metric: metric.rawValue)
             if json { return try Output.json(out) }

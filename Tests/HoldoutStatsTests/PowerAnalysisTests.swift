@@ -95,6 +95,37 @@ struct PowerAnalysisTests {
         }
     }
 
+    @Test(
+        "power at or below α/2 is refused, naming power (α = 0.05: 0.025 gave 0 units, 0.01 more than 0.02)",
+        arguments: [(0.05, 0.025), (0.05, 0.02), (0.05, 0.01), (0.05, 1e-9), (0.1, 0.05), (0.01, 0.004)])
+    func powerAtMostHalfAlpha(alpha: Double, power: Double) {
+        let design = PowerAnalysis.Design(alpha: alpha, power: power)
+        let calls: [(String, () throws -> Void)] = [
+            ("proportionSampleSize", { _ = try PowerAnalysis.proportionSampleSize(baseline: 0.05, mde: 0.01, design: design) }),
+            ("proportionMDE", { _ = try PowerAnalysis.proportionMDE(baseline: 0.05, totalSampleSize: 20_000, design: design) }),
+            ("meanSampleSize", { _ = try PowerAnalysis.meanSampleSize(standardDeviation: 40, mde: 2, design: design) }),
+            ("meanMDE", { _ = try PowerAnalysis.meanMDE(standardDeviation: 40, totalSampleSize: 20_000, design: design) }),
+        ]
+        for (name, call) in calls {
+            let error = #expect(throws: StatsError.self, "\(name) at power \(power), α = \(alpha)") { try call() }
+            #expect(error?.code == .invalidInput)
+            #expect(error?.field == "power")
+            #expect(error?.message.hasPrefix("power must be greater than alpha/2") == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test("power just above α/2 still plans, by the closed form (scipy z_0.975 and z_0.03)")
+    func powerJustAboveHalfAlpha() throws {
+        // scipy.stats.norm.ppf(0.975) = 1.959963984540054, norm.ppf(0.03) = -1.880793608151251:
+        // N = (z_α/2 + z_power)²·σ²·4/δ² = 2.5071793990178923 for σ = 1, δ = 0.1; the MDE with
+        // 1,000 units is (z_α/2 + z_power)·√(4/1000) = 0.005007174252028675.
+        let design = PowerAnalysis.Design(alpha: 0.05, power: 0.03)
+        let plan = try PowerAnalysis.meanSampleSize(standardDeviation: 1, mde: 0.1, design: design)
+        #expect(Tolerance.isClose(plan.exactTotal, 2.5071793990178923, rel: 1e-12), "\(plan.exactTotal)")
+        let mde = try PowerAnalysis.meanMDE(standardDeviation: 1, totalSampleSize: 1000, design: design)
+        #expect(Tolerance.isClose(mde, 0.005007174252028675, rel: 1e-12), "\(mde)")
+    }
+
     @Test("a sample size beyond 1e15 units is a no_solution error, not an integer overflow")
     func hugePlans() {
         for (mde, share) in [(1e-10, 0.5), (0.01, 0.9999999999999999), (1e-200, 0.5)] {

@@ -18,6 +18,7 @@ struct RegressionAdjustmentTests {
         let theta: [Double]
         let adjusted_control_mean, adjusted_treatment_mean, std_error, variance_reduction: Double
         let ci_low, ci_high, p_value: Double
+        let uplift_rel, rel_ci_low, rel_ci_high: Double
     }
     struct Case: Decodable { let control, treatment: Arm; let alpha: Double; let expected: Expected }
 
@@ -25,6 +26,9 @@ struct RegressionAdjustmentTests {
     func cases() throws {
         let cases: [Case] = try Fixture.load("cuped")
         #expect(cases.contains { $0.expected.theta.count == 12 })
+        // Negative adjusted control means with a rise and with a fall: the relative lift keeps the sign.
+        #expect(cases.contains { $0.expected.adjusted_control_mean < 0 && $0.expected.uplift_rel > 0 })
+        #expect(cases.contains { $0.expected.adjusted_control_mean < 0 && $0.expected.uplift_rel < 0 })
         for (i, c) in cases.enumerated() {
             let r = try RegressionAdjustment.compare(control: c.control.statistic(), treatment: c.treatment.statistic(), options: .init(alpha: c.alpha))
             let e = c.expected
@@ -40,6 +44,11 @@ struct RegressionAdjustmentTests {
             #expect(Tolerance.isClose(r.comparison.ciLow, e.ci_low, rel: 1e-9, floor: width), "case \(i) ci_low")
             #expect(Tolerance.isClose(r.comparison.ciHigh, e.ci_high, rel: 1e-9, floor: width), "case \(i) ci_high")
             #expect(Tolerance.isClose(r.comparison.pValue, e.p_value, rel: 1e-8, floor: 1e-300), "case \(i) p \(r.comparison.pValue!) vs \(e.p_value)")
+            // Relative lift (adjusted t − adjusted c)/|adjusted c|, delta method on the adjusted means.
+            let relWidth = e.rel_ci_high - e.rel_ci_low
+            #expect(Tolerance.isClose(r.comparison.upliftRel, e.uplift_rel, rel: 1e-9, floor: relWidth), "case \(i) uplift_rel \(r.comparison.upliftRel!) vs \(e.uplift_rel)")
+            #expect(Tolerance.isClose(r.comparison.relCiLow, e.rel_ci_low, rel: 1e-9, floor: relWidth), "case \(i) rel_ci_low")
+            #expect(Tolerance.isClose(r.comparison.relCiHigh, e.rel_ci_high, rel: 1e-9, floor: relWidth), "case \(i) rel_ci_high")
         }
     }
 

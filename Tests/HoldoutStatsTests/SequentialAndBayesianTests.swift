@@ -74,4 +74,17 @@ struct SequentialAndBayesianTests {
             #expect(r.pValue == nil)
         }
     }
+
+    @Test("Bayesian relative lift divides by |control|: control −10, posterior lift N(5, 0.032) → +50%")
+    func bayesianNegativeControl() throws {
+        // Flat prior: the posterior is N(5, 0.032); the relative interval is (5 ∓ z·√0.032)/|−10| with
+        // scipy norm.ppf(0.975): [0.46493909837693675, 0.5350609016230632], sd √0.032/10.
+        let fixed = Comparison(controlMean: -10, treatmentMean: -5, upliftAbs: 5, standardError: 0.032.squareRoot())
+        let r = try BayesianTest.summarize(fixed)
+        #expect(r.upliftRel == 0.5)
+        #expect(Tolerance.isClose(r.relativeStandardError, 0.01788854381999832, rel: 1e-14))
+        #expect(Tolerance.isClose(r.relCiLow, 0.46493909837693675, rel: 1e-12))
+        #expect(Tolerance.isClose(r.relCiHigh, 0.5350609016230632, rel: 1e-12))
+        #expect(r.chanceToWin! > 0.999)
+    }
 }

@@ -48,12 +48,21 @@ struct TwoSampleTests {
     struct RatioArm: Decodable { let n: Int; let sum_num, sum_num_sq, sum_den, sum_den_sq, sum_num_den: Double }
     struct MultipleRow: Decodable { let p_values, holm, bh: [Double] }
     struct SRMRow: Decodable { let observed: [Int]; let weights: [Double]; let chi2, p_value: Double }
+    struct NegativeControlRow: Decodable {
+        struct Sequential: Decodable { let tuning, uplift_rel, rel_ci_low, rel_ci_high: Double }
+        let control, treatment: MeanArm
+        let alpha: Double
+        let alternative: String
+        let expected: ExpectedComparison
+        let sequential: Sequential?
+    }
     struct Table: Decodable {
         let proportion: [Arms<ProportionArm>]
         let mean: [Arms<MeanArm>]
         let ratio: [Arms<RatioArm>]
         let multiple_testing: [MultipleRow]
         let srm: [SRMRow]
+        let negative_control: [NegativeControlRow]
     }
 
     let table: Table
@@ -111,6 +120,51 @@ struct TwoSampleTests {
                 options: options(row.alpha, nil))
             expectMatches(r, row.expected, rel: 1e-9, "ratio[\(i)]")
         }
+    }
+
+    @Test("negative control mean: the relative lift divides by |control| (scipy; gbstats PR #6658), fixed and always-valid")
+    func negativeControl() throws {
+        #expect(table.negative_control.count == 15)
+        for (i, row) in table.negative_control.enumerated() {
+            let c = MeanStatistic(n: row.control.n, sum: row.control.sum, sumSquares: row.control.sum_squares)
+            let t = MeanStatistic(n: row.treatment.n, sum: row.treatment.sum, sumSquares: row.treatment.sum_squares)
+            let r = try WelchTest.compare(control: c, treatment: t, options: options(row.alpha, row.alternative))
+            #expect(c.mean < 0)
+            #expect((r.upliftRel ?? 0).sign == (r.upliftAbs ?? 0).sign, "[\(i)] sign")
+            expectMatches(r, row.expected, rel: 1e-9, "negative_control[\(i)]")
+            guard let e = row.sequential else { continue }
+            let s = try SequentialTest.compare(control: c, treatment: t, alpha: row.alpha, tuning: e.tuning)
+            let width = e.rel_ci_high - e.rel_ci_low
+            #expect(Tolerance.isClose(s.upliftRel, e.uplift_rel, rel: 1e-9, floor: width), "[\(i)] sequential uplift_rel")
+            #expect(Tolerance.isClose(s.relCiLow, e.rel_ci_low, rel: 1e-9, floor: width), "[\(i)] sequential rel_ci_low \(s.relCiLow!) vs \(e.rel_ci_low)")
+            #expect(Tolerance.isClose(s.relCiHigh, e.rel_ci_high, rel: 1e-9, floor: width), "[\(i)] sequential rel_ci_high")
+        }
+    }
+
+    @Test("control −10, treatment −5 is +50%, and negating the data negates the relative lift and its interval")
+    func negativeControlExample() throws {
+        // n = 1000 per arm, variance exactly 16 in each: relative se = √(16/1000/10² + 5²·16/1000/10⁴)
+        // = √0.0002; Welch df = 1998, scipy t.ppf(0.975, 1998) = 1.9611520148367054, so the interval is
+        // 0.5 ± 1.9611520148367054·0.01414213562373095 = [0.4722651222274261, 0.5277348777725739].
+        let c = MeanStatistic(n: 1000, sum: -10_000, sumSquares: 115_984)
+        let t = MeanStatistic(n: 1000, sum: -5_000, sumSquares: 40_984)
+        let r = try WelchTest.compare(control: c, treatment: t)
+        #expect(r.upliftAbs == 5)
+        #expect(r.upliftRel == 0.5)
+        #expect(Tolerance.isClose(r.relativeStandardError, 0.01414213562373095, rel: 1e-14))
+        #expect(Tolerance.isClose(r.relCiLow, 0.4722651222274261, rel: 1e-12))
+        #expect(Tolerance.isClose(r.relCiHigh, 0.5277348777725739, rel: 1e-12))
+        let negated = try WelchTest.compare(
+            control: .init(n: 1000, sum: 10_000, sumSquares: 115_984), treatment: .init(n: 1000, sum: 5_000, sumSquares: 40_984))
+        #expect(negated.upliftRel == -0.5)
+        #expect(negated.relativeStandardError == r.relativeStandardError)
+        #expect(negated.relCiLow == -r.relCiHigh! && negated.relCiHigh == -r.relCiLow!)
+        // A ratio metric with the same means per unit (denominator 1) gives the same relative lift.
+        let ratio = try RatioTest.compare(
+            control: .init(n: 1000, sumNumerator: -10_000, sumNumeratorSquares: 115_984, sumDenominator: 1000, sumDenominatorSquares: 1000, sumCrossProducts: -10_000),
+            treatment: .init(n: 1000, sumNumerator: -5_000, sumNumeratorSquares: 40_984, sumDenominator: 1000, sumDenominatorSquares: 1000, sumCrossProducts: -5_000))
+        #expect(ratio.upliftRel == 0.5)
+        #expect(Tolerance.isClose(ratio.relativeStandardError, 0.01414213562373095, rel: 1e-12))  // d constant: Var(R) = s²_m/n
     }
 
     @Test("Holm and Benjamini–Hochberg match statsmodels multipletests")

@@ -11,6 +11,8 @@
 /// Rates and Proportions*, 3rd ed., §4.2). For means with standard deviation σ:
 /// N = (z_{1−α/2} + z_{power})²·σ²·(1/s + 1/(1 − s))/δ².
 ///
+/// Power must exceed α/2 (see ``Design``); at or below it no sample size answers.
+///
 /// Seed 001's sample-size table (3,142 for 5% → 6% at 80% power) is not computed from any
 /// formula; the correct total is 16,316 (see `docs/power.md`).
 public enum PowerAnalysis {
@@ -74,9 +76,25 @@ public enum PowerAnalysis {
             self.varianceReduction = varianceReduction
         }
 
+        /// Checks every parameter.
+        ///
+        /// Power must exceed α/2. The formulas solve z_{1−α/2} + z_{power} = δ/SE (the far
+        /// tail ignored), so at power = α/2 the two quantiles cancel and N = 0; below it the
+        /// sum is negative and its square grows again (power 0.01 asks for more units than
+        /// 0.02), and an MDE for a given N comes out ≤ 0. The power the formulas model (the
+        /// near tail only) exceeds α/2 at every effect, so such a request has no answer.
+        ///
+        /// - Throws: ``StatsError`` naming the field (`alpha`, `power`, `treatment_rate`,
+        ///   `variance_reduction`).
         func validate() throws(StatsError) {
             try PowerAnalysis.check(alpha, in: "alpha")
             try PowerAnalysis.check(power, in: "power")
+            guard power > alpha / 2 else {
+                throw StatsError(
+                    .invalidInput,
+                    "power must be greater than alpha/2 = \(alpha / 2) for a two-sided test, got \(power) (0.8 is usual)",
+                    field: "power")
+            }
             try PowerAnalysis.check(treatmentShare, in: "treatment_rate")
             guard varianceReduction.isFinite, varianceReduction >= 0, varianceReduction < 1 else {
                 throw StatsError(

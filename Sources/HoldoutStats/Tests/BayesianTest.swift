@@ -5,7 +5,8 @@
 /// is the precision-weighted normal with mean (d/se² + μ₀/σ₀²)/(1/se² + 1/σ₀²). Reported:
 /// the equal-tailed credible interval at 1 − α, P(δ > 0) = Φ(μ/σ) ("chance to win"), and the
 /// expected loss of shipping treatment E[max(0, −δ)] = σ·φ(μ/σ) − μ·Φ(−μ/σ). The relative
-/// interval divides the absolute one by the control mean (treated as known).
+/// lift, its sd and its interval divide the absolute ones by |control mean| (treated as known),
+/// so a higher treatment is a positive relative lift for a negative control mean too.
 public enum BayesianTest {
     /// A normal prior on the absolute lift.
     public struct Prior: Sendable, Hashable, Codable {
@@ -58,12 +59,11 @@ public enum BayesianTest {
         result.chanceToWin = Normal.cdf(ratio)
         result.expectedLoss = max(0, sd * Normal.pdf(ratio) - mean * Normal.cdf(-ratio))
         if fixed.controlMean != 0 {
-            let c = fixed.controlMean
-            result.upliftRel = mean / c
-            result.relativeStandardError = sd / abs(c)
-            let (a, b) = (mean - z * sd, mean + z * sd)
-            result.relCiLow = min(a / c, b / c)
-            result.relCiHigh = max(a / c, b / c)
+            let c = abs(fixed.controlMean)
+            result.upliftRel = Inference.relativeLift(mean, controlMean: c)
+            result.relativeStandardError = sd / c
+            result.relCiLow = (mean - z * sd) / c
+            result.relCiHigh = (mean + z * sd) / c
         }
         result.sanitize()
         return result

@@ -53,7 +53,8 @@ public struct Comparison: Sendable, Hashable, Codable {
     public var treatmentMean: Double
     /// treatment − control.
     public var upliftAbs: Double?
-    /// (treatment − control) / control.
+    /// (treatment − control) / |control|: positive when treatment is higher, whatever the sign
+    /// of control's mean (gbstats' convention, growthbook/growthbook PR #6658).
     public var upliftRel: Double?
     /// The interval for ``upliftAbs`` (the method's: fixed-horizon, always-valid or credible).
     public var ciLow: Double?
@@ -268,8 +269,23 @@ enum Inference {
         result.pValue = pValue(z, alternative: options.alternative, distribution: distribution)
     }
 
-    /// The delta-method variance of (m_t − m_c)/m_c given the variances of the two means:
-    /// v_t/m_c² + m_t²·v_c/m_c⁴.
+    /// The relative lift (m_t − m_c)/|m_c|, for every comparison in the module.
+    ///
+    /// Dividing by |m_c| keeps the sign of the absolute lift: with a negative control mean
+    /// (profit, a net balance) control −10 and treatment −5 is +50%, not −50%, and the interval,
+    /// its significance and a win or a loss follow. For m_c > 0 it is the usual (m_t − m_c)/m_c.
+    /// GrowthBook's gbstats divides by |m_c| too (`frequentist_diff`, growthbook/growthbook PR
+    /// #6658), with the same variance (``relativeVariance(controlMean:treatmentMean:controlVariance:treatmentVariance:)``,
+    /// even in m_c) and the interval estimate ± q·se. The caller handles m_c = 0.
+    static func relativeLift(_ estimate: Double, controlMean mc: Double) -> Double {
+        estimate / abs(mc)
+    }
+
+    /// The delta-method variance of the relative lift (m_t − m_c)/|m_c| given the variances of
+    /// the two means: v_t/m_c² + m_t²·v_c/m_c⁴ (the same for m_c and −m_c).
+    ///
+    /// Reference: A. Deng, U. Knoblich, J. Lu, *Applying the Delta Method in Metric Analytics*
+    /// (KDD 2018), §3.3; gbstats `frequentist_variance(relative=True)`.
     static func relativeVariance(
         controlMean mc: Double, treatmentMean mt: Double, controlVariance vc: Double, treatmentVariance vt: Double
     ) -> Double {

@@ -51,7 +51,7 @@ public enum ProportionTest {
         var reasons: [String] = []
         var relativeSE: Double?
         if pc > 0 {
-            result.upliftRel = estimate / pc
+            result.upliftRel = Inference.relativeLift(estimate, controlMean: pc)
             relativeSE = Inference.relativeVariance(controlMean: pc, treatmentMean: pt, controlVariance: vc, treatmentVariance: vt)
                 .squareRoot()
         } else {

@@ -2,8 +2,9 @@
 /// with a normal reference distribution.
 ///
 /// Var(R) ≈ (s²_m − 2R·s_md + R²·s²_d)/(n·d̄²) per arm (``RatioStatistic/varianceOfRatio``);
-/// the difference R_t − R_c has the sum of the arm variances; the relative lift uses
-/// v_t/R_c² + R_t²·v_c/R_c⁴.
+/// the difference R_t − R_c has the sum of the arm variances; the relative lift
+/// (R_t − R_c)/|R_c| (positive when treatment is higher, also for a negative ratio such as
+/// profit per order) uses v_t/R_c² + R_t²·v_c/R_c⁴.
 ///
 /// Reference: A. Deng, U. Knoblich, J. Lu, *Applying the Delta Method in Metric Analytics*
 /// (KDD 2018).
@@ -37,7 +38,7 @@ public enum RatioTest {
         }
         var relativeSE: Double?
         if rc != 0 {
-            result.upliftRel = estimate / rc
+            result.upliftRel = Inference.relativeLift(estimate, controlMean: rc)
             relativeSE = Inference.relativeVariance(controlMean: rc, treatmentMean: rt, controlVariance: vc, treatmentVariance: vt)
                 .squareRoot()
         } else {

@@ -11,7 +11,9 @@ import RealModule
 /// The interval covers the true lift at every sample size simultaneously with probability
 /// 1 − α, so it can be checked every night without inflating false positives. It is wider than
 /// the fixed-horizon interval and shrinks as data arrive. With the same τ and absolute
-/// differences it matches GrowthBook's `SequentialTwoSidedTTest` (gbstats 0.8.0).
+/// differences it matches GrowthBook's `SequentialTwoSidedTTest` (gbstats 0.8.0); the relative
+/// sequence is the same construction around the fixed comparison's relative lift
+/// (m_t − m_c)/|m_c| and its delta-method variance.
 ///
 /// Reference: I. Waudby-Smith, D. Arbour, R. Sinha, E. H. Kennedy, A. Ramdas, *Time-uniform
 /// central limit theory and asymptotic confidence sequences*, arXiv:2103.06476 (eq. 9, 155, 161).

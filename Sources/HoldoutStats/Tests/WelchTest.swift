@@ -4,7 +4,8 @@
 /// - Welch–Satterthwaite degrees of freedom
 ///   ν = (v_t + v_c)² / (v_t²/(n_t − 1) + v_c²/(n_c − 1)), v = s²/n; the interval uses the
 ///   t quantile with ν, as `scipy.stats.ttest_ind(equal_var=False)` and gbstats do.
-/// - Relative lift by the delta method with the same quantile.
+/// - Relative lift (ȳ_t − ȳ_c)/|ȳ_c| (positive when treatment is higher, also for a negative
+///   control mean), by the delta method with the same quantile.
 ///
 /// Degenerate inputs (an arm with n < 2, zero variance in both arms, zero control mean)
 /// return ``Comparison/insufficientData`` with a reason.
@@ -45,7 +46,7 @@ public enum WelchTest {
         let df = (vc + vt) * (vc + vt) / (vt * vt / (nt - 1) + vc * vc / (nc - 1))
         var relativeSE: Double?
         if mc != 0 {
-            result.upliftRel = estimate / mc
+            result.upliftRel = Inference.relativeLift(estimate, controlMean: mc)
             relativeSE = Inference.relativeVariance(controlMean: mc, treatmentMean: mt, controlVariance: vc, treatmentVariance: vt)
                 .squareRoot()
         } else {
