@@ -6,6 +6,9 @@ import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `holdout serve` as a process on a loopback port, driven with real HTTP.
 final class ServerProcess: @unchecked Sendable {
@@ -149,5 +152,77 @@ struct ServeProcessTests {
         #expect(server.stop() == 0)
         let check = try CLI.run(["experiment", "show", String(id), "--database", database, "--json"])
         #expect(check.status == 0, "\(check.stderr)")
+    }
+}
+
+/// A raw TCP client on loopback, for slow and partial requests.
+struct RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw CLIFailure("cannot connect to 127.0.0.1:\(port)") }
+    }
+
+    func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+
+    /// Whether the server closed the connection within `seconds` (reads and discards any answer).
+    func isClosed(within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, 100) > 0 {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { return true }
+            }
+        }
+        return false
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}
+
+@Suite("holdout serve under slow clients", .serialized)
+struct SlowClientTests {
+    @Test("slow and silent connections are closed after the idle timeout; SIGTERM stops the server within a few seconds even with requests half sent")
+    func slowClients() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-slow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("slow.sqlite").path
+        _ = try CLI.run(["db", "migrate", "--database", database])
+        let server = try ServerProcess(database: database, extra: ["--idle-timeout", "2"])
+        // A head sent byte by byte never completes; a body held back never ends.
+        let heads = try (0..<20).map { _ in try RawConnection(port: server.port) }
+        for connection in heads { connection.send("GET /healthz HTTP/1.1\r\nHost: x") }
+        let bodies = try (0..<5).map { _ in try RawConnection(port: server.port) }
+        for connection in bodies {
+            connection.send("POST /api/experiments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"name\":")
+        }
+        // The server still answers others meanwhile.
+        #expect(try await server.call("GET", "/healthz", key: nil).0 == 200)
+        #expect(heads.allSatisfy { $0.isClosed(within: 6) })
+        #expect(bodies.allSatisfy { $0.isClosed(within: 6) })
+        for connection in heads + bodies { connection.close() }
+
+        // Half-sent requests in flight at SIGTERM do not hold the process.
+        let pending = try (0..<5).map { _ in try RawConnection(port: server.port) }
+        for connection in pending { connection.send("POST /api/experiments HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{") }
+        let started = Date()
+        kill(server.process.processIdentifier, SIGTERM)
+        while server.process.isRunning && Date().timeIntervalSince(started) < 10 { try await Task.sleep(for: .milliseconds(50)) }
+        let running = server.process.isRunning
+        if running { server.process.terminate() }
+        #expect(!running, "the server was still running 10 s after SIGTERM")
+        #expect(Date().timeIntervalSince(started) < 6)
+        for connection in pending { connection.close() }
     }
 }
