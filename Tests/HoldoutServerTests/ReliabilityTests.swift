@@ -84,6 +84,39 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("exposure mode names the exposures it left out, by the unit's status", arguments: Engine.underTest)
+    func exposuresNotCounted(engine: Engine) async throws {
+        try await APIHarness.with(engine) { h, client in
+            let created = try await call(
+                client, .post, "/api/experiments", key: h.writeKey,
+                body: #"{"key": "exp", "name": "Exposures", "start_at": "2026-03-01T00:00:00Z", "end_at": "2026-03-31T23:59:59Z"}"#, expect: .created)
+            let id = try #require(created["id"] as? Int)
+            try await h.store.recordAssignments(
+                experimentID: Int64(id),
+                [
+                    AssignmentRecord(profileID: "a", variant: "control", assignedAt: ts("2026-03-02T00:00:00Z")),
+                    AssignmentRecord(profileID: "b", variant: "treatment", assignedAt: ts("2026-03-02T00:00:00Z")),
+                    AssignmentRecord(profileID: "c", variant: "control", assignedAt: ts("2026-03-02T00:00:00Z")),
+                ])
+            let exposures: [[String: String]] = [
+                ["profile_id": "a", "exposure_ts": "2026-03-03T00:00:00Z", "variant": "treatment"],  // mismatch
+                ["profile_id": "a", "exposure_ts": "2026-03-04T00:00:00Z", "variant": "treatment"],  // mismatch
+                ["profile_id": "b", "exposure_ts": "2026-03-01T00:00:00Z"],  // before assignment
+                ["profile_id": "c", "exposure_ts": "2026-03-03T00:00:00Z", "variant": "control"],  // valid
+                ["profile_id": "z", "exposure_ts": "2026-03-03T00:00:00Z"],  // never assigned
+            ]
+            try await call(client, .post, "/api/experiments/\(id)/exposures", key: h.writeKey, body: try Self.json(["exposures": exposures]), expect: .ok)
+            let results = try await call(client, .get, "/api/experiments/\(id)/results?mode=exposure", key: h.readKey, expect: .ok)
+            let excluded = try #require(results["exposures_not_counted"] as? [String: Int])
+            #expect(
+                excluded == [
+                    "unassigned_profile": 1, "multi_variation_exposure": 0, "variant_mismatch": 2, "pre_assignment_exposure": 1, "exposure_outside_window": 0,
+                ])
+            let itt = try await call(client, .get, "/api/experiments/\(id)/results", key: h.readKey, expect: .ok)
+            #expect(itt["exposures_not_counted"] == nil)
+        }
+    }
+
     @Test("identifiers are bytes: canonically equivalent profile ids are two profiles, and a stored NFD variant does not crash results", arguments: Engine.underTest)
     func opaqueIdentifiers(engine: Engine) async throws {
         try await APIHarness.with(engine) { h, client in

@@ -78,6 +78,8 @@ public struct ExperimentResults: Sendable, Encodable {
     public var alpha: Double
     /// The experiment's outcome rows this mode did not count, by reason.
     public var outcomesNotCounted: OutcomesNotCounted
+    /// Exposure mode: the exposure rows of units left out of the cohort, by reason.
+    public var exposuresNotCounted: ExposuresNotCounted?
 
     /// The minimum per arm below which results are flagged `insufficient_data`.
     public static let minimumUnits = 30
@@ -98,6 +100,7 @@ public struct ExperimentResults: Sendable, Encodable {
         case reason
         case revenue, sequential, cuped
         case outcomesNotCounted = "outcomes_not_counted"
+        case exposuresNotCounted = "exposures_not_counted"
     }
 
     /// Seed 001's fields at the top level (for the first treatment arm), then the rest.
@@ -126,6 +129,7 @@ public struct ExperimentResults: Sendable, Encodable {
         try c.encode(covariates, forKey: .covariates)
         try c.encode(alpha, forKey: .alpha)
         try c.encode(outcomesNotCounted, forKey: .outcomesNotCounted)
+        if let exposuresNotCounted { try c.encode(exposuresNotCounted, forKey: .exposuresNotCounted) }
     }
 
     /// Why no conversion was counted although outcomes exist, in words ("200 outcomes were
@@ -157,7 +161,23 @@ public enum ResultsService {
         persist: Bool = true
     ) async throws(StoreError) -> ExperimentResults {
         let covariates = try await store.covariateNames(experimentID: experiment.id)
-        let excluded = try await store.outcomesNotCounted(experimentID: experiment.id, mode: mode)
+        // What the mode leaves out is counted on a connection of its own, beside the statistics.
+        let exclusions = Task { () async -> Result<(OutcomesNotCounted, ExposuresNotCounted?), StoreError> in
+            do throws(StoreError) {
+                let other = try await Store.open(store.location, schema: .unchecked)
+                do throws(StoreError) {
+                    let outcomes = try await other.outcomesNotCounted(experimentID: experiment.id, mode: mode)
+                    let exposures = mode == .exposure ? try await other.exposuresNotCounted(experimentID: experiment.id) : nil
+                    try? await other.close()
+                    return .success((outcomes, exposures))
+                } catch {
+                    try? await other.close()
+                    return .failure(error)
+                }
+            } catch {
+                return .failure(error)
+            }
+        }
         let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap)
         // Keyed by the variant's bytes, never trapping: a row whose variant is not byte-equal to
         // one of the experiment's (a canonically equivalent spelling stored by an older import)
@@ -227,7 +247,21 @@ public enum ResultsService {
             }
         }
         let arms = names.map { arm($0).0 }
-        if let explanation = ExperimentResults.explanation(excluded, counted: arms.reduce(0) { $0 + $1.conversions }, mode: mode) {
+        let (excluded, exposuresExcluded) = try await exclusions.value.get()
+        var explanations: [String] = []
+        if let text = ExperimentResults.explanation(excluded, counted: arms.reduce(0) { $0 + $1.conversions }, mode: mode) { explanations.append(text) }
+        if let exposuresExcluded, exposuresExcluded.total > 0, arms.allSatisfy({ $0.n == 0 }) {
+            let reasons: [(Int, String)] = [
+                (exposuresExcluded.unassignedProfile, "of profiles not assigned"), (exposuresExcluded.multiVariationExposure, "logged with two variants"),
+                (exposuresExcluded.variantMismatch, "logged with another variant than assigned"),
+                (exposuresExcluded.preAssignmentExposure, "before the assignment"), (exposuresExcluded.exposureOutsideWindow, "outside the experiment's dates"),
+            ]
+            explanations.append(
+                "no unit has a valid exposure: \(exposuresExcluded.total) exposures were left out ("
+                    + reasons.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")")
+        }
+        if !explanations.isEmpty {
+            let explanation = explanations.joined(separator: "; ")
             for k in comparisons.indices {
                 comparisons[k].reason = explanation + (comparisons[k].reason.map { "; \($0)" } ?? "")
             }
@@ -242,7 +276,7 @@ public enum ResultsService {
         let results = ExperimentResults(
             experimentID: experiment.id, experimentKey: experiment.key, status: experiment.status, analysisMode: mode, control: control,
             treatment: arm(names[1]).0, arms: arms, comparisons: comparisons, srm: srm, covariates: covariates, alpha: alpha,
-            outcomesNotCounted: excluded)
+            outcomesNotCounted: excluded, exposuresNotCounted: exposuresExcluded)
         if persist, let first = comparisons.first {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
