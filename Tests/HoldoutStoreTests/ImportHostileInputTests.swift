@@ -1,0 +1,153 @@
+import Foundation
+import HoldoutStore
+import HoldoutTestSupport
+import Testing
+
+/// Files and items that are wrong on purpose: each bad row is refused by line and column, and
+/// the good rows around it still land (issue 10).
+@Suite("Import: hostile input")
+struct ImportHostileInputTests {
+    /// Writes `bytes` to a temporary file named `name` and imports it; the rejects file, if any,
+    /// is read into ``ImportSummary/rejectsFile`` (its text, not its path) before the file goes.
+    static func importBytes(
+        _ bytes: [UInt8], name: String, kind: ImportKind, experiment: Experiment?, store: Store
+    ) async throws -> ImportSummary {
+        let directory = try TestDatabase.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent(name)
+        try Data(bytes).write(to: file)
+        var summary = try await Importer(kind: kind, experiment: experiment).run(path: file.path, store: store)
+        summary.rejectsFile = try summary.rejectsFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        return summary
+    }
+
+    static func importText(_ text: String, name: String = "rows.csv", kind: ImportKind, experiment: Experiment?, store: Store) async throws -> ImportSummary {
+        try await importBytes(Array(text.utf8), name: name, kind: kind, experiment: experiment, store: store)
+    }
+
+    @Test("a UTF-8 byte order mark before the header (CSV) or the first line (JSON lines) is skipped", arguments: Engine.underTest)
+    func byteOrderMark(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "bom")
+            let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+            let csv = try await Self.importBytes(
+                bom + Array("profile_id,exposure_ts\nu1,2026-03-05T10:30:00Z\n".utf8), name: "bom.csv", kind: .exposures, experiment: f.experiment,
+                store: store)
+            #expect(csv.inserted == 1 && csv.rejected == 0)
+            let jsonl = try await Self.importBytes(
+                bom + Array(#"{"profile_id": "u2", "exposure_ts": "2026-03-05T10:31:00Z"}"#.utf8) + [0x0A], name: "bom.jsonl", kind: .exposures,
+                experiment: f.experiment, store: store)
+            #expect(jsonl.inserted == 1 && jsonl.rejected == 0)
+        }
+    }
+
+    @Test("an unclosed quote rejects its record by line; the lines before and after it load", arguments: Engine.underTest)
+    func unclosedQuote(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "quote")
+            // Line 3's quote is never closed: it would swallow the rest of the file.
+            let toEnd = try await Self.importText(
+                """
+                profile_id,exposure_ts,event_id
+                u2,2026-03-05T10:30:00Z,e2
+                u3,"2026-03-05T10:31:00Z,e3
+                u4,2026-03-05T10:32:00Z,e4
+                u5,2026-03-05T10:33:00Z,e5
+
+                """, kind: .exposures, experiment: f.experiment, store: store)
+            #expect(toEnd.read == 4 && toEnd.inserted == 3 && toEnd.rejected == 1)
+            #expect(toEnd.firstRejects.map(\.line) == [3])
+            #expect(toEnd.firstRejects.first?.reason.contains("never closed") == true)
+            let rejects = try #require(toEnd.rejectsFile)
+            #expect(rejects.split(separator: "\n").dropFirst().first?.hasPrefix("3,,") == true, "\(rejects)")
+            // Closed by a later line's quote: the text after that quote gives it away.
+            let closedLater = try await Self.importText(
+                """
+                profile_id,exposure_ts,event_id
+                u2,2026-03-05T10:30:00Z,f2
+                u3,"2026-03-05T10:31:00Z,f3
+                u4,2026-03-05T10:32:00Z,f4
+                u5,"2026-03-05T10:33:00Z",f5
+
+                """, kind: .exposures, experiment: f.experiment, store: store)
+            #expect(closedLater.inserted == 3 && closedLater.rejected == 1)
+            #expect(closedLater.firstRejects.map(\.line) == [3])
+        }
+    }
+
+    @Test("a record over 1 MiB is rejected by line without stopping the file (CSV and JSON lines)", arguments: Engine.underTest)
+    func oversizedRecord(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "huge")
+            let huge = String(repeating: "x", count: 3 << 20)
+            let csv = try await Self.importText(
+                "profile_id,exposure_ts,event_id\nu1,2026-03-05T10:30:00Z,e1\n\(huge),2026-03-05T10:30:00Z,e2\nu3,2026-03-05T10:30:00Z,e3\n",
+                kind: .exposures, experiment: f.experiment, store: store)
+            #expect(csv.read == 3 && csv.inserted == 2 && csv.rejected == 1)
+            #expect(csv.firstRejects.map(\.line) == [3])
+            #expect(csv.firstRejects.first?.reason.contains("\(1 << 20) bytes") == true, "\(csv.firstRejects)")
+            // The rejects file gets the start of the line, not 3 MiB.
+            #expect(try #require(csv.rejectsFile).utf8.count < 4096)
+
+            let filler = String(repeating: String(repeating: "y", count: 99) + "\n", count: 12_000)  // 1.2 MB, no quote
+            let quotedToEnd = "profile_id,exposure_ts,event_id\nu4,2026-03-05T10:30:00Z,e4\nu5,\"" + filler + "u6,2026-03-05T10:30:00Z,e6\n"
+            let quoted = try await Self.importText(quotedToEnd, kind: .exposures, experiment: f.experiment, store: store)
+            // Line 3 opens a quote that runs past 1 MiB: rejected, and every line it swallowed is read again.
+            #expect(quoted.firstRejects.first?.line == 3)
+            #expect(quoted.inserted == 2, "u4 and u6 load (the 'yyy…' lines are rejected for their own reasons)")
+            #expect(quoted.rejected == 12_000)
+
+            let jsonl = try await Self.importText(
+                #"{"profile_id": "u7", "exposure_ts": "2026-03-05T10:30:00Z"}"# + "\n" + #"{"profile_id": "\#(huge)", "exposure_ts": "2026-03-05T10:30:00Z"}"#
+                    + "\n" + #"{"profile_id": "u9", "exposure_ts": "2026-03-05T10:30:00Z"}"# + "\n",
+                name: "rows.jsonl", kind: .exposures, experiment: f.experiment, store: store)
+            #expect(jsonl.read == 3 && jsonl.inserted == 2 && jsonl.rejected == 1)
+            #expect(jsonl.firstRejects.map(\.line) == [2])
+        }
+    }
+
+    @Test("the scanner skips over-long and unclosed records across chunk boundaries, keeping line numbers")
+    func scannerResynchronises() throws {
+        let directory = try TestDatabase.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("scan.csv")
+        let long = String(repeating: "z", count: 100)
+        try Data("a,b\n1,2\n\(long),3\n4,\"5\n6,7\n8,\"9\"x\n10,11\n\"12".utf8).write(to: file)
+        for chunkSize in [1, 3, 7, 16, 4096] {
+            let reader = try CSVScanner.Reader(path: file.path, chunkSize: chunkSize, maximumRecordBytes: 32)
+            var records: [(Int, [String])] = []
+            var malformed: [(Int, String)] = []
+            while try reader.readChunk(
+                { record in records.append((record.line, (0..<record.count).map { record.string($0) })) },
+                malformed: { malformed.append(($0.line, $0.reason)) })
+            {}
+            #expect(records.map(\.0) == [1, 2, 5, 7], "chunk \(chunkSize)")
+            #expect(records.map(\.1) == [["a", "b"], ["1", "2"], ["6", "7"], ["10", "11"]], "chunk \(chunkSize)")
+            #expect(malformed.map(\.0) == [3, 4, 6, 8], "chunk \(chunkSize): \(malformed)")
+        }
+    }
+
+    @Test("invalid UTF-8 is rejected naming line and column, not stored as U+FFFD", arguments: Engine.underTest)
+    func invalidUTF8(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "utf8")
+            let csv =
+                Array("profile_id,exposure_ts,campaign_id\nu1,2026-03-05T10:30:00Z,c\n".utf8)
+                + Array("u2,2026-03-05T10:30:00Z,c".utf8) + [0xFF, 0xFE] + [0x0A]
+                + Array("u\u{e9}3,2026-03-05T10:30:00Z,c\n".utf8)
+            let summary = try await Self.importBytes(csv, name: "rows.csv", kind: .exposures, experiment: f.experiment, store: store)
+            #expect(summary.inserted == 2 && summary.rejected == 1)
+            #expect(summary.firstRejects.first?.line == 3)
+            #expect(summary.firstRejects.first?.column == "campaign_id")
+            #expect(summary.firstRejects.first?.reason.contains("UTF-8") == true)
+
+            let jsonl =
+                Array(#"{"profile_id": "u4", "exposure_ts": "2026-03-05T10:30:00Z"}"#.utf8) + [0x0A]
+                + Array(#"{"profile_id": "u5"#.utf8) + [0xC3] + Array(#"", "exposure_ts": "2026-03-05T10:30:00Z"}"#.utf8) + [0x0A]
+            let lines = try await Self.importBytes(jsonl, name: "rows.jsonl", kind: .exposures, experiment: f.experiment, store: store)
+            #expect(lines.inserted == 1 && lines.rejected == 1)
+            #expect(lines.firstRejects.first?.line == 2)
+            #expect(lines.firstRejects.first?.reason.contains("UTF-8") == true)
+        }
+    }
+}
