@@ -150,4 +150,124 @@ struct ImportHostileInputTests {
             #expect(lines.firstRejects.first?.reason.contains("UTF-8") == true)
         }
     }
+
+    @Test("identifiers are at most 256 bytes, named by column; property values have their own limit", arguments: Engine.underTest)
+    func identifierLimits(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "ids")
+            let limit = String(repeating: "p", count: 256)
+            let over = String(repeating: "p", count: 257)
+            let exposures = try await Self.importText(
+                """
+                profile_id,exposure_ts,campaign_id,message_id,event_id
+                \(limit),2026-03-05T10:30:00Z,c,m,e1
+                \(over),2026-03-05T10:30:00Z,c,m,e2
+                u3,2026-03-05T10:30:00Z,\(over),m,e3
+                u4,2026-03-05T10:30:00Z,c,\(over),e4
+                u5,2026-03-05T10:30:00Z,c,m,\(over)
+
+                """, kind: .exposures, experiment: f.experiment, store: store)
+            #expect(exposures.inserted == 1 && exposures.rejected == 4)
+            #expect(exposures.firstRejects.map { $0.column ?? "" } == ["profile_id", "campaign_id", "message_id", "event_id"])
+            #expect(exposures.firstRejects.allSatisfy { $0.reason.contains("257 bytes") })
+
+            let events = try await Self.importText(
+                "event_id,event_name,profile_id,ts\ne1,\(over),u1,2026-03-05T10:30:00Z\n", kind: .events, experiment: nil, store: store)
+            #expect(events.rejected == 1 && events.firstRejects.first?.column == "event_name")
+            let touchpoints = try await Self.importText(
+                "profile_id,channel,ts\nu1,\(over),2026-03-05T10:30:00Z\n", kind: .touchpoints, experiment: nil, store: store)
+            #expect(touchpoints.rejected == 1 && touchpoints.firstRejects.first?.column == "channel")
+
+            await #expect(throws: ImportError.self) {
+                try await Self.importText("profile_id,\(over)\nu1,1\n", kind: .covariates, experiment: f.experiment, store: store)
+            }
+            let names = try await Self.importText(
+                "{\"profile_id\": \"u1\", \"\(over)\": \"x\"}\n", name: "rows.jsonl", kind: .properties, experiment: nil, store: store)
+            #expect(names.rejected == 1 && names.firstRejects.first?.reason.contains("257 bytes") == true)
+            let bigValue = String(repeating: "v", count: 64 << 10 + 1)
+            let properties = try await Self.importText(
+                "profile_id,plan\nu1,\(String(repeating: "v", count: 64 << 10))\nu2,\(bigValue)\n", kind: .properties, experiment: nil, store: store)
+            #expect(properties.inserted == 1 && properties.rejected == 1 && properties.firstRejects.first?.column == "plan")
+        }
+    }
+
+    @Test("numbers are plain decimals: hex, nan, inf and out-of-range values are rejected", arguments: Engine.underTest)
+    func plainDecimals(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "numbers")
+            let bad = ["0x10", "nan", "NaN", "inf", "-infinity", "1e400", "1_000", "0x1p3", "1.5.2", "e5", "."]
+            let good = ["16", "-2.5", "1.5e2", "+3", ".5", "7."]
+            var csv = "profile_id,conversion_ts,value\n"
+            for (index, text) in (bad + good).enumerated() { csv += "u\(index),2026-03-05T10:30:00Z,\(text)\n" }
+            let summary = try await Self.importText(csv, kind: .outcomes, experiment: f.experiment, store: store)
+            #expect(summary.rejected == bad.count && summary.inserted == good.count, "\(summary.firstRejects.map(\.message))")
+            #expect(summary.firstRejects.allSatisfy { $0.column == "value" })
+            let covariates = try await Self.importText("profile_id,spend\nu1,0x10\nu2,16\n", kind: .covariates, experiment: f.experiment, store: store)
+            #expect(covariates.rejected == 1 && covariates.firstRejects.first?.column == "spend")
+        }
+    }
+
+    @Test("an NFD group is not the NFC variant it looks like: variants compare as UTF-8 bytes", arguments: Engine.underTest)
+    func variantsByBytes(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let nfc = "caf\u{e9}"
+            let nfd = "cafe\u{301}"
+            #expect(nfc == nfd && Array(nfc.utf8) != Array(nfd.utf8))  // what String equality hides
+            let f = try await Fixture.make(
+                store, key: "bytes", variants: [Variant(name: "ctl", weight: 0.5), Variant(name: nfc, weight: 0.5)])
+            let assignments = try await Self.importText(
+                "profile_id,group,assigned_at\nu1,\(nfd),2026-03-01\nu2,\(nfc),2026-03-01\n", kind: .assignments, experiment: f.experiment, store: store)
+            #expect(assignments.inserted == 1 && assignments.rejected == 1)
+            #expect(assignments.firstRejects.first?.line == 2)
+            #expect(assignments.firstRejects.first?.column == "group")
+            #expect(assignments.firstRejects.first?.reason.contains("not a variant") == true)
+            let stored = try await store.assignments(experimentID: f.experiment.id, profileIDs: ["u1", "u2"])
+            #expect(stored.keys.sorted() == ["u2"] && stored["u2"].map { Array($0.utf8) } == Array(nfc.utf8))
+
+            let exposures = try await Self.importText(
+                "profile_id,exposure_ts,variant\nu2,2026-03-05T10:30:00Z,\(nfd)\nu2,2026-03-05T10:31:00Z,\(nfc)\n", kind: .exposures,
+                experiment: f.experiment, store: store)
+            #expect(exposures.inserted == 1 && exposures.rejected == 1)
+            #expect(exposures.firstRejects.first?.line == 2 && exposures.firstRejects.first?.column == "variant")
+        }
+    }
+
+    @Test("API items: empty and over-long profile ids, empty channels, times out of range are refused by field", arguments: Engine.underTest)
+    func apiItems(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let f = try await Fixture.make(store, key: "api")
+            let time = "2026-03-05T10:30:00Z"
+            let huge = String(repeating: "p", count: 1 << 20)
+            let cases: [(ImportKind, [String: String], String)] = [
+                (.exposures, ["profile_id": "", "exposure_ts": time], "exposures[0].profile_id"),
+                (.exposures, ["profile_id": huge, "exposure_ts": time], "exposures[0].profile_id"),
+                (.outcomes, ["profile_id": "", "conversion_ts": time], "outcomes[0].profile_id"),
+                (.outcomes, ["profile_id": huge, "conversion_ts": time], "outcomes[0].profile_id"),
+                (.touchpoints, ["profile_id": "", "channel": "email", "ts": time], "touchpoints[0].profile_id"),
+                (.touchpoints, ["profile_id": huge, "channel": "email", "ts": time], "touchpoints[0].profile_id"),
+                (.touchpoints, ["profile_id": "u1", "channel": "", "ts": time], "touchpoints[0].channel"),
+                (.exposures, ["profile_id": "u1", "exposure_ts": "2026-03-05T10:30:00+99:99"], "exposures[0].exposure_ts"),
+                (.exposures, ["profile_id": "u1", "exposure_ts": "1969-12-31T23:59:59Z"], "exposures[0].exposure_ts"),
+                (.exposures, ["profile_id": "u1", "exposure_ts": "2200-01-01T00:00:00Z"], "exposures[0].exposure_ts"),
+                (.outcomes, ["profile_id": "u1", "conversion_ts": "-86400"], "outcomes[0].conversion_ts"),
+                (.outcomes, ["profile_id": "u1", "conversion_ts": time, "value": "0x10"], "outcomes[0].value"),
+            ]
+            for (kind, item, field) in cases {
+                let name = kind == .exposures ? "exposures" : kind == .outcomes ? "outcomes" : "touchpoints"
+                do {
+                    _ = try await store.record(kind: kind, experiment: kind == .touchpoints ? nil : f.experiment, items: [item], field: name)
+                    Issue.record("\(field) = \(item[field.split(separator: ".").last.map(String.init) ?? ""]?.prefix(40) ?? "") was accepted")
+                } catch let error as StoreError {
+                    #expect(error.field == field, "\(error.message)")
+                    #expect(error.message.utf8.count < 400, "the message echoes the whole value")
+                }
+            }
+            // The edges of the accepted range.
+            let edges = ["1970-01-01T00:00:00Z", "2199-12-31T23:59:59Z", "2026-03-05T10:30:00+18:00", "2026-03-05T10:30:00-18:00"]
+            let inserted = try await store.record(
+                kind: .exposures, experiment: f.experiment,
+                items: edges.enumerated().map { ["profile_id": "u\($0.offset)", "exposure_ts": $0.element] }, field: "exposures")
+            #expect(inserted == edges.count)
+        }
+    }
 }

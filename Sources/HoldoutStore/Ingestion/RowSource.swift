@@ -142,6 +142,12 @@ final class RowSource {
                     let t = string.trimmingCharacters(in: .whitespaces)
                     if !t.isEmpty { values[key] = t }
                 case .number(let number):
+                    // JSON numbers arrive as doubles: an integer id beyond 2⁵³ has lost digits.
+                    if RowParser.identifierColumns.contains(key) && number == number.rounded() && abs(number) >= 9_007_199_254_740_992 {
+                        let reason = "is a number too large to be read exactly; write the id as a JSON string"
+                        try body(.invalid(RowError(line: line, column: key, reason: reason), raw: text))
+                        return
+                    }
                     values[key] = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
                 case .bool(let flag):
                     values[key] = flag ? "true" : "false"
