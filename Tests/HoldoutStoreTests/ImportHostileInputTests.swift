@@ -184,6 +184,14 @@ struct ImportHostileInputTests {
             let names = try await Self.importText(
                 "{\"profile_id\": \"u1\", \"\(over)\": \"x\"}\n", name: "rows.jsonl", kind: .properties, experiment: nil, store: store)
             #expect(names.rejected == 1 && names.firstRejects.first?.reason.contains("257 bytes") == true)
+            // A JSON integer id beyond 2⁵³ has been rounded by the time it is read: refused, not stored.
+            // Below it, the integer is stored as its digits (not 9.007199254740991e+15).
+            let numeric = try await Self.importText(
+                #"{"profile_id": 9007199254740993, "group": "control"}"# + "\n" + #"{"profile_id": 9007199254740991, "group": "control"}"# + "\n",
+                name: "rows.jsonl", kind: .assignments, experiment: f.experiment, store: store)
+            #expect(numeric.inserted == 1 && numeric.rejected == 1 && numeric.firstRejects.first?.column == "profile_id")
+            let stored = try await store.assignments(experimentID: f.experiment.id, profileIDs: ["9007199254740991"])
+            #expect(stored == ["9007199254740991": "control"])
             let bigValue = String(repeating: "v", count: 64 << 10 + 1)
             let properties = try await Self.importText(
                 "profile_id,plan\nu1,\(String(repeating: "v", count: 64 << 10))\nu2,\(bigValue)\n", kind: .properties, experiment: nil, store: store)

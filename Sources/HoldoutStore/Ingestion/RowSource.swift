@@ -148,7 +148,8 @@ final class RowSource {
                         try body(.invalid(RowError(line: line, column: key, reason: reason), raw: text))
                         return
                     }
-                    values[key] = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+                    // Integers below 2⁵³ (exact in a double) as their digits, ids included.
+                    values[key] = number == number.rounded() && abs(number) < 9_007_199_254_740_992 ? String(Int64(number)) : "\(number)"
                 case .bool(let flag):
                     values[key] = flag ? "true" : "false"
                 case .array, .object:
