@@ -5,14 +5,31 @@ import Foundation
 /// Reads 4 MiB at a time and hands each record to the caller as byte ranges into the current
 /// buffer, without allocating per row; a record cut by the chunk boundary is carried over to
 /// the next read. Quoted fields (with `""` escapes and embedded separators or newlines) and
-/// CRLF line ends are handled. This is hand-written rather than a CSV library because the
+/// CRLF line ends are handled; a leading UTF-8 byte order mark is skipped. This is hand-written rather than a CSV library because the
 /// analysis needs about a million 14-column rows per second; the mirrored CSV packages either
 /// load the whole file or build a `String` per field.
+///
+/// Malformed records — one longer than ``maximumRecordBytes``, a quoted field never closed, text
+/// after a closing quote — are reported by the line where they start and skipped; reading resumes
+/// at the next line (after the record when it was complete), so one bad line loses nothing else.
+/// In RFC 4180 terms an unclosed quote swallows the rest of the file; here a quoted field may not
+/// run past the record limit or the end of the file, and the lines it swallowed are read again.
 package struct CSVScanner {
+    /// The largest record, in bytes (line end excluded): 1 MiB. A longer one is reported and
+    /// skipped without being buffered whole, so memory stays bounded by a chunk plus this.
+    package static let maximumRecordBytes = 1 << 20
     /// A file that cannot be read or a malformed record.
     package struct Failure: Error, CustomStringConvertible {
         package var message: String
         package var description: String { message }
+    }
+
+    /// A record that was skipped: where it starts, why, and the start of its first line (at most
+    /// 1 KiB, for a rejects file).
+    package struct Malformed {
+        package let line: Int
+        package let reason: String
+        package let text: String
     }
 
     /// One record: field byte ranges into a buffer that is valid only during the callback.
@@ -25,6 +42,27 @@ package struct CSVScanner {
         package let count: Int
         /// The 1-based line on which the record starts.
         package let line: Int
+
+        /// The field's text without surrounding ASCII spaces and tabs, with `""` unescaped;
+        /// `nil` when its bytes are not valid UTF-8.
+        package func validatedTrimmedString(_ index: Int) -> String? {
+            var start = starts[index]
+            var end = ends[index]
+            while start < end && (base[start] == 0x20 || base[start] == 0x09) { start += 1 }
+            while end > start && (base[end - 1] == 0x20 || base[end - 1] == 0x09) { end -= 1 }
+            let field = UnsafeBufferPointer(start: base + start, count: end - start)
+            guard quoted[index], field.contains(0x22) else { return String(validating: field, as: UTF8.self) }
+            // `""` → `"`, byte by byte (a string search would treat a quote followed by a
+            // combining mark as one character).
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(field.count)
+            var k = 0
+            while k < field.count {
+                bytes.append(field[k])
+                k += field[k] == 0x22 && k + 1 < field.count && field[k + 1] == 0x22 ? 2 : 1
+            }
+            return String(validating: bytes, as: UTF8.self)
+        }
 
         /// The field's text, with quotes removed and `""` unescaped.
         package func string(_ index: Int) -> String {
@@ -66,8 +104,8 @@ package struct CSVScanner {
     }
 
     /// Calls `body` for every record, header included, in order.
-    /// - Throws: what `body` throws, or ``Failure`` when the file cannot be read or a quote is
-    ///   never closed.
+    /// - Throws: what `body` throws, or ``Failure`` when the file cannot be read or a record is
+    ///   malformed (too long, a quote never closed, text after a closing quote).
     package func forEachRecord(_ body: (Record) throws -> Void) throws {
         let reader = try Reader(path: path, chunkSize: chunkSize)
         while try reader.readChunk(body) {}
@@ -78,6 +116,7 @@ package struct CSVScanner {
     package final class Reader {
         let path: String
         let chunkSize: Int
+        let maximumRecordBytes: Int
         let handle: FileHandle
         var buffer: [UInt8] = []
         var starts = [Int](repeating: 0, count: 64)
@@ -85,15 +124,20 @@ package struct CSVScanner {
         var quoted = [Bool](repeating: false, count: 64)
         var line = 1
         var atEOF = false
+        /// Whether the start of the file (a byte order mark) was looked at.
+        var checkedStart = false
+        /// Discarding the rest of an over-long line up to its line end.
+        var skippingLine = false
         /// Bytes read so far.
         package private(set) var bytesRead = 0
 
-        package init(path: String, chunkSize: Int = 4 << 20) throws {
+        package init(path: String, chunkSize: Int = 4 << 20, maximumRecordBytes: Int = CSVScanner.maximumRecordBytes) throws {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw Failure(message: "cannot open '\(path)': check the path and permissions")
             }
             self.path = path
             self.chunkSize = chunkSize
+            self.maximumRecordBytes = maximumRecordBytes
             self.handle = handle
             buffer.reserveCapacity(chunkSize * 2)
         }
@@ -101,7 +145,14 @@ package struct CSVScanner {
         deinit { try? handle.close() }
 
         /// Parses the complete records of the next chunk; returns false once the file is done.
+        /// - Throws: ``Failure`` for a malformed record (see ``readChunk(_:malformed:)``).
         package func readChunk(_ body: (Record) throws -> Void) throws -> Bool {
+            try readChunk(body) { bad in throw Failure(message: "line \(bad.line): \(bad.reason)") }
+        }
+
+        /// Parses the complete records of the next chunk, reporting malformed ones to
+        /// `malformed` and going on after them; returns false once the file is done.
+        package func readChunk(_ body: (Record) throws -> Void, malformed: (Malformed) throws -> Void) throws -> Bool {
             if atEOF { return false }
             let chunk: Data
             do {
@@ -112,17 +163,57 @@ package struct CSVScanner {
             if chunk.isEmpty { atEOF = true }
             bytesRead += chunk.count
             buffer.append(contentsOf: chunk)
-            if buffer.isEmpty { return false }
+            if !checkedStart {
+                guard buffer.count >= 3 || atEOF else { return true }
+                checkedStart = true
+                if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+            }
+            if skippingLine {
+                guard let newline = buffer.firstIndex(of: 0x0A) else {
+                    buffer.removeAll(keepingCapacity: true)
+                    return !atEOF
+                }
+                buffer.removeFirst(newline + 1)
+                skippingLine = false
+            }
+            if buffer.isEmpty { return !atEOF }
+            let limit = maximumRecordBytes
             var consumed = 0
             try buffer.withUnsafeBufferPointer { (buf) throws in
                 let base = buf.baseAddress!
                 let n = buf.count
                 var pos = 0
+                /// The start of a malformed record's first line, for the report.
+                func firstLine(from start: Int) -> String {
+                    var end = start
+                    let cap = min(n, start + 1024)
+                    while end < cap && base[end] != 0x0A { end += 1 }
+                    if end > start && base[end - 1] == 0x0D { end -= 1 }
+                    return String(decoding: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self)
+                }
+                /// Skips a malformed record: reading resumes at the line after the one where it
+                /// starts (or, when that line end is not in the buffer, once it is read).
+                /// Returns false when the rest of the buffer is skipped.
+                func resync(after recordStart: Int, recordLine: Int) -> Bool {
+                    line = recordLine + 1
+                    var q = recordStart
+                    while q < n && base[q] != 0x0A { q += 1 }
+                    if q < n {
+                        pos = q + 1
+                        consumed = pos
+                        return true
+                    }
+                    consumed = n
+                    if !atEOF { skippingLine = true }
+                    return false
+                }
                 records: while pos < n {
                     let recordLine = line
+                    let recordStart = pos
                     var newlines = 0
                     var field = 0
-                    while true {
+                    var problem: String?
+                    fields: while true {
                         if field == starts.count {
                             starts.append(contentsOf: repeatElement(0, count: starts.count))
                             ends.append(contentsOf: repeatElement(0, count: ends.count))
@@ -150,15 +241,25 @@ package struct CSVScanner {
                             }
                             if !closed {
                                 if atEOF {
-                                    throw Failure(message: "line \(recordLine): a quoted field is never closed")
+                                    problem = "a quoted field (field \(field + 1)) is never closed"
+                                    break fields
                                 }
-                                break records
+                                if n - recordStart > limit {
+                                    problem = "a quoted field (field \(field + 1)) is not closed within \(limit) bytes, the longest record accepted"
+                                    break fields
+                                }
+                                break records  // the record continues in the next chunk
                             }
                             starts[field] = contentStart
                             ends[field] = q
                             quoted[field] = true
                             fieldEnd = q + 1
-                            while fieldEnd < n && base[fieldEnd] != 0x2C && base[fieldEnd] != 0x0A { fieldEnd += 1 }
+                            // Only spaces, tabs and a CR may follow the closing quote.
+                            while fieldEnd < n && (base[fieldEnd] == 0x20 || base[fieldEnd] == 0x09 || base[fieldEnd] == 0x0D) { fieldEnd += 1 }
+                            if fieldEnd < n && base[fieldEnd] != 0x2C && base[fieldEnd] != 0x0A {
+                                problem = "text after the closing quote of field \(field + 1)"
+                                break fields
+                            }
                         } else {
                             var q = pos
                             while q < n {
@@ -175,7 +276,13 @@ package struct CSVScanner {
                         }
                         field += 1
                         if fieldEnd >= n {
-                            if !atEOF { break records }  // the record continues in the next chunk
+                            if !atEOF {
+                                if n - recordStart > limit {
+                                    problem = "is longer than \(limit) bytes, the longest record accepted"
+                                    break fields
+                                }
+                                break records  // the record continues in the next chunk
+                            }
                             pos = n
                             break
                         }
@@ -188,8 +295,26 @@ package struct CSVScanner {
                         newlines += 1
                         break
                     }
+                    if let problem {
+                        try malformed(Malformed(line: recordLine, reason: problem, text: firstLine(from: recordStart)))
+                        if resync(after: recordStart, recordLine: recordLine) { continue records }
+                        break records
+                    }
                     line = recordLine + newlines
                     consumed = pos
+                    if pos - recordStart > limit {
+                        // Complete, but perhaps too long (line end excluded): then skipped whole.
+                        var length = pos - recordStart
+                        if base[pos - 1] == 0x0A { length -= 1 }
+                        if length > 0 && base[recordStart + length - 1] == 0x0D { length -= 1 }
+                        if length > limit {
+                            try malformed(
+                                Malformed(
+                                    line: recordLine, reason: "is \(length) bytes long; records are at most \(limit) bytes",
+                                    text: firstLine(from: recordStart)))
+                            continue
+                        }
+                    }
                     // Skip blank lines (a single empty field).
                     if field == 1 && starts[0] == ends[0] && !quoted[0] {
                         continue

@@ -3,7 +3,10 @@
 /// The common case (≤ 19 significant digits, mantissa ≤ 2⁵³, decimal exponent within ±22) is
 /// Clinger's fast path: one exact conversion and one correctly rounded multiply or divide by an
 /// exact power of ten. Everything else falls back to the standard library's parser, so the result
-/// always equals `Double(String)`. Non-finite results ("inf", "nan", 1e400) are rejected.
+/// always equals `Double(String)`. Only plain decimals are numbers: an optional sign, digits with
+/// an optional `.`, an optional exponent (`1.5e-3`), surrounding spaces and tabs ignored. Hex
+/// (`0x10`), `inf`, `nan`, and results beyond `Double`'s range (1e400) are rejected —
+/// `Double(String)` itself takes all of these.
 ///
 /// Reference: W. D. Clinger, *How to Read Floating Point Numbers Accurately* (PLDI 1990).
 package enum FastDouble {
@@ -11,6 +14,12 @@ package enum FastDouble {
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
         return value
+    }
+
+    /// The value of a text, or `nil` when it is not a finite plain decimal.
+    package static func parse(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { bytes in bytes.baseAddress.flatMap { parse($0, 0, bytes.count) } }
     }
 
     /// The value of the bytes `[start, end)`, or `nil` when they are not a finite number.

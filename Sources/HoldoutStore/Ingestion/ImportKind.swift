@@ -22,6 +22,10 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Whether a row holds several values (one per covariate or property column), each its own
+    /// table row.
+    public var rowsHoldSeveralValues: Bool { self == .covariates || self == .properties }
+
     var table: String {
         switch self {
         case .assignments: "experiment_assignments"

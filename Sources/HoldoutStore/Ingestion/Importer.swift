@@ -5,13 +5,18 @@ import SQLKit
 public struct ImportSummary: Sendable, Codable, Hashable {
     public var kind: ImportKind
     public var file: String
-    /// Data rows read (header excluded).
+    /// Data rows read (header excluded), rejected ones included.
     public var read: Int
-    /// Rows written (for covariates: unit × covariate values).
+    /// Rows written. For covariates and properties, values: a row holds one per covariate or
+    /// property, and the store counts them one by one (a row can be partly new).
     public var inserted: Int
-    /// Valid rows already present (same key).
+    /// Valid rows already present (same key); for covariates and properties, values.
     public var duplicates: Int
+    /// Rows rejected (each is in the rejects file).
     public var rejected: Int
+    /// For covariates and properties: the values the accepted rows hold (`inserted` +
+    /// `duplicates`); nil for the other kinds, where a row is one value.
+    public var values: Int?
     public var batches: Int
     public var seconds: Double
     /// Where rejected rows were written, when there were any.
@@ -22,7 +27,7 @@ public struct ImportSummary: Sendable, Codable, Hashable {
     public var ignoredColumns: [String]
 
     enum CodingKeys: String, CodingKey {
-        case kind, file, read, inserted, duplicates, rejected, batches, seconds
+        case kind, file, read, inserted, duplicates, rejected, values, batches, seconds
         case rejectsFile = "rejects_file"
         case firstRejects = "first_rejects"
         case ignoredColumns = "ignored_columns"
@@ -74,12 +79,15 @@ public struct Importer: Sendable {
         let source = try RowSource(path: path, format: format)
         let start = Date()
         var summary = ImportSummary(
-            kind: kind, file: path, read: 0, inserted: 0, duplicates: 0, rejected: 0, batches: 0, seconds: 0, rejectsFile: nil,
+            kind: kind, file: path, read: 0, inserted: 0, duplicates: 0, rejected: 0, values: kind.rowsHoldSeveralValues ? 0 : nil,
+            batches: 0, seconds: 0, rejectsFile: nil,
             firstRejects: [], ignoredColumns: [])
         let rejects = RejectsWriter(path: rejectsPath ?? path + ".rejects.csv")
         var parser: RowParser?
-        // Parsed source rows, each as the table rows it becomes (covariates: one per covariate).
+        // Parsed source rows, each as the table rows it becomes (covariates: one per covariate),
+        // and the line each came from (to name a failed batch's lines).
         var pending: [[[DatabaseValue]]] = []
+        var pendingLines: [Int] = []
         // The batches of one chunk are written (one transaction each; in order on each writer)
         // while the next chunk is parsed; their counts are added as each commits.
         let progress = Progress(summary: summary, start: start, onBatchCommitted: onBatchCommitted)
@@ -122,6 +130,7 @@ public struct Importer: Sendable {
                     case .row(let row):
                         do {
                             pending.append(try parser!.parse(row))
+                            pendingLines.append(row.line)
                         } catch let error as RowError {
                             summary.rejected += 1
                             if summary.firstRejects.count < 20 { summary.firstRejects.append(error) }
@@ -133,15 +142,18 @@ public struct Importer: Sendable {
                     parser = try RowParser(kind: kind, experiment: experiment, header: source.header, tenant: tenant)
                     summary.ignoredColumns = parser?.ignoredColumns ?? []
                 }
-                var batches: [[[DatabaseValue]]] = []
+                var batches: [(rows: [[DatabaseValue]], lines: ClosedRange<Int>)] = []
                 var taken = 0
                 while pending.count - taken >= batchSize || (!more && pending.count > taken) {
                     // Whole source rows per batch, so a source row is never split across transactions.
                     let end = min(taken + batchSize, pending.count)
-                    batches.append(pending[taken..<end].flatMap { $0 })
+                    batches.append((pending[taken..<end].flatMap { $0 }, pendingLines[taken]...pendingLines[end - 1]))
                     taken = end
                 }
                 pending.removeFirst(taken)
+                pendingLines.removeFirst(taken)
+                let values = summary.values.map { $0 + batches.reduce(0) { $0 + $1.rows.count } }
+                summary.values = values
                 // The previous chunk's batches finish first: memory stays bounded by the chunk
                 // being parsed and the one being written.
                 if !batches.isEmpty { try await settleAll() }
@@ -151,6 +163,7 @@ public struct Importer: Sendable {
                     $0.rejected = rejected
                     $0.firstRejects = firstRejects
                     $0.ignoredColumns = ignored
+                    $0.values = values
                 }
                 // The chunk's batches go round robin to the writers, which write at once.
                 for slot in writers.indices {
@@ -159,8 +172,8 @@ public struct Importer: Sendable {
                     let writer = writers[slot]
                     inflight[slot] = Task {
                         for batch in mine {
-                            let inserted = try await insert(batch[...], store: writer)
-                            try await progress.committed(rows: batch.count, inserted: inserted)
+                            let inserted = try await insert(batch.rows[...], lines: batch.lines, store: writer)
+                            try await progress.committed(rows: batch.rows.count, inserted: inserted)
                         }
                     }
                 }
@@ -190,7 +203,7 @@ public struct Importer: Sendable {
     }
 
     /// Inserts rows in one transaction through the engine's bulk path; returns how many were new.
-    private func insert(_ rows: ArraySlice<[DatabaseValue]>, store: Store) async throws -> Int {
+    private func insert(_ rows: ArraySlice<[DatabaseValue]>, lines: ClosedRange<Int>, store: Store) async throws -> Int {
         let kind = self.kind
         let rows = Array(rows)
         do {
@@ -207,7 +220,9 @@ public struct Importer: Sendable {
                 }
             }
         } catch {
-            throw StoreError(.database, "a batch of \(kind.rawValue) failed and was rolled back: \(Store.describe(error))")
+            throw StoreError(
+                .database,
+                "a batch of \(kind.rawValue) (lines \(lines.lowerBound)–\(lines.upperBound)) failed and was rolled back: \(Store.describe(error))")
         }
     }
 }

@@ -65,33 +65,63 @@ final class RowSource {
 
     private func readCSV(_ body: (SourceItem) throws -> Void) throws -> Bool {
         guard let csv else { return false }
-        return try csv.readChunk { record in
-            if !sawHeader {
-                sawHeader = true
-                header = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
-                if let duplicate = Dictionary(grouping: header, by: { $0 }).first(where: { $0.value.count > 1 && !$0.key.isEmpty }) {
-                    throw ImportError("line 1: column '\(duplicate.key)' appears twice in the header")
+        return try csv.readChunk(
+            { record in
+                if !sawHeader {
+                    sawHeader = true
+                    var names: [String] = []
+                    for index in 0..<record.count {
+                        guard let name = record.validatedTrimmedString(index) else {
+                            throw ImportError("line \(record.line): column \(index + 1) of the header is not valid UTF-8")
+                        }
+                        names.append(name)
+                    }
+                    header = names
+                    if let duplicate = Dictionary(grouping: header, by: { $0 }).first(where: { $0.value.count > 1 && !$0.key.isEmpty }) {
+                        throw ImportError("line 1: column '\(duplicate.key)' appears twice in the header")
+                    }
+                    return
                 }
-                return
-            }
-            var values: [String: String] = [:]
-            values.reserveCapacity(header.count)
-            for index in 0..<min(record.count, header.count) {
-                let text = record.trimmedString(index)
-                if !text.isEmpty { values[header[index]] = text }
-            }
-            if record.count > header.count {
-                let raw = (0..<record.count).map { record.string($0) }.joined(separator: ",")
-                try body(.invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
-                return
-            }
-            try body(.row(SourceRow(line: record.line, values: values, header: header)))
-        }
+                if record.count > header.count {
+                    let raw = (0..<record.count).map { record.string($0) }.joined(separator: ",")
+                    try body(.invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
+                    return
+                }
+                var values: [String: String] = [:]
+                values.reserveCapacity(header.count)
+                for index in 0..<record.count {
+                    guard let text = record.validatedTrimmedString(index) else {
+                        let raw = (0..<record.count).map { record.string($0) }.joined(separator: ",")
+                        let reason = "is not valid UTF-8 (byte \(Self.firstInvalidUTF8(record.bytes(index)) + 1) of the field)"
+                        try body(.invalid(RowError(line: record.line, column: header[index], reason: reason), raw: raw))
+                        return
+                    }
+                    if !text.isEmpty { values[header[index]] = text }
+                }
+                try body(.row(SourceRow(line: record.line, values: values, header: header)))
+            },
+            malformed: { bad in
+                guard sawHeader else { throw ImportError("line \(bad.line) (the header): \(bad.reason)") }
+                try body(.invalid(RowError(line: bad.line, column: nil, reason: bad.reason), raw: bad.text))
+            })
     }
 
     private func readJSONLines(_ body: (SourceItem) throws -> Void) throws -> Bool {
-        try lines.readChunk { line, bytes in
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try lines.readChunk { line, chunk in
+            let bytes: ArraySlice<UInt8>
+            switch chunk {
+            case .tooLong(let length, let start):
+                let reason = "is longer than \(length) bytes, the longest line accepted"
+                try body(.invalid(RowError(line: line, column: nil, reason: reason), raw: String(decoding: start, as: UTF8.self)))
+                return
+            case .line(let line): bytes = line
+            }
+            guard let decoded = bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
+                let offset = bytes.withUnsafeBufferPointer { Self.firstInvalidUTF8($0) }
+                try body(.invalid(RowError(line: line, column: nil, reason: "is not valid UTF-8 (byte \(offset + 1) of the line)"), raw: String(decoding: bytes, as: UTF8.self)))
+                return
+            }
+            let text = decoded.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.isEmpty { return }
             let value: JSONValue
             do {
@@ -112,7 +142,14 @@ final class RowSource {
                     let t = string.trimmingCharacters(in: .whitespaces)
                     if !t.isEmpty { values[key] = t }
                 case .number(let number):
-                    values[key] = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
+                    // JSON numbers arrive as doubles: an integer id beyond 2⁵³ has lost digits.
+                    if RowParser.identifierColumns.contains(key) && number == number.rounded() && abs(number) >= 9_007_199_254_740_992 {
+                        let reason = "is a number too large to be read exactly; write the id as a JSON string"
+                        try body(.invalid(RowError(line: line, column: key, reason: reason), raw: text))
+                        return
+                    }
+                    // Integers below 2⁵³ (exact in a double) as their digits, ids included.
+                    values[key] = number == number.rounded() && abs(number) < 9_007_199_254_740_992 ? String(Int64(number)) : "\(number)"
                 case .bool(let flag):
                     values[key] = flag ? "true" : "false"
                 case .array, .object:
@@ -120,6 +157,19 @@ final class RowSource {
                 }
             }
             try body(.row(SourceRow(line: line, values: values, json: text)))
+        }
+    }
+
+    /// The offset of the first byte that is not valid UTF-8 (the count when all are valid).
+    static func firstInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput, .error: return offset
+            }
         }
     }
 
@@ -139,29 +189,42 @@ final class RowSource {
     }
 }
 
-/// Splits a file into lines one chunk at a time.
+/// Splits a file into lines one chunk at a time, in bounded memory: a leading UTF-8 byte order
+/// mark is skipped, and a line longer than the limit is reported by its number and skipped without
+/// being buffered whole.
 final class LineReader {
+    /// A line, or the start (at most 1 KiB) of one that was too long.
+    enum Chunk {
+        case line(ArraySlice<UInt8>)
+        case tooLong(limit: Int, start: ArraySlice<UInt8>)
+    }
+
     private let handle: FileHandle
     private let path: String
     private let chunkSize: Int
+    private let maximumLineBytes: Int
     private var buffer: [UInt8] = []
     private var line = 1
     private var atEOF = false
+    private var checkedStart = false
+    /// Discarding the rest of a line that was too long.
+    private var skippingLine = false
     private(set) var bytesRead = 0
 
-    init(path: String, chunkSize: Int = 4 << 20) throws {
+    init(path: String, chunkSize: Int = 4 << 20, maximumLineBytes: Int = CSVScanner.maximumRecordBytes) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ImportError("cannot open '\(path)': check the path and permissions")
         }
         self.handle = handle
         self.path = path
         self.chunkSize = chunkSize
+        self.maximumLineBytes = maximumLineBytes
     }
 
     deinit { try? handle.close() }
 
     /// Calls `body` with each complete line of the next chunk; false once the file is done.
-    func readChunk(_ body: (Int, ArraySlice<UInt8>) throws -> Void) throws -> Bool {
+    func readChunk(_ body: (Int, Chunk) throws -> Void) throws -> Bool {
         if atEOF { return false }
         let chunk: Data
         do {
@@ -172,14 +235,39 @@ final class LineReader {
         bytesRead += chunk.count
         if chunk.isEmpty { atEOF = true }
         buffer.append(contentsOf: chunk)
+        if !checkedStart {
+            guard buffer.count >= 3 || atEOF else { return true }
+            checkedStart = true
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+        }
         var start = 0
+        if skippingLine {
+            guard let newline = buffer.firstIndex(of: 0x0A) else {
+                buffer.removeAll(keepingCapacity: true)
+                return !atEOF
+            }
+            start = newline + 1
+            skippingLine = false
+        }
         while let newline = buffer[start...].firstIndex(of: 0x0A) {
-            try body(line, buffer[start..<newline])
+            var end = newline
+            if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+            if end - start > maximumLineBytes {
+                try body(line, .tooLong(limit: maximumLineBytes, start: buffer[start..<min(end, start + 1024)]))
+            } else {
+                try body(line, .line(buffer[start..<newline]))
+            }
             line += 1
             start = newline + 1
         }
-        if atEOF && start < buffer.count {
-            try body(line, buffer[start...])
+        if buffer.count - start > maximumLineBytes {
+            // No line end within the limit: report the line now and drop the rest of it as it comes.
+            try body(line, .tooLong(limit: maximumLineBytes, start: buffer[start..<min(buffer.count, start + 1024)]))
+            line += 1
+            skippingLine = !atEOF
+            start = buffer.count
+        } else if atEOF && start < buffer.count {
+            try body(line, .line(buffer[start...]))
             start = buffer.count
         }
         buffer.removeFirst(start)

@@ -24,22 +24,93 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         microseconds >= 0 ? microseconds / Self.microsecondsPerDay : (microseconds - Self.microsecondsPerDay + 1) / Self.microsecondsPerDay
     }
 
-    /// `YYYY-MM-DD` of a UTC day number.
+    /// `YYYY-MM-DD` of a UTC day number (proleptic Gregorian, like the parser).
     public static func dayString(_ day: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(day) * 86_400)
-        let c = Calendar.utc.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+        let (year, month, dayOfMonth) = civilFromDays(day)
+        var text = ""
+        text.reserveCapacity(10)
+        appendYear(year, to: &text)
+        text.append("-")
+        appendTwoDigits(month, to: &text)
+        text.append("-")
+        appendTwoDigits(dayOfMonth, to: &text)
+        return text
     }
 
     /// ISO 8601 in UTC with a `Z`, with fractional seconds only when present.
+    ///
+    /// Dates are proleptic Gregorian (the inverse of the parser), also before 1582, where
+    /// Foundation's calendar would switch to the Julian calendar.
     public var description: String {
-        let seconds = Double(microseconds) / 1_000_000
-        let whole = seconds.rounded(.down)
-        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: whole))
-        let base = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-        let micros = microseconds - Int64(whole) * 1_000_000
-        return micros == 0 ? base + "Z" : base + String(format: ".%06dZ", micros)
+        let perSecond: Int64 = 1_000_000
+        let seconds = microseconds >= 0 ? microseconds / perSecond : -((-(microseconds + 1)) / perSecond) - 1
+        let micros = microseconds - seconds * perSecond
+        let days = seconds >= 0 ? seconds / 86_400 : -((-(seconds + 1)) / 86_400) - 1
+        let secondOfDay = Int(seconds - days * 86_400)
+        var text = Self.dayString(days)
+        text.append("T")
+        Self.appendTwoDigits(secondOfDay / 3600, to: &text)
+        text.append(":")
+        Self.appendTwoDigits(secondOfDay / 60 % 60, to: &text)
+        text.append(":")
+        Self.appendTwoDigits(secondOfDay % 60, to: &text)
+        if micros != 0 {
+            text.append(".")
+            let digits = String(micros)
+            text.append(String(repeating: "0", count: 6 - digits.count))
+            text.append(digits)
+        }
+        text.append("Z")
+        return text
     }
+
+    /// The proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's
+    /// `civil_from_days`, the inverse of ``daysFromCivil(year:month:day:)``).
+    ///
+    /// Reference: H. Hinnant, *chrono-Compatible Low-Level Date Algorithms*
+    /// (howardhinnant.github.io/date_algorithms.html).
+    static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097  // [0, 146096]
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365  // [0, 399]
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)  // [0, 365]
+        let mp = (5 * doy + 2) / 153  // [0, 11], March first
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+
+    /// Four digits at least, with a `-` before negative years (ISO 8601's expanded form).
+    private static func appendYear(_ year: Int64, to text: inout String) {
+        if year < 0 { text.append("-") }
+        let digits = String(year.magnitude)
+        if digits.count < 4 { text.append(String(repeating: "0", count: 4 - digits.count)) }
+        text.append(digits)
+    }
+
+    private static func appendTwoDigits(_ value: Int, to text: inout String) {
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(0x30 + value / 10)))
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(0x30 + value % 10)))
+    }
+
+    // MARK: Accepted range
+
+    /// The earliest event time accepted at ingestion: 1970-01-01T00:00:00Z.
+    public static let earliestAccepted = Timestamp(microseconds: 0)
+
+    /// The latest event time accepted at ingestion: 2199-12-31T23:59:59.999999Z (the range ends
+    /// before 2200-01-01T00:00:00Z).
+    public static let latestAccepted = Timestamp(microseconds: daysFromCivil(year: 2200, month: 1, day: 1) * microsecondsPerDay - 1)
+
+    /// Event times (exposures, conversions, events, touchpoints, assignments) accepted at
+    /// ingestion: `[1970-01-01T00:00:00Z, 2200-01-01T00:00:00Z)`. Anything outside is a unit
+    /// mistake (milliseconds read as seconds) or a placeholder (`0001-01-01`), not an event.
+    public static let acceptedRange = earliestAccepted...latestAccepted
+
+    /// Whether this instant is within ``acceptedRange``.
+    public var isInAcceptedRange: Bool { Self.acceptedRange.contains(self) }
 
     /// Parses a timestamp; `nil` when the text is not one of the accepted forms.
     public init?(parsing text: some StringProtocol) {
@@ -142,8 +213,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
                     let sign = bytes[i] == 0x2D ? -1 : 1
                     i += 1
                     guard let oh = number(2) else { return nil }
-                    _ = expect(0x3A)
-                    let om = number(2) ?? 0
+                    let colon = expect(0x3A)
+                    var om = 0
+                    if colon || i < bytes.count {
+                        guard let minutes = number(2) else { return nil }
+                        om = minutes
+                    }
+                    // ISO 8601 and java.time: offsets within ±18:00, minutes below 60.
+                    guard om < 60, oh * 60 + om <= 18 * 60 else { return nil }
                     offsetSeconds = sign * (oh * 3600 + om * 60)
                 } else {
                     return nil
@@ -170,13 +247,4 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
-}
-
-extension Calendar {
-    /// The Gregorian calendar in UTC.
-    static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0)!
-        return calendar
-    }()
 }

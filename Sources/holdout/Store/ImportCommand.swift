@@ -15,12 +15,18 @@ struct ImportCommand: AsyncParsableCommand {
               touchpoints  profile_id, channel, ts, [campaign_id]
               covariates   profile_id, then one column per pre-experiment covariate (numbers)
               properties   profile_id, then one column per unit property (country, plan…), for --segment-by
-            Timestamps: ISO 8601 with or without a zone (UTC assumed), or epoch seconds.
+            Timestamps: ISO 8601 with or without a zone (UTC assumed; offsets within ±18:00), or epoch \
+            seconds, from 1970-01-01 to before 2200-01-01. Numbers are plain decimals (1.5, -2e3). Identifiers \
+            (profile ids, variants, event, campaign and message ids, channels, event names, covariate and \
+            property names) are at most 256 bytes of UTF-8; property values at most 64 KiB; a CSV record or \
+            JSON line at most 1 MiB.
 
             The file is streamed in transactional batches: a crash never leaves a partial batch, and running \
             the same file again adds nothing (rows are keyed by event_id, or by their natural key), which also \
-            completes an interrupted import. Bad rows are reported with line, column and reason, written to \
-            FILE.rejects.csv, and do not stop the others.
+            completes an interrupted import. Bad rows (invalid UTF-8, a quote never closed, a record over \
+            1 MiB…) are reported with line, column and reason, written to FILE.rejects.csv, and do not stop \
+            the others; after an unclosed quote, reading resumes at the next line. The command fails when \
+            every row was rejected.
 
             Examples:
               holdout import exposures --experiment email-q1 --file exposures.csv
@@ -75,14 +81,28 @@ struct ImportCommand: AsyncParsableCommand {
             return try await importer.run(path: file, store: store)
         }
         if interactive { Output.error("\r\u{1B}[K") }
-        if json { return try Output.json(summary) }
-        print(
-            "\(summary.kind.rawValue): read \(summary.read), inserted \(summary.inserted), duplicates \(summary.duplicates), "
-                + "rejected \(summary.rejected) in \(Output.number(summary.seconds, digits: 3)) s")
-        if !summary.ignoredColumns.isEmpty { print("ignored columns: \(summary.ignoredColumns.joined(separator: ", "))") }
-        for error in summary.firstRejects.prefix(10) { print("  rejected \(error.message)") }
-        if let path = summary.rejectsFile {
-            print("all \(summary.rejected) rejected rows are in \(path)")
+        let allRejected = summary.read > 0 && summary.rejected == summary.read
+        if json {
+            try Output.json(summary)
+        } else {
+            if let values = summary.values {
+                // Covariates and properties: rows hold several values, which the store counts.
+                print(
+                    "\(summary.kind.rawValue): read \(summary.read) rows (\(values) values), inserted \(summary.inserted) values, "
+                        + "duplicates \(summary.duplicates) values, rejected \(summary.rejected) rows in \(Output.number(summary.seconds, digits: 3)) s")
+            } else {
+                print(
+                    "\(summary.kind.rawValue): read \(summary.read), inserted \(summary.inserted), duplicates \(summary.duplicates), "
+                        + "rejected \(summary.rejected) in \(Output.number(summary.seconds, digits: 3)) s")
+            }
+            if !summary.ignoredColumns.isEmpty { print("ignored columns: \(summary.ignoredColumns.joined(separator: ", "))") }
+            for error in summary.firstRejects.prefix(10) { print("  rejected \(error.message)") }
+            if let path = summary.rejectsFile, !allRejected {
+                print("all \(summary.rejected) rejected rows are in \(path)")
+            }
+        }
+        if allRejected {
+            throw CLIError("all \(summary.read) rows were rejected; see \(summary.rejectsFile ?? "the rejects file")")
         }
     }
 }
