@@ -103,8 +103,8 @@ public enum AssignmentService {
             guard !profile.isEmpty else {
                 throw StoreError(.invalidInput, "profile_ids[\(index)] is empty", field: "profile_ids")
             }
-            guard profile.utf8.count <= 256 else {
-                throw StoreError(.invalidInput, "profile_ids[\(index)] is longer than 256 bytes", field: "profile_ids")
+            guard profile.utf8.count <= OpaqueID.maximumBytes else {
+                throw StoreError(.invalidInput, "profile_ids[\(index)] is longer than \(OpaqueID.maximumBytes) bytes", field: "profile_ids")
             }
             if seen.insert(OpaqueID(profile)).inserted {
                 unique.append(profile)

@@ -22,7 +22,7 @@ struct RowParser {
     /// The largest identifier, in UTF-8 bytes: profile ids, variants (`group`, `variant`), event,
     /// campaign and message ids, channels, event names, and covariate and property names. The
     /// same limit as the API's profile ids.
-    static let maximumIdentifierBytes = 256
+    static let maximumIdentifierBytes = OpaqueID.maximumBytes
     /// The largest property value (a `properties` import's values, an event's `properties`
     /// JSON object), in UTF-8 bytes.
     static let maximumValueBytes = 64 << 10

@@ -11,6 +11,9 @@
 /// ids.count  // 2
 /// ```
 public struct OpaqueID: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The longest identifier accepted anywhere (API, webhooks, imports), in UTF-8 bytes.
+    public static let maximumBytes = 256
+
     /// The identifier's UTF-8 bytes.
     public let bytes: [UInt8]
 
