@@ -12,6 +12,7 @@ let package = Package(
     name: "Holdout",
     products: [
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
+        .library(name: "HoldoutModel", targets: ["HoldoutModel"]),
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
@@ -43,6 +44,18 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
+        // The domain model, pure: experiments, variants and their validation, the status state
+        // machine, timestamps, identifiers as bytes, analysis modes and validation statuses,
+        // per-variant sufficient statistics, the deterministic assignment rule, the error shape.
+        // No SQL, NIO or server import (SHA-256 from swift-crypto is a pure computation).
+        .target(
+            name: "HoldoutModel",
+            dependencies: [
+                "HoldoutStats",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Seeded potential-outcomes simulation (seed 004), pure, on top of Stats.
         .target(
             name: "HoldoutSimulation",
@@ -58,7 +71,7 @@ let package = Package(
         .target(
             name: "HoldoutStore",
             dependencies: [
-                "HoldoutStats",
+                "HoldoutModel",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -69,9 +82,9 @@ let package = Package(
         .target(
             name: "HoldoutCore",
             dependencies: [
+                "HoldoutModel",
                 "HoldoutStats",
                 "HoldoutStore",
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,6 +92,7 @@ let package = Package(
         .target(
             name: "HoldoutServer",
             dependencies: [
+                "HoldoutModel",
                 "HoldoutStats",
                 "HoldoutStore",
                 "HoldoutCore",
@@ -102,6 +116,7 @@ let package = Package(
             name: "holdout",
             dependencies: [
                 "HoldoutServer",
+                "HoldoutModel",
                 "HoldoutStats",
                 "HoldoutSimulation",
                 "HoldoutStore",
@@ -127,19 +142,19 @@ let package = Package(
         // Fresh databases on every engine under test, for the test suites.
         .target(
             name: "HoldoutTestSupport",
-            dependencies: ["HoldoutStore"],
+            dependencies: ["HoldoutModel", "HoldoutStore"],
             path: "Tests/HoldoutTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HoldoutStoreTests",
-            dependencies: ["HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HoldoutServerTests",
             dependencies: [
-                "HoldoutServer", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutTestSupport",
+                "HoldoutServer", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -147,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "holdoutTests",
-            dependencies: ["holdout", "HoldoutStore", "HoldoutStats", "HoldoutCore"],
+            dependencies: ["holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore"],
             swiftSettings: swiftSettings
         ),
     ],

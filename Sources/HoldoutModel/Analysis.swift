@@ -1,3 +1,5 @@
+public import HoldoutStats
+
 /// The validation status of one assigned unit (seed 003's `int_experiment_exposure_validation`),
 /// decided in this order of precedence:
 ///
@@ -32,6 +34,14 @@ public struct UnitValidation: Sendable, Hashable, Codable {
     public var firstExposureAt: Timestamp?
     public var status: ValidationStatus
 
+    public init(profileID: String, variant: String, assignedAt: Timestamp, firstExposureAt: Timestamp?, status: ValidationStatus) {
+        self.profileID = profileID
+        self.variant = variant
+        self.assignedAt = assignedAt
+        self.firstExposureAt = firstExposureAt
+        self.status = status
+    }
+
     enum CodingKeys: String, CodingKey {
         case profileID = "profile_id"
         case variant = "assigned_variant"
@@ -55,6 +65,16 @@ public struct QualityDay: Sendable, Hashable, Codable {
     public var mismatchRate: Double
     /// Units per validation status.
     public var statusCounts: [String: Int]
+
+    public init(date: String, assigned: Int, exposed: Int, exposureRate: Double, validExposureRate: Double, mismatchRate: Double, statusCounts: [String: Int]) {
+        self.date = date
+        self.assigned = assigned
+        self.exposed = exposed
+        self.exposureRate = exposureRate
+        self.validExposureRate = validExposureRate
+        self.mismatchRate = mismatchRate
+        self.statusCounts = statusCounts
+    }
 
     enum CodingKeys: String, CodingKey {
         case date, assigned, exposed
@@ -83,6 +103,30 @@ public struct VariantStatistics: Sendable, Hashable, Codable {
     public var sumX: [Double]
     public var sumXY: [Double]
     public var sumXX: [[Double]]
+
+    public init(
+        variant: String, segment: String?, units: Int, converters: Int, sumValue: Double, sumValueSquares: Double, sumX: [Double], sumXY: [Double],
+        sumXX: [[Double]]
+    ) {
+        self.variant = variant
+        self.segment = segment
+        self.units = units
+        self.converters = converters
+        self.sumValue = sumValue
+        self.sumValueSquares = sumValueSquares
+        self.sumX = sumX
+        self.sumXY = sumXY
+        self.sumXX = sumXX
+    }
+
+    /// The conversion metric as HoldoutStats takes it.
+    public var proportion: ProportionStatistic { ProportionStatistic(n: units, conversions: converters) }
+    /// The value metric (per unit) as HoldoutStats takes it.
+    public var mean: MeanStatistic { MeanStatistic(n: units, sum: sumValue, sumSquares: sumValueSquares) }
+    /// The value metric with its covariates, for CUPED.
+    public func regression() throws(StatsError) -> RegressionStatistic {
+        try RegressionStatistic(n: units, sumY: sumValue, sumYY: sumValueSquares, sumX: sumX, sumXY: sumXY, sumXX: sumXX)
+    }
 
     enum CodingKeys: String, CodingKey {
         case variant, segment, units, converters

@@ -1,5 +1,4 @@
 import Crypto
-public import HoldoutStore
 
 /// Seed 001's deterministic assignment, exactly:
 ///

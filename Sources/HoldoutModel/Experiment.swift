@@ -11,12 +11,12 @@ public struct Variant: Sendable, Hashable, Codable {
     }
 
     /// Parses `control=0.8,treatment=0.2`.
-    public static func parseList(_ text: String) throws(StoreError) -> [Variant] {
+    public static func parseList(_ text: String) throws(HoldoutError) -> [Variant] {
         var variants: [Variant] = []
         for (index, part) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pieces.count == 2, let weight = Double(pieces[1]) else {
-                throw StoreError(
+                throw HoldoutError(
                     .invalidInput, "variant \(index + 1) ('\(part)') must look like name=weight, e.g. control=0.5",
                     field: "variants")
             }
@@ -49,6 +49,27 @@ public struct Experiment: Sendable, Hashable, Codable {
 
     /// The control arm (the first variant).
     public var control: String { variants.first?.name ?? "control" }
+
+    public init(
+        id: Int64, key: String, name: String, channel: String?, status: ExperimentStatus, startAt: Timestamp?, endAt: Timestamp?, conversionKey: String?,
+        conversionWindowDays: Int, variants: [Variant], salt: String, notes: String?, tenant: String, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.key = key
+        self.name = name
+        self.channel = channel
+        self.status = status
+        self.startAt = startAt
+        self.endAt = endAt
+        self.conversionKey = conversionKey
+        self.conversionWindowDays = conversionWindowDays
+        self.variants = variants
+        self.salt = salt
+        self.notes = notes
+        self.tenant = tenant
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, key, name, channel, status, salt, notes, tenant, variants
@@ -128,24 +149,24 @@ public struct NewExperiment: Sendable, Hashable {
     }
 
     /// Checks every field and names the first that is wrong.
-    public func validate() throws(StoreError) {
+    public func validate() throws(HoldoutError) {
         if let key, !Self.isValidKey(key) {
             if !key.isEmpty, key.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
-                throw StoreError(
+                throw HoldoutError(
                     .invalidInput, "key '\(key)' is digits only; numeric keys are reserved for experiments created without a key (add a letter, e.g. 'exp-\(key)')",
                     field: "key")
             }
-            throw StoreError(
+            throw HoldoutError(
                 .invalidInput, "key '\(key)' must be 1–64 ASCII letters, digits, '-', '_' or '.' (it appears in URLs)", field: "key")
         }
         if name.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw StoreError(.invalidInput, "name must not be empty", field: "name")
+            throw HoldoutError(.invalidInput, "name must not be empty", field: "name")
         }
         guard variants.count >= 2 else {
-            throw StoreError(.invalidInput, "an experiment needs at least 2 variants, got \(variants.count)", field: "variants")
+            throw HoldoutError(.invalidInput, "an experiment needs at least 2 variants, got \(variants.count)", field: "variants")
         }
         guard variants.count <= Self.maximumVariants else {
-            throw StoreError(.invalidInput, "an experiment has at most \(Self.maximumVariants) variants, got \(variants.count)", field: "variants")
+            throw HoldoutError(.invalidInput, "an experiment has at most \(Self.maximumVariants) variants, got \(variants.count)", field: "variants")
         }
         // Names are stored and compared as bytes, but they are also the keys of JSON objects
         // (counts, time series), so two names that Unicode treats as the same text
@@ -153,26 +174,26 @@ public struct NewExperiment: Sendable, Hashable {
         var seen = Set<String>()
         for variant in variants {
             guard !variant.name.isEmpty, variant.name.utf8.count <= 64 else {
-                throw StoreError(.invalidInput, "variant names must be 1–64 bytes", field: "variants")
+                throw HoldoutError(.invalidInput, "variant names must be 1–64 bytes", field: "variants")
             }
             guard seen.insert(variant.name).inserted else {
-                throw StoreError(.invalidInput, "variant '\(variant.name)' is listed twice (names equal as Unicode text count as the same)", field: "variants")
+                throw HoldoutError(.invalidInput, "variant '\(variant.name)' is listed twice (names equal as Unicode text count as the same)", field: "variants")
             }
             guard variant.weight.isFinite, variant.weight > 0, variant.weight < 1 else {
-                throw StoreError(
+                throw HoldoutError(
                     .invalidInput, "variant '\(variant.name)' weight must be in (0, 1), got \(variant.weight)", field: "variants")
             }
         }
         let total = variants.reduce(0) { $0 + $1.weight }
         guard abs(total - 1) <= 1e-9 else {
-            throw StoreError(.invalidInput, "variant weights must sum to 1, they sum to \(total)", field: "variants")
+            throw HoldoutError(.invalidInput, "variant weights must sum to 1, they sum to \(total)", field: "variants")
         }
         guard conversionWindowDays >= 0, conversionWindowDays <= 3650 else {
-            throw StoreError(.invalidInput, "conversion_window_days must be in 0…3650, got \(conversionWindowDays)", field: "conversion_window_days")
+            throw HoldoutError(.invalidInput, "conversion_window_days must be in 0…3650, got \(conversionWindowDays)", field: "conversion_window_days")
         }
         if let startAt, let endAt, endAt < startAt {
-            throw StoreError(.invalidInput, "end_at (\(endAt)) is before start_at (\(startAt))", field: "end_at")
+            throw HoldoutError(.invalidInput, "end_at (\(endAt)) is before start_at (\(startAt))", field: "end_at")
         }
-        if tenant.isEmpty { throw StoreError(.invalidInput, "tenant must not be empty", field: "tenant") }
+        if tenant.isEmpty { throw HoldoutError(.invalidInput, "tenant must not be empty", field: "tenant") }
     }
 }

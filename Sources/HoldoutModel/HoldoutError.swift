@@ -1,6 +1,7 @@
-/// An error from the store: bad input, a missing record, a refused transition or a database
-/// failure, with the field or location it concerns.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+/// An error of the domain or the store: bad input, a missing record, a conflict, a refused
+/// transition or a database failure, with the field or location it concerns. (The store calls it
+/// `HoldoutError`, a type alias.)
+public struct HoldoutError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private let value: String
         private init(_ value: String) { self.value = value }

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 public import HTTPTypes
 public import Hummingbird

@@ -1,3 +1,4 @@
+public import HoldoutModel
 import Foundation
 public import HoldoutStore
 public import Logging

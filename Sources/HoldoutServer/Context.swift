@@ -1,3 +1,4 @@
+public import HoldoutModel
 import Crypto
 import Foundation
 public import Hummingbird

@@ -1,3 +1,4 @@
+public import HoldoutModel
 import AsyncHTTPClient
 public import Foundation
 public import HoldoutCore

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Crypto
 public import Foundation
 import HoldoutStore

@@ -1,3 +1,4 @@
+public import HoldoutModel
 public import Foundation
 public import HoldoutStore
 public import Testing

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 import HoldoutCore
 import HoldoutStats
@@ -18,7 +19,7 @@ final class ServerProcess: @unchecked Sendable {
 
     init(database: String, extra: [String] = []) throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-serve-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = CLI.binary
         process.arguments = ["serve", "--database", database, "--port", "0"] + extra

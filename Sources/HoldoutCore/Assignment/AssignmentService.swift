@@ -1,3 +1,4 @@
+public import HoldoutModel
 public import HoldoutStore
 
 /// Assigns profiles to an experiment's variants, deterministically and once.

@@ -1,3 +1,4 @@
+public import HoldoutModel
 public import HoldoutStore
 
 /// Group commit for assignments: requests that arrive while a write is in flight are written

@@ -1,4 +1,5 @@
-public import Foundation
+public import HoldoutModel
+import Foundation
 public import HoldoutStore
 import HoldoutStats
 

@@ -1,3 +1,4 @@
+public import HoldoutModel
 import Foundation
 public import HoldoutStats
 public import HoldoutStore

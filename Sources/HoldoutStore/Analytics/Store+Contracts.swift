@@ -1,3 +1,4 @@
+public import HoldoutModel
 import SQLKit
 
 /// The result of one data contract (seed 003's dbt tests) on one experiment.

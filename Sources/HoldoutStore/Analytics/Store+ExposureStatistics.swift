@@ -1,3 +1,4 @@
+package import HoldoutModel
 import Foundation
 import SQLKit
 

@@ -1,3 +1,4 @@
+public import HoldoutModel
 import Foundation
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+public import HoldoutModel
 import Foundation
 
 /// Where the data lives: an embedded SQLite file (the default) or a PostgreSQL server.

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 
 /// A streaming RFC 4180 CSV scanner over a file, in constant memory.

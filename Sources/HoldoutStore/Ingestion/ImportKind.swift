@@ -1,3 +1,5 @@
+import HoldoutModel
+
 /// What an import file holds, with its columns (seed 001's field names).
 public enum ImportKind: String, Sendable, CaseIterable, Codable {
     case assignments, exposures, outcomes, events, touchpoints, covariates, properties

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 
 /// A JSON value that keeps booleans, numbers and strings apart (so `true` is never read as 1).

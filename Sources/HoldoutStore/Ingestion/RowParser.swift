@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 
 /// Turns a source row into table rows, enforcing the row-level data contracts: required values

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 
 /// The format of an import file.

@@ -1,3 +1,4 @@
+public import HoldoutModel
 import SQLKit
 
 /// One profile's assignment to a variant.

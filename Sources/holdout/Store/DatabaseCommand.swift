@@ -1,3 +1,4 @@
+import HoldoutModel
 import ArgumentParser
 import HoldoutStore
 

@@ -1,3 +1,4 @@
+import HoldoutModel
 import HoldoutStats
 import HoldoutStore
 
