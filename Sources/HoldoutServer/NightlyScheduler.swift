@@ -75,21 +75,36 @@ public struct NightlyScheduler: Service {
     let job: NightlyJob
     let at: DailyTime
     let logger: Logger
+    /// The wall clock (passed in, so the schedule is tested without waiting or real dates).
+    let now: @Sendable () -> Date
+    /// Waits for a duration (`Task.sleep` unless a test passes its own).
+    let sleep: @Sendable (Duration) async throws -> Void
 
-    public init(job: NightlyJob, at: DailyTime, logger: Logger) {
+    public init(
+        job: NightlyJob, at: DailyTime, logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         self.job = job
         self.at = at
         self.logger = logger
+        self.now = now
+        self.sleep = sleep
     }
 
     public func run() async throws {
         logger.info("nightly report scheduled daily at \(at) UTC")
         try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let next = at.next(after: Date())
-                try await Task.sleep(for: .seconds(max(0, next.timeIntervalSinceNow)))
-                await job.run(asOf: Timestamp(next))
-            }
+            try await runLoop()
+        }
+    }
+
+    /// Sleeps until each next run time and runs the job as of that time, until cancelled.
+    public func runLoop() async throws {
+        while !Task.isCancelled {
+            let current = now()
+            let next = at.next(after: current)
+            try await sleep(.seconds(max(0, next.timeIntervalSince(current))))
+            await job.run(asOf: Timestamp(next))
         }
     }
 }

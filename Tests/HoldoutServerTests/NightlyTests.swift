@@ -23,6 +23,31 @@ struct NightlyTests {
         #expect(ISO8601DateFormatter().string(from: at.next(after: after)) == "2026-03-16T02:00:00Z")
     }
 
+    @Test("the schedule sleeps until each next 02:00 UTC and runs the report as of that time (a mock clock, no waiting)")
+    func schedule() async throws {
+        try await TestDatabase.withStore(.sqlite) { store in
+            let clock = Mutex(try #require(ISO8601DateFormatter().date(from: "2026-03-15T01:30:00Z")))
+            let slept = Mutex<[Duration]>([])
+            let scheduler = NightlyScheduler(
+                job: NightlyJob(store: store, delivery: nil, logger: Logger(label: "test")), at: try #require(DailyTime("02:00")), logger: Logger(label: "test"),
+                now: { clock.withLock { $0 } },
+                sleep: { duration in
+                    let count = slept.withLock { list in
+                        list.append(duration)
+                        return list.count
+                    }
+                    if count > 2 { throw CancellationError() }
+                    clock.withLock { $0 = $0.addingTimeInterval(Double(duration.components.seconds)) }
+                })
+            await #expect(throws: CancellationError.self) { try await scheduler.runLoop() }
+            // 30 minutes to the first run, then a day to the next.
+            #expect(slept.withLock { $0 } == [.seconds(1800), .seconds(86_400), .seconds(86_400)])
+            // Two runs, the latest as of the second 02:00.
+            let stored = try #require(try await store.latestReport(kind: "nightly"))
+            #expect(stored.contains("\"as_of_date\":\"2026-03-16T02:00:00Z\""))
+        }
+    }
+
     @Test("alerts are posted as JSON with a text field; a failing receiver is retried with backoff")
     func delivery() async throws {
         // A local receiver that fails the first request and accepts the rest.
