@@ -111,11 +111,16 @@ extension APIRoutes {
         return ((day % 7) + 7) % 7 == 3
     }
 
+    struct QualityResponse: Encodable {
+        var experiment_id: Int64
+        var days: [QualityDay]
+    }
+
     @Sendable func quality(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let experiment = try await experiment(context, tenant: principal.tenant)
         let days = try await analytics.run(tenant: principal.tenant) { store in try await store.dailyQuality(experimentID: experiment.id) }
-        return try json(["experiment_id": AnyEncodable(experiment.id), "days": AnyEncodable(days)])
+        return try json(QualityResponse(experiment_id: experiment.id, days: days))
     }
 
     // MARK: Power

@@ -21,7 +21,7 @@ extension APIRoutes {
                 text = string
             } else {
                 let seconds = try c.decode(Double.self)
-                text = JSONScalar.number(seconds).text ?? ""
+                text = numberText(seconds)
             }
         }
     }
@@ -50,7 +50,7 @@ extension APIRoutes {
         var event_id: String?
         var fields: [String: String] {
             var out = ["profile_id": profile_id, "conversion_ts": conversion_ts.text]
-            out["value"] = value.map { JSONScalar.number($0).text ?? "" }
+            out["value"] = value.map(numberText)
             out["event_id"] = event_id
             return out
         }

@@ -79,7 +79,7 @@ struct WebhookRoutes {
     }
 
     struct Body: Decodable {
-        var experiment_id: JSONScalar
+        var experiment_id: ExperimentReference
         var profile_id: String
         var sent_at: String?
         var converted_at: String?
@@ -89,9 +89,8 @@ struct WebhookRoutes {
         var event_id: String?
     }
 
-    func experiment(_ id: JSONScalar, tenant: String) async throws -> Experiment {
-        guard let text = id.text else { throw APIError.badRequest("experiment_id is required", field: "experiment_id") }
-        return try await store.experiment(idOrKey: text, tenant: tenant)
+    func experiment(_ id: ExperimentReference, tenant: String) async throws -> Experiment {
+        try await store.experiment(idOrKey: id.text, tenant: tenant)
     }
 
     @Sendable func messageSent(_ request: Request, context: HoldoutRequestContext) async throws -> Response {
