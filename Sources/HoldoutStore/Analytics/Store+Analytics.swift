@@ -316,6 +316,7 @@ extension Store {
     /// Appends the CTEs through `unit_outcomes` (variant, converted, value, c0…c(k−1) per unit).
     func appendUnitOutcomeCTEs(to query: inout SQLQueryString, experimentID: Int64, mode: AnalysisMode, covariates: [String]) {
         appendOutcomeAndCohortCTEs(to: &query, experimentID: experimentID, mode: mode)
+        let double = dialect.doubleType
         query.appendLiteral(
             """
             , outcome_units AS (
@@ -329,10 +330,10 @@ extension Store {
 
             """)
         if covariates.isEmpty {
-            query.appendLiteral(", unit_outcomes AS (SELECT profile_id, variant, converted, CAST(value AS DOUBLE PRECISION) AS value FROM outcome_units)\n")
+            query.appendLiteral(", unit_outcomes AS (SELECT profile_id, variant, converted, CAST(value AS \(double)) AS value FROM outcome_units)\n")
             return
         }
-        var pivot = ", unit_outcomes AS (SELECT ou.profile_id, ou.variant, ou.converted, CAST(ou.value AS DOUBLE PRECISION) AS value"
+        var pivot = ", unit_outcomes AS (SELECT ou.profile_id, ou.variant, ou.converted, CAST(ou.value AS \(double)) AS value"
         for i in covariates.indices {
             pivot += ", COALESCE(MAX(CASE WHEN uc.name = "
             query.appendLiteral(pivot)
@@ -369,7 +370,8 @@ extension Store {
         if mode == .itt {
             // Not materialized: referenced twice, it is still a plain scan (or index lookup) of
             // the assignments, which a materialized copy of every unit would only slow down.
-            query.appendLiteral(", cohort AS NOT MATERIALIZED (SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = ")
+            let inline = dialect.inlineCommonTableExpression.map { "\($0) " } ?? ""
+            query.appendLiteral(", cohort AS \(inline)(SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = ")
             query.appendInterpolation(bind: experimentID)
             query.appendLiteral(")\n")
         } else {

@@ -187,10 +187,11 @@ extension Store {
 
     /// Stores a key's hash; returns its id.
     public func createAPIKey(tenant: String, scope: String, keyHash: String, prefix: String) async throws(StoreError) -> Int64 {
+        let returning = dialect.returning(["id"])
         do {
             return try await withConnection { sql in
                 let row = try await sql.raw(
-                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) RETURNING id"
+                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: returning)"
                 ).first()
                 return try row?.decode(column: "id", as: Int64.self) ?? 0
             }
@@ -234,10 +235,11 @@ extension Store {
 
     /// Revokes a key by id; false when no live key has that id.
     public func revokeAPIKey(id: Int64) async throws(StoreError) -> Bool {
+        let returning = dialect.returning(["id"])
         do {
             return try await withConnection { sql in
                 try await sql.raw(
-                    "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id"
+                    "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL \(unsafeRaw: returning)"
                 ).all().count == 1
             }
         } catch {
@@ -249,10 +251,11 @@ extension Store {
 
     /// Sets (or replaces) a tenant's webhook secret.
     public func setWebhookSecret(tenant: String, secret: String) async throws(StoreError) {
+        let upsert = dialect.updateConflicts(on: ["tenant"], set: ["secret", "created_at"])
         do {
             try await withConnection { sql in
                 try await sql.raw(
-                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: Timestamp.now.microseconds)) ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at"
+                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: upsert)"
                 ).run()
             }
         } catch {
