@@ -121,26 +121,13 @@ extension Store {
     /// inside them, always by `now`, and to the latest ``maximumTimeSeriesPoints`` days. Units and conversions before the first day
     /// shown are included in its cumulative counts; those after the last day are not shown.
     public func timeSeries(experiment: Experiment, now: Timestamp = .now) async throws(StoreError) -> [TimeSeriesPoint] {
-        let assignedDay = dialect.floorDivide("assigned_at", "86400000000")
-        let convertedDay = dialect.floorDivide("MIN(o.conversion_ts)", "86400000000")
         let window = Int64(experiment.conversionWindowDays) * 86_400_000_000
+        let assignedQuery = queries.assignmentsByDay(experimentID: experiment.id)
+        let convertedQuery = queries.conversionsByDay(experimentID: experiment.id, window: window)
         do {
             let (assigned, converted) = try await withConnection { sql in
-                let assigned = try await sql.raw(
-                    "SELECT variant, \(unsafeRaw: assignedDay) AS day, COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id) GROUP BY variant, \(unsafeRaw: assignedDay)"
-                ).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
-                let converted = try await sql.raw(
-                    """
-                    SELECT variant, day, COUNT(*) AS n FROM (
-                        SELECT a.variant AS variant, \(unsafeRaw: convertedDay) AS day
-                        FROM experiment_outcomes o
-                        CROSS JOIN experiment_assignments a
-                        WHERE o.experiment_id = \(bind: experiment.id) AND a.experiment_id = \(bind: experiment.id) AND a.profile_id = o.profile_id
-                            AND o.conversion_ts >= a.assigned_at AND (\(bind: window) = 0 OR o.conversion_ts < a.assigned_at + \(bind: window))
-                        GROUP BY a.profile_id, a.variant) c
-                    GROUP BY variant, day
-                    """
-                ).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                let assigned = try await sql.raw(assignedQuery).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                let converted = try await sql.raw(convertedQuery).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
                 return (assigned, converted)
             }
             let days = assigned.map(\.1) + converted.map(\.1)
