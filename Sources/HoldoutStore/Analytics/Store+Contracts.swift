@@ -34,15 +34,9 @@ extension Store {
         @Sendable func count(_ sql: any SQLDatabase, _ query: SQLQueryString) async throws -> Int {
             try await sql.raw(query).first()?.decode(column: "n", as: Int?.self) ?? 0
         }
-        var validation = SQLQueryString("")
-        appendValidationCTEs(to: &validation, experimentID: id)
-        let validationCTEs = validation
+        let queries = self.queries
         @Sendable func statusCount(_ sql: any SQLDatabase, _ statuses: [String]) async throws -> Int {
-            var query = validationCTEs
-            query.appendLiteral("SELECT COUNT(*) AS n FROM validation WHERE validation_status IN (")
-            query.appendInterpolation(binds: statuses)
-            query.appendLiteral(")")
-            return try await count(sql, query)
+            try await count(sql, queries.validationStatusCount(experimentID: id, statuses: statuses))
         }
         let checks: [Check] = [
             ("assignments.unique_unit", "one assignment per unit", .error, { sql in

@@ -29,6 +29,9 @@ package enum ColumnType: String, Sendable {
 /// imports (multi-row statements on SQLite, COPY into a staging table on PostgreSQL). Runs inside
 /// the caller's transaction.
 protocol BulkWriter: Sendable {
+    /// The engine's dialect: conflict and `RETURNING` clauses, the bind limit.
+    var dialect: any StoreDialect { get }
+
     /// - Returns: how many rows were new.
     func insert(
         table: String, columns: [(name: String, type: ColumnType)], conflict: [String], rows: ArraySlice<[DatabaseValue]>
@@ -85,10 +88,10 @@ extension BulkWriter {
     func encode(_ rows: [[DatabaseValue]]) -> EncodedRows { EncodedRows(values: rows) }
 
     /// Rows per statement through binds.
-    static func rowsPerStatement(columns: Int) -> Int { max(1, 65_000 / max(1, columns)) }
+    func rowsPerStatement(columns: Int) -> Int { max(1, dialect.maximumBindsPerStatement / max(1, columns)) }
 
     func statements(for rows: EncodedRows, columns: Int) -> Int {
-        (rows.values.count + Self.rowsPerStatement(columns: columns) - 1) / Self.rowsPerStatement(columns: columns)
+        (rows.values.count + rowsPerStatement(columns: columns) - 1) / rowsPerStatement(columns: columns)
     }
 
     /// `INSERT … ON CONFLICT DO NOTHING RETURNING key` through SQLKit's binds (PostgreSQL), as
@@ -96,7 +99,8 @@ extension BulkWriter {
     func insertReturning(
         table: String, columns: [String], conflict: [String], rows: EncodedRows, returning: String, sql: any SQLDatabase
     ) async throws -> [String]? {
-        let perStatement = Self.rowsPerStatement(columns: columns.count)
+        let perStatement = rowsPerStatement(columns: columns.count)
+        let tail = " " + dialect.ignoreConflicts(on: conflict) + " " + dialect.returning([returning])
         var keys: [String] = []
         var start = 0
         while start < rows.values.count {
@@ -116,7 +120,7 @@ extension BulkWriter {
                 }
                 query.appendLiteral(")")
             }
-            query.appendLiteral(" ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING \(returning)")
+            query.appendLiteral(tail)
             keys += try await sql.raw(query).all().map { try $0.decode(column: returning, as: String.self) }
         }
         return keys.count == rows.count ? nil : keys
@@ -126,16 +130,17 @@ extension BulkWriter {
 /// SQLite: multi-row `INSERT … ON CONFLICT DO NOTHING` with native binds, then `changes()`.
 struct SQLiteBulkWriter: BulkWriter {
     let connection: SQLiteConnection
+    let dialect: any StoreDialect
 
     func insert(
         table: String, columns: [(name: String, type: ColumnType)], conflict: [String], rows: ArraySlice<[DatabaseValue]>
     ) async throws -> Int {
-        let perStatement = max(1, 32_000 / columns.count)
+        let perStatement = max(1, dialect.maximumBindsPerStatement / columns.count)
         var inserted = 0
         var start = rows.startIndex
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let head = "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES "
-        let tail = " ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING"
+        let tail = " " + dialect.ignoreConflicts(on: conflict)
         while start < rows.endIndex {
             let end = min(start + perStatement, rows.endIndex)
             let count = end - start
@@ -186,7 +191,7 @@ struct SQLiteBulkWriter: BulkWriter {
         } catch let error as SQLiteError where [.constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason) {
             let keys = Keys()
             try await connection.query(
-                insert + " ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING \(returning)", [.text(json)]
+                insert + " " + dialect.ignoreConflicts(on: conflict) + " " + dialect.returning([returning]), [.text(json)]
             ) { row in
                 if case .text(let key)? = row.column(returning) { keys.append(key) }
             }
@@ -255,6 +260,7 @@ struct SQLiteBulkWriter: BulkWriter {
 /// PostgreSQL: `COPY` into a temporary staging table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`.
 final class PostgresBulkWriter: BulkWriter, Sendable {
     let connection: PostgresConnection
+    let dialect: any StoreDialect
     let logger: Logger
     /// Staging tables already created on this connection (temporary tables live per session).
     private let createdTables = Mutex<Set<String>>([])
@@ -263,8 +269,9 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
         set { createdTables.withLock { $0 = newValue } }
     }
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, dialect: any StoreDialect, logger: Logger) {
         self.connection = connection
+        self.dialect = dialect
         self.logger = logger
     }
 
@@ -304,7 +311,7 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
         let rowsResult = try await connection.query(
             PostgresQuery(
                 unsafeSQL:
-                    "WITH inserted AS (INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(stage) ON CONFLICT (\(conflict.joined(separator: ", "))) DO NOTHING RETURNING 1) SELECT COUNT(*) FROM inserted"
+                    "WITH inserted AS (INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(stage) \(dialect.ignoreConflicts(on: conflict)) \(dialect.returning(["1"]))) SELECT COUNT(*) FROM inserted"
             ), logger: logger)
         var count = 0
         for try await row in rowsResult { count = Int(try row.decode(Int64.self)) }

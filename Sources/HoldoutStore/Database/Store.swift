@@ -79,16 +79,13 @@ public final class Store: Sendable {
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
             }
             let sql = connection.sql(queryLogLevel: nil)
-            store = Store(sql: sql, dialect: SQLiteStoreDialect(), location: location, bulk: SQLiteBulkWriter(connection: connection)) {
+            let dialect = SQLiteStoreDialect()
+            store = Store(sql: sql, dialect: dialect, location: location, bulk: SQLiteBulkWriter(connection: connection, dialect: dialect)) {
                 try await connection.close()
                 try await threadPool.shutdownGracefully()
             }
             do {
-                // The busy timeout first: switching to WAL may wait for another process's lock.
-                try await sql.raw("PRAGMA busy_timeout = 30000").run()
-                try await sql.raw("PRAGMA journal_mode = WAL").run()
-                try await sql.raw("PRAGMA synchronous = NORMAL").run()
-                try await sql.raw("PRAGMA foreign_keys = ON").run()
+                for statement in dialect.connectionSettings { try await sql.raw(SQLQueryString(statement)).run() }
             } catch {
                 try? await store.close()
                 throw StoreError(.unavailable, "cannot open SQLite database \(path): \(String(reflecting: error))", field: "database")
@@ -99,13 +96,12 @@ public final class Store: Sendable {
                 let connection = try await PostgresConnection.connect(
                     configuration: configuration.coreConfiguration, id: 1, logger: logger)
                 let sql = connection.sql(queryLogLevel: nil)
+                let dialect = PostgresStoreDialect()
                 store = Store(
-                    sql: sql, dialect: PostgresStoreDialect(), location: location, bulk: PostgresBulkWriter(connection: connection, logger: logger)
+                    sql: sql, dialect: dialect, location: location,
+                    bulk: PostgresBulkWriter(connection: connection, dialect: dialect, logger: logger)
                 ) { try await connection.close() }
-                try await sql.raw("SET client_min_messages = WARNING").run()
-                // The analysis queries are a few large scans and joins; JIT compilation cost
-                // 2–3 s per query and saved nothing on them (EXPLAIN ANALYZE, 10M units).
-                try await sql.raw("SET jit = off").run()
+                for statement in dialect.connectionSettings { try await sql.raw(SQLQueryString(statement)).run() }
             } catch {
                 throw StoreError(
                     .unavailable,
@@ -113,7 +109,7 @@ public final class Store: Sendable {
                     field: "database")
             }
         }
-        let shouldMigrate = schema == .migrate || (schema == .automatic && store.dialect is SQLiteStoreDialect)
+        let shouldMigrate = schema == .migrate || (schema == .automatic && store.dialect.migratesAutomatically)
         do throws(StoreError) {
             if schema == .unchecked {
                 // The caller migrates or inspects.
@@ -140,10 +136,13 @@ public final class Store: Sendable {
         return text.count > 400 ? String(text.prefix(400)) + "…" : text
     }
 
-    /// Whether the engine aborted a transaction to break a deadlock (PostgreSQL SQLSTATE
-    /// 40P01); the transaction wrote nothing and can run again.
+    /// Whether the engine aborted a transaction to break a deadlock; the transaction wrote
+    /// nothing and can run again.
+    ///
+    /// For the importer, which does not yet ask its store's dialect
+    /// (``StoreDialect/isDeadlock(_:)``): only PostgreSQL reports deadlocks.
     static func isDeadlock(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.serverInfo?[.sqlState] == "40P01"
+        PostgresStoreDialect().isDeadlock(error)
     }
 
     /// Closes the connection.
@@ -159,7 +158,7 @@ public final class Store: Sendable {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await sql.raw(dialect is SQLiteStoreDialect ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            try await sql.raw(SQLQueryString(dialect.beginTransaction)).run()
             do {
                 let value = try await body(sql)
                 try await sql.raw("COMMIT").run()
@@ -230,13 +229,14 @@ extension Store {
 }
 
 extension Store {
-    /// SQLite's `PRAGMA integrity_check` ("ok" when the file is sound); PostgreSQL guarantees this
-    /// itself and answers "ok".
+    /// The engine's check of its own structures (``StoreDialect/integrityCheck``: SQLite's
+    /// `PRAGMA integrity_check`), "ok" when they are sound; an engine that guarantees this
+    /// itself (PostgreSQL) answers "ok".
     public func integrityCheck() async throws(StoreError) -> String {
-        guard dialect is SQLiteStoreDialect else { return "ok" }
+        guard let check = dialect.integrityCheck else { return "ok" }
         do {
             return try await withConnection { sql in
-                try await sql.raw("PRAGMA integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
+                try await sql.raw(SQLQueryString(check)).all().map { row in try row.decode(column: row.allColumns.first ?? "", as: String.self) }
                     .joined(separator: "; ")
             }
         } catch {

@@ -10,6 +10,7 @@ extension Store {
     public func createExperiment(_ new: NewExperiment) async throws(StoreError) -> Experiment {
         try new.validate()
         let now = Timestamp.now.microseconds
+        let returning = dialect.returning(["id"])
         do {
             let id: Int64 = try await transaction { sql in
                 if let key = new.key {
@@ -24,7 +25,7 @@ extension Store {
                     VALUES (\(bind: provisional), \(bind: new.name), \(bind: new.channel), 'draft', \(bind: new.startAt?.microseconds),
                         \(bind: new.endAt?.microseconds), \(bind: new.conversionKey), \(bind: new.conversionWindowDays), \(bind: new.salt),
                         \(bind: new.notes), \(bind: new.tenant), \(bind: now), \(bind: now))
-                    RETURNING id
+                    \(unsafeRaw: returning)
                     """
                 ).first()
                 guard let id = try row?.decode(column: "id", as: Int64.self) else {
@@ -151,10 +152,11 @@ extension Store {
                     + (allowed.isEmpty ? " (\(current.status.rawValue) is final)" : " (allowed: \(allowed.joined(separator: ", ")))"),
                 field: "status")
         }
+        let returning = dialect.returning(["id"])
         do {
             let changed = try await withConnection { sql in
                 try await sql.raw(
-                    "UPDATE experiments SET status = \(bind: next.rawValue), updated_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: current.id) AND status = \(bind: current.status.rawValue) RETURNING id"
+                    "UPDATE experiments SET status = \(bind: next.rawValue), updated_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: current.id) AND status = \(bind: current.status.rawValue) \(unsafeRaw: returning)"
                 ).all().count
             }
             guard changed == 1 else {

@@ -122,26 +122,13 @@ extension Store {
     /// inside them, always by `now`, and to the latest ``maximumTimeSeriesPoints`` days. Units and conversions before the first day
     /// shown are included in its cumulative counts; those after the last day are not shown.
     public func timeSeries(experiment: Experiment, now: Timestamp = .now) async throws(StoreError) -> [TimeSeriesPoint] {
-        let assignedDay = dialect.floorDivide("assigned_at", "86400000000")
-        let convertedDay = dialect.floorDivide("MIN(o.conversion_ts)", "86400000000")
         let window = Int64(experiment.conversionWindowDays) * 86_400_000_000
+        let assignedQuery = queries.assignmentsByDay(experimentID: experiment.id)
+        let convertedQuery = queries.conversionsByDay(experimentID: experiment.id, window: window)
         do {
             let (assigned, converted) = try await withConnection { sql in
-                let assigned = try await sql.raw(
-                    "SELECT variant, \(unsafeRaw: assignedDay) AS day, COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id) GROUP BY variant, \(unsafeRaw: assignedDay)"
-                ).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
-                let converted = try await sql.raw(
-                    """
-                    SELECT variant, day, COUNT(*) AS n FROM (
-                        SELECT a.variant AS variant, \(unsafeRaw: convertedDay) AS day
-                        FROM experiment_outcomes o
-                        CROSS JOIN experiment_assignments a
-                        WHERE o.experiment_id = \(bind: experiment.id) AND a.experiment_id = \(bind: experiment.id) AND a.profile_id = o.profile_id
-                            AND o.conversion_ts >= a.assigned_at AND (\(bind: window) = 0 OR o.conversion_ts < a.assigned_at + \(bind: window))
-                        GROUP BY a.profile_id, a.variant) c
-                    GROUP BY variant, day
-                    """
-                ).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                let assigned = try await sql.raw(assignedQuery).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                let converted = try await sql.raw(convertedQuery).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
                 return (assigned, converted)
             }
             let days = assigned.map(\.1) + converted.map(\.1)
@@ -188,10 +175,11 @@ extension Store {
 
     /// Stores a key's hash; returns its id.
     public func createAPIKey(tenant: String, scope: String, keyHash: String, prefix: String) async throws(StoreError) -> Int64 {
+        let returning = dialect.returning(["id"])
         do {
             return try await withConnection { sql in
                 let row = try await sql.raw(
-                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) RETURNING id"
+                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: returning)"
                 ).first()
                 return try row?.decode(column: "id", as: Int64.self) ?? 0
             }
@@ -235,10 +223,11 @@ extension Store {
 
     /// Revokes a key by id; false when no live key has that id.
     public func revokeAPIKey(id: Int64) async throws(StoreError) -> Bool {
+        let returning = dialect.returning(["id"])
         do {
             return try await withConnection { sql in
                 try await sql.raw(
-                    "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id"
+                    "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL \(unsafeRaw: returning)"
                 ).all().count == 1
             }
         } catch {
@@ -250,10 +239,11 @@ extension Store {
 
     /// Sets (or replaces) a tenant's webhook secret.
     public func setWebhookSecret(tenant: String, secret: String) async throws(StoreError) {
+        let upsert = dialect.updateConflicts(on: ["tenant"], set: ["secret", "created_at"])
         do {
             try await withConnection { sql in
                 try await sql.raw(
-                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: Timestamp.now.microseconds)) ON CONFLICT (tenant) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at"
+                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: upsert)"
                 ).run()
             }
         } catch {
