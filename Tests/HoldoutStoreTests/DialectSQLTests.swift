@@ -1,3 +1,4 @@
+import HoldoutModel
 import Foundation
 import HoldoutStore
 import SQLKit

@@ -1,3 +1,4 @@
+import HoldoutModel
 package import SQLKit
 
 // MARK: Exposure-based statistics by unit range

@@ -1,3 +1,4 @@
+import HoldoutModel
 package import SQLKit
 
 /// The analysis queries — exposure validation and quality, cohorts, per-variant statistics,

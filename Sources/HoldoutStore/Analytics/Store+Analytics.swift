@@ -285,32 +285,7 @@ extension Store {
     ///
     /// One pass over the exposures grouped by unit, each unit looked up in the assignments.
     public func exposuresNotCounted(experimentID: Int64) async throws(StoreError) -> ExposuresNotCounted {
-        var q = SQLQueryString("")
-        appendValidationCTEs(to: &q, experimentID: experimentID, validation: false)
-        let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
-        let eventVariant = dialect.jsonText("ev.properties", key: "variant")
-        q.appendLiteral(", ea AS (SELECT profile_id, COUNT(*) AS n, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM (")
-        q.appendLiteral("SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = ")
-        q.appendInterpolation(bind: experimentID)
-        q.appendLiteral(
-            " UNION ALL SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key"
-        )
-        q.appendLiteral(") e GROUP BY profile_id)\n")
-        q.appendLiteral(
-            """
-            SELECT
-                CAST(SUM(CASE WHEN a.profile_id IS NULL THEN ea.n ELSE 0 END) AS BIGINT) AS unassigned,
-                CAST(SUM(CASE WHEN a.profile_id IS NOT NULL AND ea.lo <> ea.hi THEN ea.n ELSE 0 END) AS BIGINT) AS multi,
-                CAST(SUM(CASE WHEN a.profile_id IS NOT NULL AND NOT (ea.lo <> ea.hi) AND ea.hi IS NOT NULL AND ea.hi <> a.variant THEN ea.n ELSE 0 END) AS BIGINT) AS mismatch,
-                CAST(SUM(CASE WHEN a.profile_id IS NOT NULL AND (ea.hi IS NULL OR (ea.lo = ea.hi AND ea.hi = a.variant)) AND ea.first_at < a.assigned_at THEN ea.n ELSE 0 END) AS BIGINT) AS pre,
-                CAST(SUM(CASE WHEN a.profile_id IS NOT NULL AND (ea.hi IS NULL OR (ea.lo = ea.hi AND ea.hi = a.variant)) AND ea.first_at >= a.assigned_at
-                    AND ((x.start_at IS NOT NULL AND ea.first_at < x.start_at) OR (x.end_at IS NOT NULL AND ea.first_at > x.end_at)) THEN ea.n ELSE 0 END) AS BIGINT) AS outside
-            FROM ea CROSS JOIN x
-            LEFT JOIN experiment_assignments a ON a.experiment_id = 
-            """)
-        q.appendInterpolation(bind: experimentID)
-        q.appendLiteral(" AND a.profile_id = ea.profile_id")
-        let query = q
+        let query = queries.exposuresNotCounted(experimentID: experimentID)
         do {
             return try await withConnection { sql in
                 guard let row = try await sql.raw(query).first() else { return ExposuresNotCounted() }

@@ -1,3 +1,4 @@
+import HoldoutModel
 import Logging
 import NIOCore
 import NIOPosix

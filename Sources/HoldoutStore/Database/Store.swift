@@ -136,15 +136,6 @@ public final class Store: Sendable {
         return text.count > 400 ? String(text.prefix(400)) + "…" : text
     }
 
-    /// Whether the engine aborted a transaction to break a deadlock; the transaction wrote
-    /// nothing and can run again.
-    ///
-    /// For the importer, which does not yet ask its store's dialect
-    /// (``StoreDialect/isDeadlock(_:)``): only PostgreSQL reports deadlocks.
-    static func isDeadlock(_ error: any Error) -> Bool {
-        PostgresStoreDialect().isDeadlock(error)
-    }
-
     /// Closes the connection.
     public func close() async throws {
         try await closer()
