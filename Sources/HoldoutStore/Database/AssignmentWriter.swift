@@ -1,5 +1,4 @@
 public import HoldoutModel
-public import HoldoutStore
 
 /// Group commit for assignments: requests that arrive while a write is in flight are written
 /// together in the next statement, so a busy server pays the per-statement cost (a round trip to

@@ -170,3 +170,25 @@ extension Store {
         return try await requireExperiment(key: key, tenant: tenant)
     }
 }
+
+extension Store {
+    /// Updates an experiment's descriptive fields (not its key, variants or salt, which fix
+    /// assignments).
+    public func updateExperiment(id: Int64, name: String?, notes: String?, endAt: Timestamp?) async throws(StoreError) {
+        if let name, name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw StoreError(.invalidInput, "name must not be empty", field: "name")
+        }
+        do {
+            try await withConnection { sql in
+                let now = Timestamp.now.microseconds
+                if let name { try await sql.raw("UPDATE experiments SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
+                if let notes { try await sql.raw("UPDATE experiments SET notes = \(bind: notes), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
+                if let endAt {
+                    try await sql.raw("UPDATE experiments SET end_at = \(bind: endAt.microseconds), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+                }
+            }
+        } catch {
+            throw StoreError(.database, "cannot update experiment \(id): \(Store.describe(error))")
+        }
+    }
+}

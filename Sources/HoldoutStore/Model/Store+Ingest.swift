@@ -1,0 +1,46 @@
+public import HoldoutModel
+import Foundation
+import SQLKit
+
+extension Store {
+    // MARK: Items posted to the API
+
+    /// Records items posted to the API (exposures, outcomes, touchpoints) in one transaction,
+    /// with the same validation and idempotency keys as `holdout import`.
+    ///
+    /// - Parameters:
+    ///   - items: each item's fields as text (seed 001's field names).
+    ///   - field: the request's array name, for errors (`exposures[3].exposure_ts`).
+    /// - Returns: how many items were new (re-posting the same event ids adds nothing).
+    /// - Throws: ``StoreError`` `invalid_input` naming the first bad item and field; nothing is
+    ///   written then.
+    public func record(
+        kind: ImportKind, experiment: Experiment?, items: [[String: String]], field: String, tenant: String = "default"
+    ) async throws(StoreError) -> Int {
+        guard !items.isEmpty else { return 0 }
+        var rows: [[DatabaseValue]] = []
+        do {
+            let parser = try RowParser(kind: kind, experiment: experiment, header: nil, tenant: tenant)
+            for (index, values) in items.enumerated() {
+                do {
+                    rows += try parser.parse(SourceRow(line: index + 1, values: values))
+                } catch let error as RowError {
+                    let path = "\(field)[\(index)]" + (error.column.map { ".\($0)" } ?? "")
+                    throw StoreError(.invalidInput, "\(path) \(error.reason)", field: path)
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.invalidInput, "\(error)", field: field)
+        }
+        let finalRows = rows
+        do {
+            return try await transaction { _ in
+                try await self.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: finalRows[...])
+            }
+        } catch {
+            throw StoreError(.database, "cannot record \(kind.rawValue): \(Store.describe(error))")
+        }
+    }
+}
