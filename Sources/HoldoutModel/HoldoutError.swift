@@ -23,11 +23,14 @@ public struct HoldoutError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var field: String?
+    /// The error underneath (an engine's error for `database_error`), for logs and diagnostics.
+    public var cause: (any Error)?
 
-    public init(_ code: Code, _ message: String, field: String? = nil) {
+    public init(_ code: Code, _ message: String, field: String? = nil, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.field = field
+        self.cause = cause
     }
 
     public var description: String { message }

@@ -8,8 +8,8 @@ extension Store {
     /// Every assigned unit with its validation status, ordered by profile.
     public func validation(experimentID: Int64) async throws(StoreError) -> [UnitValidation] {
         let finalQuery = queries.validation(experimentID: experimentID)
-        do {
-            return try await withConnection { sql in
+        return try await failing("validate exposures") {
+            try await withConnection { sql in
                 try await sql.raw(finalQuery).all().map { row in
                     UnitValidation(
                         profileID: try row.decode(column: "profile_id", as: String.self),
@@ -19,8 +19,6 @@ extension Store {
                         status: ValidationStatus(rawValue: try row.decode(column: "validation_status", as: String.self)) ?? .valid)
                 }
             }
-        } catch {
-            throw StoreError(.database, "cannot validate exposures: \(Store.describe(error))")
         }
     }
 
@@ -82,8 +80,8 @@ extension Store {
         }
         let finalQuery = queries.variantStatistics(experimentID: experimentID, mode: mode, covariates: covariates, cap: capValue, segmentBy: segmentBy)
         let k = covariates.count
-        do {
-            return try await withConnection { sql in
+        return try await failing("compute variant statistics") {
+            try await withConnection { sql in
                 try await sql.raw(finalQuery).all().map { row in
                     var sumX = [Double](repeating: 0, count: k)
                     var sumXY = [Double](repeating: 0, count: k)
@@ -106,8 +104,6 @@ extension Store {
                         sumXX: sumXX)
                 }
             }
-        } catch {
-            throw StoreError(.database, "cannot compute variant statistics: \(Store.describe(error))")
         }
     }
 
@@ -174,8 +170,8 @@ extension Store {
     func valuePercentile(experimentID: Int64, mode: AnalysisMode, quantile q: Double) async throws(StoreError) -> Double? {
         let finalCount = queries.cohortSize(experimentID: experimentID, mode: mode)
         let queries = self.queries
-        do {
-            return try await withConnection { sql in
+        return try await failing("compute the value percentile") {
+            try await withConnection { sql in
                 let n = try await sql.raw(finalCount).first()?.decode(column: "n", as: Int.self) ?? 0
                 guard n > 0 else { return nil }
                 // Nearest rank: the ⌈q·n⌉-th smallest value.
@@ -183,8 +179,6 @@ extension Store {
                 return try await sql.raw(queries.unitValue(experimentID: experimentID, mode: mode, rank: rank)).first()?
                     .decode(column: "value", as: Double.self)
             }
-        } catch {
-            throw StoreError(.database, "cannot compute the value percentile: \(Store.describe(error))")
         }
     }
 }
@@ -235,16 +229,14 @@ extension Store {
     /// are included through the general validation.
     public func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode) async throws(StoreError) -> OutcomesNotCounted {
         let query = queries.outcomesNotCounted(experimentID: experimentID, mode: mode)
-        do {
-            return try await withConnection { sql in
+        return try await failing("count the outcomes not counted") {
+            try await withConnection { sql in
                 guard let row = try await sql.raw(query).first() else { return OutcomesNotCounted() }
                 func n(_ column: String) throws -> Int { try row.decode(column: column, as: Int?.self) ?? 0 }
                 return OutcomesNotCounted(
                     unassignedProfile: try n("unassigned"), notValidlyExposed: try n("not_exposed"), outsideExperimentDates: try n("outside_dates"),
                     beforeAssignment: try n("before_anchor"), afterWindow: try n("after_window"))
             }
-        } catch {
-            throw StoreError(.database, "cannot count the outcomes not counted: \(Store.describe(error))")
         }
     }
 }
@@ -286,16 +278,14 @@ extension Store {
     /// One pass over the exposures grouped by unit, each unit looked up in the assignments.
     public func exposuresNotCounted(experimentID: Int64) async throws(StoreError) -> ExposuresNotCounted {
         let query = queries.exposuresNotCounted(experimentID: experimentID)
-        do {
-            return try await withConnection { sql in
+        return try await failing("count the exposures not counted") {
+            try await withConnection { sql in
                 guard let row = try await sql.raw(query).first() else { return ExposuresNotCounted() }
                 func n(_ column: String) throws -> Int { try row.decode(column: column, as: Int?.self) ?? 0 }
                 return ExposuresNotCounted(
                     unassignedProfile: try n("unassigned"), multiVariationExposure: try n("multi"), variantMismatch: try n("mismatch"),
                     preAssignmentExposure: try n("pre"), exposureOutsideWindow: try n("outside"))
             }
-        } catch {
-            throw StoreError(.database, "cannot count the exposures not counted: \(Store.describe(error))")
         }
     }
 }

@@ -71,8 +71,8 @@ extension Store {
                 try await count(sql, "SELECT COUNT(*) AS n FROM experiment_outcomes o WHERE o.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_assignments a WHERE a.experiment_id = o.experiment_id AND a.profile_id = o.profile_id)")
             }),
         ]
-        do {
-            return try await withConnection { sql in
+        return try await failing("run the data contracts") {
+            try await withConnection { sql in
                 var results: [ContractResult] = []
                 for check in checks {
                     results.append(
@@ -82,21 +82,17 @@ extension Store {
                 }
                 return results
             }
-        } catch {
-            throw StoreError(.database, "cannot run the data contracts: \(Store.describe(error))")
         }
     }
 
     /// Covariate names recorded for an experiment.
     public func covariateNames(experimentID: Int64) async throws(StoreError) -> [String] {
-        do {
-            return try await withConnection { sql in
+        return try await failing("read covariates") {
+            try await withConnection { sql in
                 try await sql.raw("SELECT DISTINCT name FROM unit_covariates WHERE experiment_id = \(bind: experimentID) ORDER BY name").all().map {
                     try $0.decode(column: "name", as: String.self)
                 }
             }
-        } catch {
-            throw StoreError(.database, "cannot read covariates: \(Store.describe(error))")
         }
     }
 
@@ -105,7 +101,7 @@ extension Store {
         experimentID: Int64, mode: AnalysisMode, upliftAbs: Double?, upliftRel: Double?, ciLow: Double?, ciHigh: Double?, pValue: Double?,
         treatmentSize: Int, controlSize: Int, metaJSON: String
     ) async throws(StoreError) {
-        do {
+        try await failing("save the results") {
             try await withConnection { sql in
                 try await sql.raw(
                     """
@@ -116,20 +112,16 @@ extension Store {
                     """
                 ).run()
             }
-        } catch {
-            throw StoreError(.database, "cannot save the results: \(Store.describe(error))")
         }
     }
 
     /// How many result computations are stored for an experiment.
     public func resultCount(experimentID: Int64) async throws(StoreError) -> Int {
-        do {
-            return try await withConnection { sql in
+        return try await failing("count results") {
+            try await withConnection { sql in
                 try await sql.raw("SELECT COUNT(*) AS n FROM experiment_results WHERE experiment_id = \(bind: experimentID)").first()?
                     .decode(column: "n", as: Int.self) ?? 0
             }
-        } catch {
-            throw StoreError(.database, "cannot count results: \(Store.describe(error))")
         }
     }
 }

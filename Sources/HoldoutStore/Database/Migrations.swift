@@ -269,16 +269,14 @@ extension Migrations {
 extension Store {
     /// The applied schema version, 0 for an empty database.
     public func schemaVersion() async throws(StoreError) -> Int {
-        do {
-            return try await withConnection { sql in
+        return try await failing("read the schema version") {
+            try await withConnection { sql in
                 try await sql.raw(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
                 ).run()
                 let row = try await sql.raw("SELECT MAX(version) AS version FROM schema_migrations").first()
                 return try row?.decode(column: "version", as: Int?.self) ?? 0
             }
-        } catch {
-            throw StoreError(.database, "cannot read the schema version: \(Store.describe(error))")
         }
     }
 

@@ -225,13 +225,11 @@ extension Store {
     /// itself (PostgreSQL) answers "ok".
     public func integrityCheck() async throws(StoreError) -> String {
         guard let check = dialect.integrityCheck else { return "ok" }
-        do {
-            return try await withConnection { sql in
+        return try await failing("ty check failed to run") {
+            try await withConnection { sql in
                 try await sql.raw(SQLQueryString(check)).all().map { row in try row.decode(column: row.allColumns.first ?? "", as: String.self) }
                     .joined(separator: "; ")
             }
-        } catch {
-            throw StoreError(.database, "integrity check failed to run: \(Store.describe(error))")
         }
     }
 
@@ -239,10 +237,8 @@ extension Store {
     /// `seconds`, where it can (``StoreDialect/statementTimeout(seconds:)``).
     public func limitStatementTime(seconds: Double) async throws(StoreError) {
         guard let statement = dialect.statementTimeout(seconds: seconds) else { return }
-        do {
+        try await failing("set the statement time limit") {
             try await withConnection { sql in try await sql.raw(SQLQueryString(statement)).run() }
-        } catch {
-            throw StoreError(.database, "cannot set the statement time limit: \(Store.describe(error))")
         }
     }
 
@@ -251,6 +247,21 @@ extension Store {
         precondition(table.allSatisfy { $0.isLetter || $0 == "_" }, "table names are identifiers")
         return try await withConnection { sql in
             try await sql.raw(SQLQueryString("SELECT COUNT(*) AS n FROM " + table)).first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}
+
+extension Store {
+    /// Runs database work, turning an engine's failure into a ``StoreError`` `database_error`
+    /// that says what was being done and keeps the engine's error as its cause; a
+    /// ``StoreError`` thrown inside passes unchanged. The one place the store maps errors.
+    func failing<T>(_ doing: String, _ body: () async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.database, "cannot \(doing): \(Store.describe(error))", cause: error)
         }
     }
 }

@@ -25,15 +25,13 @@ extension Store {
     /// Stores a key's hash; returns its id.
     public func createAPIKey(tenant: String, scope: String, keyHash: String, prefix: String) async throws(StoreError) -> Int64 {
         let returning = dialect.returning(["id"])
-        do {
-            return try await withConnection { sql in
+        return try await failing("store the key") {
+            try await withConnection { sql in
                 let row = try await sql.raw(
                     "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: returning)"
                 ).first()
                 return try row?.decode(column: "id", as: Int64.self) ?? 0
             }
-        } catch {
-            throw StoreError(.database, "cannot store the key: \(Store.describe(error))")
         }
     }
 
@@ -48,8 +46,8 @@ extension Store {
     }
 
     private func apiKeys(condition: String?, bind: String?, includeRevoked: Bool) async throws(StoreError) -> [APIKeyRecord] {
-        do {
-            return try await withConnection { sql in
+        return try await failing("read keys") {
+            try await withConnection { sql in
                 var query = SQLQueryString("SELECT id, tenant, scope, prefix, created_at, revoked_at FROM api_keys WHERE 1 = 1")
                 if let condition, let bind {
                     query.appendLiteral(" AND " + condition)
@@ -65,22 +63,18 @@ extension Store {
                         revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Timestamp.init(microseconds:)))
                 }
             }
-        } catch {
-            throw StoreError(.database, "cannot read keys: \(Store.describe(error))")
         }
     }
 
     /// Revokes a key by id; false when no live key has that id.
     public func revokeAPIKey(id: Int64) async throws(StoreError) -> Bool {
         let returning = dialect.returning(["id"])
-        do {
-            return try await withConnection { sql in
+        return try await failing("revoke key \(id)") {
+            try await withConnection { sql in
                 try await sql.raw(
                     "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL \(unsafeRaw: returning)"
                 ).all().count == 1
             }
-        } catch {
-            throw StoreError(.database, "cannot revoke key \(id): \(Store.describe(error))")
         }
     }
 }

@@ -73,8 +73,8 @@ extension Store {
         let checked = Array(Set(batches.filter { $0.weights != nil && !$0.records.isEmpty }.map(\.experimentID))).sorted()
         let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
         let lock = dialect.rowLock(exclusive: false)
-        do {
-            return try await transaction { sql in
+        return try await failing("record assignments") {
+            try await transaction { sql in
                 var current: [Int64: [Double]] = [:]
                 if !checked.isEmpty {
                     let rows = try await sql.raw(
@@ -105,8 +105,6 @@ extension Store {
                 }
                 return write
             }
-        } catch {
-            throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
         }
     }
 
@@ -130,8 +128,8 @@ extension Store {
         let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
         let lock = dialect.rowLock(exclusive: true)
         let bulk = self.bulk
-        do {
-            return try await transaction { sql in
+        return try await failing("record assignments") {
+            try await transaction { sql in
                 var variants = try await sql.raw(
                     "SELECT name, weight FROM experiment_variants WHERE experiment_id = \(bind: experiment.id) ORDER BY position\(unsafeRaw: lock)"
                 ).all().map { Variant(name: try $0.decode(column: "name", as: String.self), weight: try $0.decode(column: "weight", as: Double.self)) }
@@ -158,10 +156,6 @@ extension Store {
                     table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id", sql: sql)
                 return (fixed, new?.count ?? computed.count)
             }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.database, "cannot record assignments: \(Store.describe(error))")
         }
     }
 
@@ -184,7 +178,7 @@ extension Store {
     public func assignments(experimentID: Int64, profileIDs: [String]) async throws(StoreError) -> [OpaqueID: String] {
         var out: [OpaqueID: String] = [:]
         let perStatement = max(1, dialect.maximumBindsPerStatement - 1)
-        do {
+        try await failing("read assignments") {
             try await withConnection { sql in
                 var start = 0
                 var found: [OpaqueID: String] = [:]
@@ -200,16 +194,14 @@ extension Store {
                 }
                 return found
             }.forEach { out[$0.key] = $0.value }
-        } catch {
-            throw StoreError(.database, "cannot read assignments: \(Store.describe(error))")
         }
         return out
     }
 
     /// Units per variant for an experiment.
     public func assignmentCounts(experimentID: Int64) async throws(StoreError) -> [String: Int] {
-        do {
-            return try await withConnection { sql in
+        return try await failing("count assignments") {
+            try await withConnection { sql in
                 let rows = try await sql.raw(
                     "SELECT variant, COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experimentID) GROUP BY variant"
                 ).all()
@@ -217,8 +209,6 @@ extension Store {
                 for row in rows { out[try row.decode(column: "variant", as: String.self), default: 0] += try row.decode(column: "n", as: Int.self) }
                 return out
             }
-        } catch {
-            throw StoreError(.database, "cannot count assignments: \(Store.describe(error))")
         }
     }
 }

@@ -84,8 +84,8 @@ extension Store {
     }
 
     private func experiments(where condition: String?, bind: (any Encodable & Sendable)?, tenant: String?) async throws(StoreError) -> [Experiment] {
-        do {
-            return try await withConnection { sql in
+        return try await failing("read experiments") {
+            try await withConnection { sql in
                 var query = SQLQueryString(
                     "SELECT id, key, name, channel, status, start_at, end_at, conversion_key, conversion_window_days, salt, notes, tenant, created_at, updated_at FROM experiments WHERE 1 = 1"
                 )
@@ -132,8 +132,6 @@ extension Store {
                 }
                 return out
             }
-        } catch {
-            throw StoreError(.database, "cannot read experiments: \(Store.describe(error))")
         }
     }
 
@@ -178,7 +176,7 @@ extension Store {
         if let name, name.trimmingCharacters(in: .whitespaces).isEmpty {
             throw StoreError(.invalidInput, "name must not be empty", field: "name")
         }
-        do {
+        try await failing("update experiment \(id)") {
             try await withConnection { sql in
                 let now = Timestamp.now.microseconds
                 if let name { try await sql.raw("UPDATE experiments SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
@@ -187,8 +185,6 @@ extension Store {
                     try await sql.raw("UPDATE experiments SET end_at = \(bind: endAt.microseconds), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
                 }
             }
-        } catch {
-            throw StoreError(.database, "cannot update experiment \(id): \(Store.describe(error))")
         }
     }
 }

@@ -35,12 +35,10 @@ extension Store {
             throw StoreError(.invalidInput, "\(error)", field: field)
         }
         let finalRows = rows
-        do {
-            return try await transaction { _ in
+        return try await failing("record \(kind.rawValue)") {
+            try await transaction { _ in
                 try await self.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: finalRows[...])
             }
-        } catch {
-            throw StoreError(.database, "cannot record \(kind.rawValue): \(Store.describe(error))")
         }
     }
 }

@@ -7,25 +7,21 @@ extension Store {
 
     /// Stores a report's JSON.
     public func saveReport(kind: String, asOf: Timestamp, body: String) async throws(StoreError) {
-        do {
+        try await failing("store the report") {
             try await withConnection { sql in
                 try await sql.raw(
                     "INSERT INTO reports (kind, as_of, created_at, body) VALUES (\(bind: kind), \(bind: asOf.microseconds), \(bind: Timestamp.now.microseconds), \(bind: body))"
                 ).run()
             }
-        } catch {
-            throw StoreError(.database, "cannot store the report: \(Store.describe(error))")
         }
     }
 
     /// The latest report of a kind (its JSON).
     public func latestReport(kind: String) async throws(StoreError) -> String? {
-        do {
-            return try await withConnection { sql in
+        return try await failing("read the report") {
+            try await withConnection { sql in
                 try await sql.raw("SELECT body FROM reports WHERE kind = \(bind: kind) ORDER BY id DESC LIMIT 1").first()?.decode(column: "body", as: String.self)
             }
-        } catch {
-            throw StoreError(.database, "cannot read the report: \(Store.describe(error))")
         }
     }
 }
