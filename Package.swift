@@ -137,6 +137,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "HoldoutModelTests",
+            dependencies: ["HoldoutModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HoldoutSimulationTests",
             dependencies: ["HoldoutSimulation", "HoldoutStats"],
             swiftSettings: swiftSettings

@@ -1,5 +1,4 @@
 import HoldoutModel
-import HoldoutStore
 import Testing
 
 @Suite("Timestamp: offsets, accepted range, proleptic Gregorian formatting")
