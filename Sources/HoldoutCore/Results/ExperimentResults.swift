@@ -194,21 +194,20 @@ public enum ResultsService {
                     totalValue: s?.sumValue ?? 0), s
             )
         }
-        let options = TestOptions(alpha: alpha)
         let names = experiment.variants.map(\.name)
         let (control, controlStats) = arm(names[0])
         var comparisons: [ExperimentResults.ArmComparison] = []
         for name in names.dropFirst() {
             let (treatment, treatmentStats) = arm(name)
             do {
-                let c = ProportionStatistic(n: control.n, conversions: control.conversions)
-                let t = ProportionStatistic(n: treatment.n, conversions: treatment.conversions)
-                let conversion = try ProportionTest.compare(control: c, treatment: t, options: options)
-                let revenue = try WelchTest.compare(
-                    control: MeanStatistic(n: control.n, sum: controlStats?.sumValue ?? 0, sumSquares: controlStats?.sumValueSquares ?? 0),
-                    treatment: MeanStatistic(n: treatment.n, sum: treatmentStats?.sumValue ?? 0, sumSquares: treatmentStats?.sumValueSquares ?? 0),
-                    options: options)
-                let sequentialComparison = try SequentialTest.compare(control: c, treatment: t, alpha: alpha)
+                let c = Analysis.Arm(ProportionStatistic(n: control.n, conversions: control.conversions))
+                let t = Analysis.Arm(ProportionStatistic(n: treatment.n, conversions: treatment.conversions))
+                let conversion = try Analysis.compare(control: c, treatments: [t], settings: .init(metric: .proportion, alpha: alpha)).treatments[0].comparison
+                let (revenue, cuped) = try revenueAndCUPED(
+                    control: control, controlStats, treatment: treatment, treatmentStats, covariates: covariates, alpha: alpha)
+                let sequentialComparison = try Analysis.compare(
+                    control: c, treatments: [t], settings: .init(metric: .proportion, method: .sequential, alpha: alpha)
+                ).treatments[0].comparison
                 let decision: String
                 if sequentialComparison.insufficientData || sequentialComparison.ciLow == nil {
                     decision = "keep_running"
@@ -218,15 +217,6 @@ public enum ResultsService {
                     decision = "control_better"
                 } else {
                     decision = "keep_running"
-                }
-                var cuped: RegressionAdjustment.Result?
-                if !covariates.isEmpty, let cs = controlStats, let ts = treatmentStats {
-                    let regression = { (s: VariantStatistics) throws(StatsError) -> RegressionStatistic in
-                        try RegressionStatistic(n: s.units, sumY: s.sumValue, sumYY: s.sumValueSquares, sumX: s.sumX, sumXY: s.sumXY, sumXX: s.sumXX)
-                    }
-                    // A singular covariate set leaves CUPED out rather than failing the results.
-                    cuped = try? RegressionAdjustment.compare(
-                        control: try regression(cs), treatment: try regression(ts), options: options, covariateNames: covariates)
                 }
                 var reasons: [String] = []
                 for a in [control, treatment] {
@@ -291,6 +281,36 @@ public enum ResultsService {
     }
 }
 
+extension ResultsService {
+    /// The value per unit compared by Welch's test and, when the experiment has covariates and
+    /// both arms have statistics, by CUPED — one analysis with the mean metric. A singular
+    /// covariate set (or any CUPED failure) leaves CUPED out rather than failing the results.
+    static func revenueAndCUPED(
+        control: ExperimentResults.Arm, _ controlStats: VariantStatistics?, treatment: ExperimentResults.Arm,
+        _ treatmentStats: VariantStatistics?, covariates: [String], alpha: Double
+    ) throws(StatsError) -> (Comparison, RegressionAdjustment.Result?) {
+        let c = MeanStatistic(n: control.n, sum: controlStats?.sumValue ?? 0, sumSquares: controlStats?.sumValueSquares ?? 0)
+        let t = MeanStatistic(n: treatment.n, sum: treatmentStats?.sumValue ?? 0, sumSquares: treatmentStats?.sumValueSquares ?? 0)
+        let plain = Analysis.Settings(metric: .mean, alpha: alpha)
+        if !covariates.isEmpty, let cs = controlStats, let ts = treatmentStats {
+            let regression = { (s: VariantStatistics) throws(StatsError) -> RegressionStatistic in
+                try RegressionStatistic(n: s.units, sumY: s.sumValue, sumYY: s.sumValueSquares, sumX: s.sumX, sumXY: s.sumXY, sumXX: s.sumXX)
+            }
+            var adjusted = plain
+            adjusted.isCUPED = true
+            adjusted.covariateNames = covariates
+            if let rc = try? regression(cs), let rt = try? regression(ts),
+                let result = try? Analysis.compare(
+                    control: .init(c, regression: rc), treatments: [.init(t, regression: rt)], settings: adjusted
+                ).treatments[0]
+            {
+                return (result.comparison, result.cuped)
+            }
+        }
+        return (try Analysis.compare(control: .init(c), treatments: [.init(t)], settings: plain).treatments[0].comparison, nil)
+    }
+}
+
 /// Results for one value of a unit dimension (a segment).
 public struct SegmentResult: Sendable, Encodable {
     public var segment: String
@@ -340,9 +360,11 @@ extension ResultsService {
             var comparisons: [SegmentComparison] = []
             for arm in arms.dropFirst() {
                 do {
-                    let conversion = try ProportionTest.compare(
-                        control: ProportionStatistic(n: arms[0].n, conversions: arms[0].conversions),
-                        treatment: ProportionStatistic(n: arm.n, conversions: arm.conversions), options: TestOptions(alpha: alpha))
+                    let conversion = try Analysis.compare(
+                        control: .init(ProportionStatistic(n: arms[0].n, conversions: arms[0].conversions)),
+                        treatments: [.init(ProportionStatistic(n: arm.n, conversions: arm.conversions))],
+                        settings: .init(metric: .proportion, alpha: alpha)
+                    ).treatments[0].comparison
                     comparisons.append(SegmentComparison(variant: arm.variant, conversion: conversion, pValueHolm: nil))
                 } catch {
                     throw StoreError(.invalidInput, "segment \(segment): \(error.message)")

@@ -290,27 +290,37 @@ public struct Calibration: Sendable {
         return final
     }
 
-    /// One estimator on control vs level j.
+    /// One estimator on control vs level j, through HoldoutStats' one analysis entry point.
     static func apply(_ estimator: Estimator, arms: Arms, level j: Int, metric: MetricMode.Metric, settings: Settings) throws(StatsError) -> Comparison {
-        let options = TestOptions(alpha: settings.alpha)
-        switch estimator {
-        case .ztest:
-            return try ProportionTest.compare(control: arms.proportion[0], treatment: arms.proportion[j], options: options)
-        case .welch:
-            return try WelchTest.compare(control: arms.mean[0], treatment: arms.mean[j], options: options)
-        case .cuped:
-            return try RegressionAdjustment.compare(control: arms.regression[0], treatment: arms.regression[j], options: options).comparison
-        case .sequential:
-            if metric == .conversionRate {
-                return try SequentialTest.compare(control: arms.proportion[0], treatment: arms.proportion[j], alpha: settings.alpha, tuning: settings.tuning)
-            }
-            return try SequentialTest.compare(control: arms.mean[0], treatment: arms.mean[j], alpha: settings.alpha, tuning: settings.tuning)
-        case .bayesian:
-            let fixed =
-                metric == .conversionRate
-                ? try ProportionTest.compare(control: arms.proportion[0], treatment: arms.proportion[j], options: options)
-                : try WelchTest.compare(control: arms.mean[0], treatment: arms.mean[j], options: options)
-            return try BayesianTest.summarize(fixed, alpha: settings.alpha)
+        let analysis = estimator.analysisSettings(metric: metric, alpha: settings.alpha, tuning: settings.tuning)
+        let control: Analysis.Arm
+        let treatment: Analysis.Arm
+        switch analysis.metric {
+        case .proportion:
+            (control, treatment) = (Analysis.Arm(arms.proportion[0]), Analysis.Arm(arms.proportion[j]))
+        case .mean, .ratio:
+            let isCUPED = analysis.isCUPED
+            control = Analysis.Arm(arms.mean[0], regression: isCUPED ? arms.regression[0] : nil)
+            treatment = Analysis.Arm(arms.mean[j], regression: isCUPED ? arms.regression[j] : nil)
+        }
+        let result = try Analysis.compare(control: control, treatments: [treatment], settings: analysis).treatments[0]
+        if analysis.isCUPED, let cuped = result.cuped { return cuped.comparison }
+        return result.comparison
+    }
+}
+
+extension Estimator {
+    /// The analysis settings the estimator stands for: the z-test is the proportion metric, the
+    /// others the per-visitor mean (sequential and Bayesian on the conversion indicator's
+    /// proportion for conversion metrics), CUPED the mean with regression adjustment.
+    public func analysisSettings(metric: MetricMode.Metric, alpha: Double, tuning: Double) -> Analysis.Settings {
+        let isConversion = metric == .conversionRate
+        switch self {
+        case .ztest: return Analysis.Settings(metric: .proportion, alpha: alpha)
+        case .welch: return Analysis.Settings(metric: .mean, alpha: alpha)
+        case .cuped: return Analysis.Settings(metric: .mean, alpha: alpha, isCUPED: true)
+        case .sequential: return Analysis.Settings(metric: isConversion ? .proportion : .mean, method: .sequential, alpha: alpha, tuning: tuning)
+        case .bayesian: return Analysis.Settings(metric: isConversion ? .proportion : .mean, method: .bayesian, alpha: alpha)
         }
     }
 }

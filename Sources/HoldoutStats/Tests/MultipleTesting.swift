@@ -69,6 +69,13 @@ public struct MultiArmComparison: Sendable, Hashable, Codable {
         self.init(comparisons: comparisons)
     }
 
+    /// Comparisons with p-values adjusted elsewhere (``Analysis/compare(control:treatments:settings:)``).
+    init(comparisons: [Comparison], holm: [Double?], benjaminiHochberg: [Double?]) {
+        self.comparisons = comparisons
+        self.holm = holm
+        self.benjaminiHochberg = benjaminiHochberg
+    }
+
     /// Adjusts the p-values of existing comparisons (only those with a p-value take part).
     public init(comparisons: [Comparison]) {
         self.comparisons = comparisons

@@ -204,6 +204,16 @@ struct GbstatsBench: ParsableCommand {
         var p_value: Double?
     }
 
+    /// The input file, its arms decoded (and validated) as HoldoutStats' wire arms.
+    struct Input: Decodable {
+        struct Pair: Decodable {
+            var control: Analysis.Arm
+            var treatment: Analysis.Arm
+        }
+        var alpha: Double?
+        var comparisons: [Pair]
+    }
+
     struct Result: Encodable {
         var seconds: Double
         var repetitions: Int
@@ -212,10 +222,20 @@ struct GbstatsBench: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: input) else { throw CLIError("--input: cannot read '\(input)'") }
-        let object = try JSONObject.parse(data)
-        let alpha = try object.double("alpha") ?? 0.05
-        let pairs = try object.objects("comparisons").map { (c) throws(CLIError) -> (MeanStatistic, MeanStatistic) in
-            (try CompareCommand.mean(try c.object("control")), try CompareCommand.mean(try c.object("treatment")))
+        let decoded: Input
+        do {
+            decoded = try JSONDecoder().decode(Input.self, from: data)
+        } catch let error as StatsError {
+            throw CLIError(error)
+        } catch {
+            throw CLIError("--input: \(error)")
+        }
+        let alpha = decoded.alpha ?? 0.05
+        let pairs = try decoded.comparisons.enumerated().map { (i, pair) throws(CLIError) -> (MeanStatistic, MeanStatistic) in
+            guard case .mean(let c) = pair.control.statistic, case .mean(let t) = pair.treatment.statistic else {
+                throw CLIError("comparisons[\(i)]: expected mean arms {\"n\", \"sum\", \"sum_squares\"}")
+            }
+            return (c, t)
         }
         let options = TestOptions(alpha: alpha)
         var results = [Comparison](repeating: Comparison(controlMean: 0, treatmentMean: 0), count: pairs.count)

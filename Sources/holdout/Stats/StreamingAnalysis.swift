@@ -57,6 +57,10 @@ struct StreamingAnalysis {
     }
 
     /// The `cuped` object: the adjusted lift and how much variance the covariates removed.
+    ///
+    /// `stats analyze`'s own flat shape, kept so its JSON does not change; `holdout results` and
+    /// `Analysis.Result` write ``RegressionAdjustment/Result``'s (`comparison`, `theta`,
+    /// `variance_reduction`). One of the two has to change to have one shape.
     struct CupedSummary: Encodable {
         var uplift_abs: Double?
         var uplift_rel: Double?
@@ -251,32 +255,21 @@ struct StreamingAnalysis {
         if metricType == .proportion && !isBinary {
             throw CLIError("--metric-type proportion: column '\(config.metric)' has values other than 0 and 1")
         }
-        let control = arms[controlIndex]
-        var results: [ArmResult] = []
-        for (index, arm) in arms.enumerated() where index != controlIndex {
-            let comparison: Comparison = try cli { () throws(StatsError) in
-                switch metricType {
-                case .proportion:
-                    try ProportionTest.compare(
-                        control: ProportionStatistic(n: control.outcome.n, conversions: Int(control.outcome.sum)),
-                        treatment: ProportionStatistic(n: arm.outcome.n, conversions: Int(arm.outcome.sum)),
-                        options: config.options)
-                case .mean:
-                    try WelchTest.compare(control: control.outcome, treatment: arm.outcome, options: config.options)
-                }
+        let treatments = arms.indices.filter { $0 != controlIndex }.map { arms[$0] }
+        func analysisArm(_ arm: Arm) -> Analysis.Arm {
+            switch metricType {
+            case .proportion: Analysis.Arm(ProportionStatistic(n: arm.outcome.n, conversions: Int(arm.outcome.sum)), regression: arm.regression)
+            case .mean: Analysis.Arm(arm.outcome, regression: arm.regression)
             }
-            var cuped: RegressionAdjustment.Result?
-            if let c = control.regression, let t = arm.regression {
-                cuped = try cli { () throws(StatsError) in
-                    try RegressionAdjustment.compare(control: c, treatment: t, options: config.options, covariateNames: config.covariates)
-                }
-            }
-            results.append(ArmResult(arm: arm.name, comparison: comparison, cuped: cuped))
         }
-        let adjusted = MultiArmComparison(comparisons: results.map(\.comparison))
-        for index in results.indices {
-            results[index].pValueHolm = adjusted.holm[index]
-            results[index].pValueBH = adjusted.benjaminiHochberg[index]
+        let settings = Analysis.Settings(
+            metric: metricType == .proportion ? .proportion : .mean, alternative: config.options.alternative, alpha: config.options.alpha,
+            isCUPED: k > 0, covariateNames: config.covariates)
+        let analysis = try cli { () throws(StatsError) in
+            try Analysis.compare(control: analysisArm(arms[controlIndex]), treatments: treatments.map(analysisArm), settings: settings)
+        }
+        let results = zip(treatments, analysis.treatments).map { arm, result in
+            ArmResult(arm: arm.name, comparison: result.comparison, cuped: result.cuped, pValueHolm: result.pValueHolm, pValueBH: result.pValueBH)
         }
         return Report(
             file: config.path, rows: rows, metric: config.metric, metricType: metricType, control: config.control,
