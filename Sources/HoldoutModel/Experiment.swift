@@ -153,7 +153,8 @@ public struct NewExperiment: Sendable, Hashable {
         if let key, !Self.isValidKey(key) {
             if !key.isEmpty, key.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
                 throw HoldoutError(
-                    .invalidInput, "key '\(key)' is digits only; numeric keys are reserved for experiments created without a key (add a letter, e.g. 'exp-\(key)')",
+                    .invalidInput,
+                    "key '\(key)' is digits only; numeric keys are reserved for experiments created without a key (add a letter, e.g. 'exp-\(key)')",
                     field: "key")
             }
             throw HoldoutError(
@@ -177,7 +178,8 @@ public struct NewExperiment: Sendable, Hashable {
                 throw HoldoutError(.invalidInput, "variant names must be 1–64 bytes", field: "variants")
             }
             guard seen.insert(variant.name).inserted else {
-                throw HoldoutError(.invalidInput, "variant '\(variant.name)' is listed twice (names equal as Unicode text count as the same)", field: "variants")
+                throw HoldoutError(
+                    .invalidInput, "variant '\(variant.name)' is listed twice (names equal as Unicode text count as the same)", field: "variants")
             }
             guard variant.weight.isFinite, variant.weight > 0, variant.weight < 1 else {
                 throw HoldoutError(

@@ -1,11 +1,11 @@
-import HoldoutModel
 import Foundation
 public import HTTPTypes
-public import Hummingbird
+import HoldoutModel
 import HoldoutStats
 import HoldoutStore
-import NIOCore
+public import Hummingbird
 import Logging
+import NIOCore
 
 /// An API error, returned as `{"error": {"code", "message", "field"}}` with its status.
 public struct APIError: Error, HTTPResponseError, Sendable {
@@ -77,7 +77,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .shuttingDown: return APIError(.serviceUnavailable, code: "shutting_down", error.message)
             }
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
-            return APIError(.contentTooLarge, code: "body_too_large", "the request body is larger than \(HoldoutRequestContext.maximumBody >> 20) MiB; send smaller batches")
+            return APIError(
+                .contentTooLarge, code: "body_too_large", "the request body is larger than \(HoldoutRequestContext.maximumBody >> 20) MiB; send smaller batches"
+            )
         case let error as any HTTPResponseError:
             return APIError(error.status, code: error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), "\(error)")
         default:

@@ -39,4 +39,3 @@ public enum APIKeys {
         return (key, id)
     }
 }
-

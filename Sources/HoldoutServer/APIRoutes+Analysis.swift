@@ -1,6 +1,6 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStats
 import HoldoutStore
 import Hummingbird
@@ -88,9 +88,11 @@ extension APIRoutes {
             func rate(_ k: Int) -> Double { point.units[k] > 0 ? Double(point.conversions[k]) / Double(point.units[k]) : 0 }
             let (c, t) = (rate(0), rate(1))
             let bothPresent = point.units[0] > 0 && point.units[1] > 0
-            let band = try? SequentialTest.compare(
-                control: ProportionStatistic(n: point.units[0], conversions: point.conversions[0]),
-                treatment: ProportionStatistic(n: point.units[1], conversions: point.conversions[1]))
+            let band = try? Analysis.compare(
+                control: .init(ProportionStatistic(n: point.units[0], conversions: point.conversions[0])),
+                treatments: [.init(ProportionStatistic(n: point.units[1], conversions: point.conversions[1]))],
+                settings: .init(metric: .proportion, method: .sequential)
+            ).treatments[0].comparison
             var variants: [String: VariantPoint] = [:]
             for (k, name) in point.variants.enumerated() {
                 variants[name] = VariantPoint(n: point.units[k], conversions: point.conversions[k], rate: rate(k))

@@ -1,6 +1,6 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStats
 import HoldoutStore
 import Hummingbird

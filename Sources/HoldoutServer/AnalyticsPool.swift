@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 public import HoldoutStore
 public import Logging
 public import ServiceLifecycle
@@ -107,7 +107,9 @@ public final class AnalyticsPool: Service, Sendable {
     /// - Parameters:
     ///   - stores: the pool's connections (at least one).
     ///   - open: opens a new connection like them (to replace one stuck past its timeout).
-    public init(stores: [Store], limits: Limits = .init(), logger: Logger = Logger(label: "holdout.analytics"), open: @escaping @Sendable () async throws -> Store) {
+    public init(
+        stores: [Store], limits: Limits = .init(), logger: Logger = Logger(label: "holdout.analytics"), open: @escaping @Sendable () async throws -> Store
+    ) {
         precondition(!stores.isEmpty, "an analytics pool needs a connection")
         self.limits = limits
         self.open = open
@@ -116,7 +118,9 @@ public final class AnalyticsPool: Service, Sendable {
     }
 
     /// Opens `limits.connections` connections to `location` with the query time limit set.
-    public static func open(_ location: StoreLocation, limits: Limits = .init(), logger: Logger = Logger(label: "holdout.analytics")) async throws(StoreError) -> AnalyticsPool {
+    public static func open(
+        _ location: StoreLocation, limits: Limits = .init(), logger: Logger = Logger(label: "holdout.analytics")
+    ) async throws(StoreError) -> AnalyticsPool {
         let seconds = Double(limits.timeout.components.seconds) + Double(limits.timeout.components.attoseconds) / 1e18
         @Sendable func connect() async throws(StoreError) -> Store {
             let store = try await Store.open(location, schema: .unchecked)
@@ -219,7 +223,8 @@ public final class AnalyticsPool: Service, Sendable {
     private func acquire(tenant: String) async throws -> Store {
         enum Decision { case now(Store), wait(UInt64), refuse(Refusal) }
         let busy = Refusal(
-            reason: .busy, message: "too many analytical requests of this tenant at once (\(limits.runningPerTenant) run, \(limits.waitingPerTenant) wait); retry shortly")
+            reason: .busy,
+            message: "too many analytical requests of this tenant at once (\(limits.runningPerTenant) run, \(limits.waitingPerTenant) wait); retry shortly")
         let store: Store? = await withCheckedContinuation { continuation in
             let decision = state.withLock { state -> Decision in
                 if state.isShuttingDown { return .refuse(Refusal(reason: .shuttingDown, message: "the server is stopping")) }

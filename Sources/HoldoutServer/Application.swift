@@ -1,13 +1,13 @@
-import HoldoutModel
 import Foundation
-public import HoldoutStore
 import HoldoutCore
+import HoldoutModel
+public import HoldoutStore
 public import Hummingbird
 public import Logging
 import Metrics
+import NIOCore
 public import Prometheus
 import ServiceLifecycle
-import NIOCore
 import UnixSignals
 
 /// Where and how the server listens.
@@ -94,7 +94,9 @@ public func buildApplication(store: Store, analytics: AnalyticsPool? = nil, conf
         router: buildRouter(store: store, analytics: analytics),
         server: .http1(
             configuration: .init(
-                additionalChannelHandlers: [SlowRequestHandler(deadline: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000))],
+                additionalChannelHandlers: [
+                    SlowRequestHandler(deadline: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000))
+                ],
                 idleTimeout: .nanoseconds(Int64(idle.components.seconds) * 1_000_000_000 + idle.components.attoseconds / 1_000_000_000))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "holdout"),
         services: services,

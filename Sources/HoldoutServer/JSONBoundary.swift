@@ -85,7 +85,6 @@ extension APIError {
     }
 }
 
-
 /// A number as import text: integers without a fraction, others in Swift's shortest round-trip
 /// form (the importer parses it back exactly).
 func numberText(_ value: Double) -> String {

@@ -1,7 +1,7 @@
-public import HoldoutModel
 import AsyncHTTPClient
 public import Foundation
 public import HoldoutCore
+public import HoldoutModel
 public import HoldoutStore
 public import Logging
 import NIOCore
@@ -151,7 +151,8 @@ public struct AlertDelivery: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
             do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                let response = try await HTTPClient.shared.execute(
+                    request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
                 if (200..<300).contains(response.status.code) { return true }
                 logger.warning("alert webhook answered \(response.status.code) (attempt \(attempt) of \(attempts))")
             } catch {

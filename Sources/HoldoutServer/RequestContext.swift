@@ -35,4 +35,3 @@ public struct HoldoutRequestContext: RequestContext {
         return principal
     }
 }
-

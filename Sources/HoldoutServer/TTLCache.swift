@@ -35,4 +35,3 @@ typealias ExperimentCache = TTLCache<Experiment>
 extension TTLCache where Value == Experiment {
     convenience init() { self.init(ttl: 1) }
 }
-

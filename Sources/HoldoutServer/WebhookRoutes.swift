@@ -1,8 +1,8 @@
-import HoldoutModel
 import Crypto
 public import Foundation
-import HoldoutStore
 import HTTPTypes
+import HoldoutModel
+import HoldoutStore
 import Hummingbird
 
 /// Seed 001's webhooks, authenticated by an HMAC-SHA256 signature over the raw body with the
@@ -36,7 +36,9 @@ struct WebhookRoutes {
             throw APIError(.unauthorized, code: "unauthorized", "send the tenant (1–64 bytes) in X-Holdout-Tenant", field: "X-Holdout-Tenant")
         }
         guard let header = request.headers[HTTPField.Name("X-Holdout-Signature")!] else {
-            throw APIError(.unauthorized, code: "unauthorized", "send X-Holdout-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">", field: "X-Holdout-Signature")
+            throw APIError(
+                .unauthorized, code: "unauthorized", "send X-Holdout-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">",
+                field: "X-Holdout-Signature")
         }
         var timestamp: Int?
         var signature: String?
@@ -46,12 +48,14 @@ struct WebhookRoutes {
             if pair[0] == "t" { timestamp = Int(pair[1]) }
             if pair[0] == "v1" { signature = pair[1].lowercased() }
         }
-        guard let timestamp, let signature, signature.utf8.count == 64, signature.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+        guard let timestamp, let signature, signature.utf8.count == 64, signature.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else {
             throw APIError(.unauthorized, code: "unauthorized", "X-Holdout-Signature must be t=<unix seconds>,v1=<64 hex digits>", field: "X-Holdout-Signature")
         }
         guard abs(now().timeIntervalSince1970 - Double(timestamp)) <= Self.tolerance else {
             throw APIError(
-                .unauthorized, code: "stale_signature", "the signature timestamp is more than \(Int(Self.tolerance)) s from the server's clock (replay protection)",
+                .unauthorized, code: "stale_signature",
+                "the signature timestamp is more than \(Int(Self.tolerance)) s from the server's clock (replay protection)",
                 field: "X-Holdout-Signature")
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maximumBody {
@@ -73,7 +77,9 @@ struct WebhookRoutes {
         var difference: UInt8 = given.count == wanted.count && secret != nil ? 0 : 1
         for (a, b) in zip(given, wanted) { difference |= a ^ b }
         guard difference == 0 else {
-            throw APIError(.unauthorized, code: "bad_signature", "the signature does not match the body (or the tenant has no webhook secret)", field: "X-Holdout-Signature")
+            throw APIError(
+                .unauthorized, code: "bad_signature", "the signature does not match the body (or the tenant has no webhook secret)",
+                field: "X-Holdout-Signature")
         }
         return (tenant, body)
     }

@@ -1,11 +1,11 @@
-import HoldoutModel
 import Foundation
+import HTTPTypes
 import HoldoutCore
+import HoldoutModel
 import HoldoutServer
 import HoldoutStats
 import HoldoutStore
 import HoldoutTestSupport
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -72,7 +72,8 @@ struct APITests {
         try await APIHarness.with(engine) { h, client in
             let created = try await call(
                 client, .post, "/api/experiments", key: h.writeKey,
-                body: #"{"name": "Email holdout Q1 2026", "channel": "email", "start_at": "2026-03-01T00:00:00Z", "end_at": "2026-03-31T23:59:59Z", "conversion_key": "purchase", "notes": "Q1"}"#,
+                body:
+                    #"{"name": "Email holdout Q1 2026", "channel": "email", "start_at": "2026-03-01T00:00:00Z", "end_at": "2026-03-31T23:59:59Z", "conversion_key": "purchase", "notes": "Q1"}"#,
                 expect: .created)
             #expect(created["status"] as? String == "draft" && created["name"] as? String == "Email holdout Q1 2026")
             let id = try #require(created["id"] as? Int)
@@ -100,7 +101,10 @@ struct APITests {
             let iso = ISO8601DateFormatter()
             var outcomes: [[String: Any]] = []
             for (i, profile) in profiles.enumerated() where i % 7 == 0 {
-                outcomes.append(["profile_id": profile, "conversion_ts": iso.string(from: assignedAt.addingTimeInterval(3600)), "value": Double(10 + i % 13), "event_id": "o\(i)"])
+                outcomes.append([
+                    "profile_id": profile, "conversion_ts": iso.string(from: assignedAt.addingTimeInterval(3600)), "value": Double(10 + i % 13),
+                    "event_id": "o\(i)",
+                ])
             }
             let outcomesBody = try String(decoding: JSONSerialization.data(withJSONObject: ["outcomes": outcomes]), as: UTF8.self)
             let inserted = try await call(client, .post, "/api/experiments/\(id)/outcomes", key: h.writeKey, body: outcomesBody, expect: .ok)
@@ -109,7 +113,8 @@ struct APITests {
             #expect(replay["inserted"] as? Int == 0)
             let exposures = try await call(
                 client, .post, "/api/experiments/\(id)/exposures", key: h.writeKey,
-                body: #"{"exposures": [{"profile_id": "user_1", "exposure_ts": "\#(iso.string(from: assignedAt.addingTimeInterval(60)))", "campaign_id": "email_q1_2026", "message_id": "msg_12345"}]}"#,
+                body:
+                    #"{"exposures": [{"profile_id": "user_1", "exposure_ts": "\#(iso.string(from: assignedAt.addingTimeInterval(60)))", "campaign_id": "email_q1_2026", "message_id": "msg_12345"}]}"#,
                 expect: .ok)
             #expect(exposures["recorded"] as? Int == 1)
 
@@ -211,16 +216,25 @@ struct APITests {
             e = try await call(client, .post, "/api/experiments/dup/assign", key: k, body: #"{"profile_ids": "a"}"#, expect: .badRequest)
             #expect(e["field"] as? String == "profile_ids")
             e = try await call(
-                client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01"}, {"profile_id": "b"}]}"#,
+                client, .post, "/api/experiments/dup/outcomes", key: k,
+                body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01"}, {"profile_id": "b"}]}"#,
                 expect: .badRequest)
             #expect(e["field"] as? String == "outcomes[1].conversion_ts")
             // Nothing of the rejected batch was written.
-            let ok = try await call(client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01"}]}"#, expect: .ok)
+            let ok = try await call(
+                client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01"}]}"#,
+                expect: .ok)
             #expect(ok["inserted"] as? Int == 1)
-            e = try await call(client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01", "value": 1e999}]}"#, expect: .badRequest)
-            e = try await call(client, .post, "/api/experiments/dup/exposures", key: k, body: #"{"exposures": [{"profile_id": "a", "exposure_ts": "2026-03-01", "variant": "purple"}]}"#, expect: .badRequest)
+            e = try await call(
+                client, .post, "/api/experiments/dup/outcomes", key: k,
+                body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01", "value": 1e999}]}"#, expect: .badRequest)
+            e = try await call(
+                client, .post, "/api/experiments/dup/exposures", key: k,
+                body: #"{"exposures": [{"profile_id": "a", "exposure_ts": "2026-03-01", "variant": "purple"}]}"#, expect: .badRequest)
             #expect(e["field"] as? String == "exposures[0].variant")
-            e = try await call(client, .post, "/api/experiments/dup/outcomes", key: k, body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01", "value": 1.7e308}]}"#, expect: .badRequest)
+            e = try await call(
+                client, .post, "/api/experiments/dup/outcomes", key: k,
+                body: #"{"outcomes": [{"profile_id": "a", "conversion_ts": "2026-03-01", "value": 1.7e308}]}"#, expect: .badRequest)
             #expect(e["field"] as? String == "outcomes[0].value")
             // A PATCH refused for one field changes no other.
             try await call(client, .patch, "/api/experiments/dup", key: k, body: #"{"name": "renamed", "status": "bogus"}"#, expect: .badRequest)
@@ -260,14 +274,16 @@ struct APITests {
             // Another tenant's touchpoints (even identical ones) never reach this tenant's experiments.
             let foreign = try await call(
                 client, .post, "/api/touchpoints", key: h.otherTenantKey,
-                body: #"{"touchpoints": [{"profile_id": "p1", "channel": "email", "ts": "2026-03-02T00:00:00Z", "campaign_id": "c"}, {"profile_id": "x9", "channel": "email", "ts": "2026-03-03T00:00:00Z"}]}"#,
+                body:
+                    #"{"touchpoints": [{"profile_id": "p1", "channel": "email", "ts": "2026-03-02T00:00:00Z", "campaign_id": "c"}, {"profile_id": "x9", "channel": "email", "ts": "2026-03-03T00:00:00Z"}]}"#,
                 expect: .ok)
             #expect(foreign["inserted"] as? Int == 2)
             let result = try await call(
                 client, .post, "/api/experiments/auto/auto-assign", key: h.writeKey,
                 body: #"{"channel": "email", "start_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-31T23:59:59Z", "treatment_rate": 0.5}"#, expect: .ok)
             #expect(result["assigned"] as? Int == 2)
-            let stored = try await h.store.assignments(experimentID: try #require(await h.store.experiment(key: "auto")).id, profileIDs: ["p1", "p2", "p3", "p4"])
+            let stored = try await h.store.assignments(
+                experimentID: try #require(await h.store.experiment(key: "auto")).id, profileIDs: ["p1", "p2", "p3", "p4"])
             #expect(Set(stored.keys) == ["p1", "p2"])
         }
     }
@@ -277,7 +293,9 @@ struct APITests {
         try await APIHarness.with(engine) { h, client in
             try await h.store.setWebhookSecret(tenant: "acme", secret: "s3cret-s3cret-s3cret")
             try await call(client, .post, "/api/experiments", key: h.writeKey, body: #"{"name": "hooks", "key": "hooks"}"#, expect: .created)
-            func send(_ path: String, _ body: String, secret: String = "s3cret-s3cret-s3cret", at time: Date = Date(), tenant: String = "acme") async throws -> HTTPResponse.Status {
+            func send(
+                _ path: String, _ body: String, secret: String = "s3cret-s3cret-s3cret", at time: Date = Date(), tenant: String = "acme"
+            ) async throws -> HTTPResponse.Status {
                 var headers = HTTPFields()
                 headers[HTTPField.Name("X-Holdout-Tenant")!] = tenant
                 headers[HTTPField.Name("X-Holdout-Signature")!] = webhookSignature(body: body, secret: secret, timestamp: Int(time.timeIntervalSince1970))
@@ -294,7 +312,8 @@ struct APITests {
             let experiment = try #require(await h.store.experiment(key: "hooks"))
             #expect(try await h.store.rowCount("experiment_exposures") == 1)
             #expect(try await h.store.rowCount("experiment_outcomes") == 1)
-            try await h.store.recordAssignments(experimentID: experiment.id, [AssignmentRecord(profileID: "u1", variant: "control", assignedAt: ts("2026-03-01T00:00:00Z"))])
+            try await h.store.recordAssignments(
+                experimentID: experiment.id, [AssignmentRecord(profileID: "u1", variant: "control", assignedAt: ts("2026-03-01T00:00:00Z"))])
             let results = try await ResultsService.compute(experiment: experiment, store: h.store, mode: .itt, persist: false)
             #expect(results.control.totalValue == 120.5 && results.control.conversions == 1)
         }
@@ -323,7 +342,8 @@ struct APITests {
             try await store.recordAssignments(experimentID: a.id, records)
             _ = try await store.record(kind: .outcomes, experiment: a, items: outcomes, field: "outcomes")
             try await store.recordAssignments(experimentID: b.id, Array(records.prefix(10)))
-            try await store.recordAssignments(experimentID: c.id, (0..<2000).map { AssignmentRecord(profileID: "v\($0)", variant: "treatment", assignedAt: t0) })
+            try await store.recordAssignments(
+                experimentID: c.id, (0..<2000).map { AssignmentRecord(profileID: "v\($0)", variant: "treatment", assignedAt: t0) })
             let report = try await NightlyReportService.run(store: store, asOf: ts("2026-03-15T02:00:00Z"))
             try await NightlyReportService.save(report, store: store, asOf: ts("2026-03-15T02:00:00Z"))
             #expect(report.experiments.count == 3)

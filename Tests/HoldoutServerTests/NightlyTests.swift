@@ -1,6 +1,6 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutServer
 import HoldoutStore
 import HoldoutTestSupport
@@ -29,7 +29,8 @@ struct NightlyTests {
             let clock = Mutex(try #require(ISO8601DateFormatter().date(from: "2026-03-15T01:30:00Z")))
             let slept = Mutex<[Duration]>([])
             let scheduler = NightlyScheduler(
-                job: NightlyJob(store: store, delivery: nil, logger: Logger(label: "test")), at: try #require(DailyTime("02:00")), logger: Logger(label: "test"),
+                job: NightlyJob(store: store, delivery: nil, logger: Logger(label: "test")), at: try #require(DailyTime("02:00")),
+                logger: Logger(label: "test"),
                 now: { clock.withLock { $0 } },
                 sleep: { duration in
                     let count = slept.withLock { list in
@@ -75,7 +76,8 @@ struct NightlyTests {
             let first = try #require(try JSONSerialization.jsonObject(with: Data(bodies[1].utf8)) as? [String: Any])
             #expect(first["text"] as? String == "[success] A is up")
             // A receiver that never answers: the alert is reported undelivered after its attempts.
-            let unreachable = AlertDelivery(url: "http://127.0.0.1:1/hook", attempts: 2, initialBackoff: .milliseconds(5), timeout: .milliseconds(300), logger: Logger(label: "test"))
+            let unreachable = AlertDelivery(
+                url: "http://127.0.0.1:1/hook", attempts: 2, initialBackoff: .milliseconds(5), timeout: .milliseconds(300), logger: Logger(label: "test"))
             #expect(await unreachable.deliver(alerts) == 0)
         }
     }

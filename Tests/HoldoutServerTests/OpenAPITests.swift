@@ -1,9 +1,9 @@
-import HoldoutModel
 import Foundation
+import HTTPTypes
+import HoldoutModel
 import HoldoutServer
 import HoldoutStore
 import HoldoutTestSupport
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore

@@ -1,11 +1,11 @@
-import HoldoutModel
 import Foundation
+import HTTPTypes
 import HoldoutCore
+import HoldoutModel
 import HoldoutServer
 import HoldoutStats
 import HoldoutStore
 import HoldoutTestSupport
-import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -118,7 +118,9 @@ struct ReliabilityTests {
         }
     }
 
-    @Test("identifiers are bytes: canonically equivalent profile ids are two profiles, and a stored NFD variant does not crash results", arguments: Engine.underTest)
+    @Test(
+        "identifiers are bytes: canonically equivalent profile ids are two profiles, and a stored NFD variant does not crash results",
+        arguments: Engine.underTest)
     func opaqueIdentifiers(engine: Engine) async throws {
         try await APIHarness.with(engine) { h, client in
             let created = try await call(
@@ -147,18 +149,22 @@ struct ReliabilityTests {
     func limits(engine: Engine) async throws {
         try await APIHarness.with(engine) { h, client in
             let variants = (0..<51).map { ["name": "v\($0)", "weight": 1.0 / 51] }
-            let tooMany = try await call(client, .post, "/api/experiments", key: h.writeKey, body: try Self.json(["name": "x", "variants": variants]), expect: .badRequest)
+            let tooMany = try await call(
+                client, .post, "/api/experiments", key: h.writeKey, body: try Self.json(["name": "x", "variants": variants]), expect: .badRequest)
             #expect(tooMany["field"] as? String == "variants")
             // Squatting the next ids as keys is refused, so keyless creates keep working.
             for key in ["45", "46", "1"] {
-                let error = try await call(client, .post, "/api/experiments", key: h.otherTenantKey, body: #"{"key": "\#(key)", "name": "squat"}"#, expect: .badRequest)
+                let error = try await call(
+                    client, .post, "/api/experiments", key: h.otherTenantKey, body: #"{"key": "\#(key)", "name": "squat"}"#, expect: .badRequest)
                 #expect(error["field"] as? String == "key")
             }
             let keyless = try await call(client, .post, "/api/experiments", key: h.writeKey, body: #"{"name": "keyless"}"#, expect: .created)
             #expect(keyless["key"] as? String == String(try #require(keyless["id"] as? Int)))
-            let window = try await call(client, .post, "/api/experiments", key: h.writeKey, body: #"{"name": "w", "conversion_window_days": 1.5}"#, expect: .badRequest)
+            let window = try await call(
+                client, .post, "/api/experiments", key: h.writeKey, body: #"{"name": "w", "conversion_window_days": 1.5}"#, expect: .badRequest)
             #expect(window["field"] as? String == "conversion_window_days")
-            let tiny = try await call(client, .post, "/api/experiments", key: h.writeKey, body: #"{"name": "t", "treatment_rate": 1e-320}"#, expect: .badRequest)
+            let tiny = try await call(
+                client, .post, "/api/experiments", key: h.writeKey, body: #"{"name": "t", "treatment_rate": 1e-320}"#, expect: .badRequest)
             #expect(tiny["field"] as? String == "treatment_rate")
             // A duplicate key is a conflict, never a 500.
             try await call(client, .post, "/api/experiments", key: h.writeKey, body: #"{"key": "dup", "name": "a"}"#, expect: .created)
@@ -179,7 +185,8 @@ struct ReliabilityTests {
                         var headers = HTTPFields()
                         headers[.authorization] = "Bearer \(h.writeKey)"
                         headers[.contentType] = "application/json"
-                        try await client.execute(uri: "/api/experiments/\(id)/assign", method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+                        try await client.execute(uri: "/api/experiments/\(id)/assign", method: .post, headers: headers, body: ByteBuffer(string: body)) {
+                            response in
                             #expect(response.status == .ok || response.status == .conflict, "\(String(buffer: response.body))")
                         }
                     }
@@ -244,7 +251,8 @@ struct ReliabilityTests {
     @Test("the analytics pool: one tenant's slow queries do not hold up another's; past the limit a call is refused, past the timeout it is answered")
     func analyticsPool() async throws {
         try await TestDatabase.withStore(.sqlite) { store in
-            let pool = try await AnalyticsPool.open(store.location, limits: .init(connections: 2, timeout: .seconds(60), runningPerTenant: 1, waitingPerTenant: 1))
+            let pool = try await AnalyticsPool.open(
+                store.location, limits: .init(connections: 2, timeout: .seconds(60), runningPerTenant: 1, waitingPerTenant: 1))
             // Tenant a: one call running (held open until released), one waiting; a third is
             // refused at once.
             let (gate, open) = AsyncStream.makeStream(of: Void.self)
@@ -268,7 +276,9 @@ struct ReliabilityTests {
             // SQLite a new connection replaces the one still running).
             let short = try await AnalyticsPool.open(store.location, limits: .init(connections: 1, timeout: .milliseconds(200)))
             await #expect(throws: AnalyticsPool.Refusal.self) {
-                try await short.run(tenant: "c") { _ in try await Task.sleep(for: .seconds(2)); return 0 }
+                try await short.run(tenant: "c") { _ in
+                    try await Task.sleep(for: .seconds(2)); return 0
+                }
             }
             #expect(try await short.run(tenant: "b") { _ in 5 } == 5)
             await short.close()

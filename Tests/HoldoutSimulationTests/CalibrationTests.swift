@@ -6,7 +6,9 @@ import Testing
 /// the seeds are fixed, so the outcome is deterministic).
 @Suite("Calibration of the estimators")
 struct CalibrationTests {
-    static func rows(_ scenario: String, _ estimators: [Estimator], runs: Int, n: Int, looks: Int = 1, seed: UInt64 = 20_260_101) throws -> [String: Calibration.Row] {
+    static func rows(
+        _ scenario: String, _ estimators: [Estimator], runs: Int, n: Int, looks: Int = 1, seed: UInt64 = 20_260_101
+    ) throws -> [String: Calibration.Row] {
         let calibration = try Calibration(
             config: try Scenario.config(scenario), estimators: estimators, settings: .init(runs: runs, visitorsPerRun: n, seed: seed, looks: looks))
         return Dictionary(uniqueKeysWithValues: try calibration.run().map { ($0.estimator, $0) })
@@ -59,8 +61,12 @@ struct CalibrationTests {
         let hurdle = try Scenario.config("revenue-hurdle")
         #expect(throws: SimulationError.self) { try Calibration(config: hurdle, estimators: [.ztest], settings: .init(runs: 10, visitorsPerRun: 100, seed: 1)) }
         #expect(throws: SimulationError.self) { try Calibration(config: hurdle, estimators: [.welch], settings: .init(runs: 1, visitorsPerRun: 100, seed: 1)) }
-        #expect(throws: SimulationError.self) { try Calibration(config: hurdle, estimators: [.welch], settings: .init(runs: 10, visitorsPerRun: 100, seed: 1, looks: 101)) }
-        #expect(throws: SimulationError.self) { try Calibration(config: hurdle, estimators: [.welch], settings: .init(runs: 10, visitorsPerRun: 100, seed: 1, alpha: 1)) }
+        #expect(throws: SimulationError.self) {
+            try Calibration(config: hurdle, estimators: [.welch], settings: .init(runs: 10, visitorsPerRun: 100, seed: 1, looks: 101))
+        }
+        #expect(throws: SimulationError.self) {
+            try Calibration(config: hurdle, estimators: [.welch], settings: .init(runs: 10, visitorsPerRun: 100, seed: 1, alpha: 1))
+        }
     }
 
     @Test("runs are reproducible: the same seed gives the same rows")

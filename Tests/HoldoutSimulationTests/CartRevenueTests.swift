@@ -51,8 +51,14 @@ struct CartRevenueTests {
     @Test("invalid categories are refused")
     func invalid() {
         #expect(throws: SimulationError.self) { try CartRevenueModel(categories: []) }
-        #expect(throws: SimulationError.self) { try CartRevenueModel(categories: [.init(name: "x", basePurchaseProbability: 1, basePrice: 1, priceStandardDeviation: 0)]) }
-        #expect(throws: SimulationError.self) { try CartRevenueModel(categories: [.init(name: "x", basePurchaseProbability: 0.5, basePrice: 0, priceStandardDeviation: 0)]) }
-        #expect(throws: SimulationError.self) { try CartRevenueModel(categories: [.init(name: "x", basePurchaseProbability: 0.5, basePrice: 1, priceStandardDeviation: -1)]) }
+        #expect(throws: SimulationError.self) {
+            try CartRevenueModel(categories: [.init(name: "x", basePurchaseProbability: 1, basePrice: 1, priceStandardDeviation: 0)])
+        }
+        #expect(throws: SimulationError.self) {
+            try CartRevenueModel(categories: [.init(name: "x", basePurchaseProbability: 0.5, basePrice: 0, priceStandardDeviation: 0)])
+        }
+        #expect(throws: SimulationError.self) {
+            try CartRevenueModel(categories: [.init(name: "x", basePurchaseProbability: 0.5, basePrice: 1, priceStandardDeviation: -1)])
+        }
     }
 }

@@ -80,7 +80,10 @@ struct ConfigTests {
             ("seed: 7", "seed: -1", "line 3: seed: expected an integer"),
             ("visitors: 1000", "visitors: 0", "visitors: expected an integer ≥ 1"),
             ("visitors: 1000", "visitor: 1000", "line 2: visitor: unknown field (expected one of: name,"),
-            ("{name: segment, kind: categorical}", "{name: segment, kind: ordinal}", "features.columns[2].kind: must be one of continuous, categorical, binary"),
+            (
+                "{name: segment, kind: categorical}", "{name: segment, kind: ordinal}",
+                "features.columns[2].kind: must be one of continuous, categorical, binary"
+            ),
             ("{name: segment, kind: categorical}", "f0", "feature 'f0' is listed twice"),
             ("correlation: {ar1: 0.3}", "correlation: [[1, 0.5], [0.5, 1]]", "features.correlation: must have 4 rows"),
             ("correlation: {ar1: 0.3}", "correlation: [[1,0,0,0],[0,1,0,0],[0,0,1,0],[0.5,0,0,1]]", "not symmetric"),

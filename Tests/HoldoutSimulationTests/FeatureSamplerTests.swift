@@ -83,10 +83,16 @@ struct FeatureSamplerTests {
     @Test("mixture validation names the problem")
     func invalidMixture() {
         let features = [FeatureSpec(name: "x", kind: .continuous)]
-        #expect(throws: SimulationError.self) { try MixtureSampler(features: features, weights: [1, 0], clusters: [["x": .continuous(mean: 0, standardDeviation: 1)], ["x": .continuous(mean: 0, standardDeviation: 1)]]) }
+        #expect(throws: SimulationError.self) {
+            try MixtureSampler(
+                features: features, weights: [1, 0],
+                clusters: [["x": .continuous(mean: 0, standardDeviation: 1)], ["x": .continuous(mean: 0, standardDeviation: 1)]])
+        }
         #expect(throws: SimulationError.self) { try MixtureSampler(features: features, weights: [1], clusters: [[:]]) }
         #expect(throws: SimulationError.self) { try MixtureSampler(features: features, weights: [1], clusters: [["x": .binary(probability: 0.5)]]) }
-        #expect(throws: SimulationError.self) { try MixtureSampler(features: features, weights: [1, 1], clusters: [["x": .continuous(mean: 0, standardDeviation: 1)]]) }
+        #expect(throws: SimulationError.self) {
+            try MixtureSampler(features: features, weights: [1, 1], clusters: [["x": .continuous(mean: 0, standardDeviation: 1)]])
+        }
     }
 
     @Test("the same seed gives the same table")

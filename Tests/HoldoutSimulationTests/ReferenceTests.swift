@@ -22,7 +22,9 @@ struct ReferenceTests {
     ]
 
     /// Per-visitor quantities of `scenario` over `visitors` visitors, as (mean, SE).
-    static func moments(_ scenario: String, visitors: Int, _ quantities: @escaping @Sendable (Truth, Int) -> [String: Double]) throws -> [String: (Double, Double)] {
+    static func moments(
+        _ scenario: String, visitors: Int, _ quantities: @escaping @Sendable (Truth, Int) -> [String: Double]
+    ) throws -> [String: (Double, Double)] {
         var sums: [String: (Double, Double)] = [:]
         try Simulator(try Scenario.config(scenario)).run(visitors: visitors, seed: 77, parallelism: 2) { chunk in
             var local: [String: (Double, Double)] = [:]

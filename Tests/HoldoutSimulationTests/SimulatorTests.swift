@@ -176,7 +176,9 @@ struct SimulatorTests {
         }
     }
 
-    @Test("fixed-point numbers are printf's %.6f (without negative zero)", arguments: [0.0, 1.0, -1.0, 0.5, 1e-7, -4e-7, 123.4567891, -0.000001, 2.5e-6, 9_000_000.25, -37.000001, 1e20])
+    @Test(
+        "fixed-point numbers are printf's %.6f (without negative zero)",
+        arguments: [0.0, 1.0, -1.0, 0.5, 1e-7, -4e-7, 123.4567891, -0.000001, 2.5e-6, 9_000_000.25, -37.000001, 1e20])
     func fixedPoint(x: Double) {
         var out: [UInt8] = []
         CSVEncoding.appendFixed(x, decimals: 6, to: &out)

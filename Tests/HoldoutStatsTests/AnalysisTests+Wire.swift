@@ -21,37 +21,59 @@ extension AnalysisTests {
     @Test(
         "decoding validates and names the field",
         arguments: [
-            (#"{"method":"bootstrap","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "method",
-             #"method: must be frequentist, sequential or bayesian, got "bootstrap""#),
-            (#"{"method":"sequential","alternative":"greater","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#,
-             "alternative", "sequential results are two-sided"),
-            (#"{"method":"bayesian","alternative":"less","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#,
-             "alternative", "bayesian results are two-sided"),
+            (
+                #"{"method":"bootstrap","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "method",
+                #"method: must be frequentist, sequential or bayesian, got "bootstrap""#
+            ),
+            (
+                #"{"method":"sequential","alternative":"greater","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#,
+                "alternative", "sequential results are two-sided"
+            ),
+            (
+                #"{"method":"bayesian","alternative":"less","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#,
+                "alternative", "bayesian results are two-sided"
+            ),
             (#"{"alpha":1.5,"control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "alpha", "alpha must be in (0, 1), got 1.5"),
-            (#"{"metric":"median","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "metric",
-             #"metric: must be proportion, mean or ratio, got "median""#),
+            (
+                #"{"metric":"median","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "metric",
+                #"metric: must be proportion, mean or ratio, got "median""#
+            ),
             (#"{"tuning":0,"control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "tuning", "tuning must be positive"),
-            (#"{"prior":{"mean":0},"method":"bayesian","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "prior.sd",
-             "prior.sd: missing"),
-            (#"{"prior":{"sd":-1},"method":"bayesian","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "prior.sd",
-             "prior.sd must be positive"),
-            (#"{"cuped":true,"method":"sequential","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "cuped",
-             "regression adjustment is frequentist"),
+            (
+                #"{"prior":{"mean":0},"method":"bayesian","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "prior.sd",
+                "prior.sd: missing"
+            ),
+            (
+                #"{"prior":{"sd":-1},"method":"bayesian","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "prior.sd",
+                "prior.sd must be positive"
+            ),
+            (
+                #"{"cuped":true,"method":"sequential","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "cuped",
+                "regression adjustment is frequentist"
+            ),
             (#"{"cuped":true,"control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "control.sum_x", "control.sum_x: missing"),
-            (#"{"correction":"bonferroni","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "correction",
-             #"correction: must be none, holm or benjamini-hochberg, got "bonferroni""#),
+            (
+                #"{"correction":"bonferroni","control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":2}}"#, "correction",
+                #"correction: must be none, holm or benjamini-hochberg, got "bonferroni""#
+            ),
             (#"{"control":{"n":10,"conversions":11},"treatment":{"n":10,"conversions":1}}"#, "control.conversions", "cannot exceed"),
             (#"{"control":{"n":-3,"conversions":1},"treatment":{"n":10,"conversions":1}}"#, "control.n", "control.n: expected an integer ≥ 0, got -3"),
-            (#"{"control":{"n":10,"conversion":1},"treatment":{"n":10,"conversions":1}}"#, "control.conversion",
-             "control.conversion: unknown field (expected one of: conversions, n)"),
+            (
+                #"{"control":{"n":10,"conversion":1},"treatment":{"n":10,"conversions":1}}"#, "control.conversion",
+                "control.conversion: unknown field (expected one of: conversions, n)"
+            ),
             (#"{"control":{"n":"ten","conversions":1},"treatment":{"n":10,"conversions":1}}"#, "control.n", #"control.n: expected a number, got "ten""#),
-            (#"{"control":{"n":10,"conversions":1},"treatments":[{"n":10,"conversions":1},{"n":10,"conversions":12}]}"#, "treatments[1].conversions",
-             "treatments[1].conversions (12) cannot exceed treatments[1].n (10)"),
+            (
+                #"{"control":{"n":10,"conversions":1},"treatments":[{"n":10,"conversions":1},{"n":10,"conversions":12}]}"#, "treatments[1].conversions",
+                "treatments[1].conversions (12) cannot exceed treatments[1].n (10)"
+            ),
             (#"{"control":{"n":10,"conversions":1},"treatments":[]}"#, "treatments", "treatments: needs at least one arm"),
             (#"{"control":{"n":10,"conversions":1}}"#, "treatment", "treatment: missing"),
             (#"{"control":{"n":10,"conversions":1},"treatment":[1]}"#, "treatment", "treatment: expected an object, got an array"),
-            (#"{"metric":"mean","control":{"n":10,"sum":1,"sum_squares":1},"treatment":{"n":10,"sum":1}}"#, "treatment.sum_squares",
-             "treatment.sum_squares: missing"),
+            (
+                #"{"metric":"mean","control":{"n":10,"sum":1,"sum_squares":1},"treatment":{"n":10,"sum":1}}"#, "treatment.sum_squares",
+                "treatment.sum_squares: missing"
+            ),
             (#"{"control":{"n":10,"conversions":1},"treatment":{"n":10,"conversions":1},"extra":1}"#, "extra", "extra: unknown field"),
         ] as [(String, String, String)])
     func invalid(json: String, field: String, message: String) throws {

@@ -33,7 +33,9 @@ struct RegressionAdjustmentTests {
             let r = try RegressionAdjustment.compare(control: c.control.statistic(), treatment: c.treatment.statistic(), options: .init(alpha: c.alpha))
             let e = c.expected
             let width = e.ci_high - e.ci_low
-            #expect(Tolerance.isClose(r.comparison.upliftAbs, e.ols_treatment_coef, rel: 1e-9, floor: width * 1e-3), "case \(i) estimate \(r.comparison.upliftAbs!) vs OLS \(e.ols_treatment_coef)")
+            #expect(
+                Tolerance.isClose(r.comparison.upliftAbs, e.ols_treatment_coef, rel: 1e-9, floor: width * 1e-3),
+                "case \(i) estimate \(r.comparison.upliftAbs!) vs OLS \(e.ols_treatment_coef)")
             for j in e.theta.indices {
                 #expect(Tolerance.isClose(r.theta[j], e.theta[j], rel: 1e-8, floor: 1e-6), "case \(i) θ[\(j)]")
             }
@@ -46,7 +48,9 @@ struct RegressionAdjustmentTests {
             #expect(Tolerance.isClose(r.comparison.pValue, e.p_value, rel: 1e-8, floor: 1e-300), "case \(i) p \(r.comparison.pValue!) vs \(e.p_value)")
             // Relative lift (adjusted t − adjusted c)/|adjusted c|, delta method on the adjusted means.
             let relWidth = e.rel_ci_high - e.rel_ci_low
-            #expect(Tolerance.isClose(r.comparison.upliftRel, e.uplift_rel, rel: 1e-9, floor: relWidth), "case \(i) uplift_rel \(r.comparison.upliftRel!) vs \(e.uplift_rel)")
+            #expect(
+                Tolerance.isClose(r.comparison.upliftRel, e.uplift_rel, rel: 1e-9, floor: relWidth),
+                "case \(i) uplift_rel \(r.comparison.upliftRel!) vs \(e.uplift_rel)")
             #expect(Tolerance.isClose(r.comparison.relCiLow, e.rel_ci_low, rel: 1e-9, floor: relWidth), "case \(i) rel_ci_low")
             #expect(Tolerance.isClose(r.comparison.relCiHigh, e.rel_ci_high, rel: 1e-9, floor: relWidth), "case \(i) rel_ci_high")
         }

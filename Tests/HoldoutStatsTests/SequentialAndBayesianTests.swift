@@ -70,7 +70,8 @@ struct SequentialAndBayesianTests {
             #expect(Tolerance.isClose(r.ciHigh, e.ci_high, rel: 1e-12, floor: e.post_sd), "[\(i)] ci_high")
             #expect(Tolerance.isCloseProbability(r.chanceToWin!, e.chance_to_win), "[\(i)] chance to win")
             // quad's own accuracy is about 1e-10 relative.
-            #expect(Tolerance.isClose(r.expectedLoss, e.expected_loss, rel: 1e-8, floor: 1e-14 * e.post_sd), "[\(i)] loss \(r.expectedLoss!) vs \(e.expected_loss)")
+            #expect(
+                Tolerance.isClose(r.expectedLoss, e.expected_loss, rel: 1e-8, floor: 1e-14 * e.post_sd), "[\(i)] loss \(r.expectedLoss!) vs \(e.expected_loss)")
             #expect(r.pValue == nil)
         }
     }

@@ -25,8 +25,11 @@ func expectMatches(_ r: Comparison, _ e: ExpectedComparison, rel: Double, _ labe
         let relWidth = max(abs((e.rel_ci_high ?? rel0) - (e.rel_ci_low ?? rel0)), abs(rel0))
         #expect(Tolerance.isClose(r.upliftRel, rel0, rel: rel, floor: relWidth), "\(label) uplift_rel")
         if e.rel_ci_low != nil || e.rel_ci_high != nil {
-            #expect(Tolerance.isClose(r.relCiLow, e.rel_ci_low, rel: rel, floor: relWidth), "\(label) rel_ci_low \(r.relCiLow as Any) vs \(e.rel_ci_low as Any)")
-            #expect(Tolerance.isClose(r.relCiHigh, e.rel_ci_high, rel: rel, floor: relWidth), "\(label) rel_ci_high \(r.relCiHigh as Any) vs \(e.rel_ci_high as Any)")
+            #expect(
+                Tolerance.isClose(r.relCiLow, e.rel_ci_low, rel: rel, floor: relWidth), "\(label) rel_ci_low \(r.relCiLow as Any) vs \(e.rel_ci_low as Any)")
+            #expect(
+                Tolerance.isClose(r.relCiHigh, e.rel_ci_high, rel: rel, floor: relWidth),
+                "\(label) rel_ci_high \(r.relCiHigh as Any) vs \(e.rel_ci_high as Any)")
         }
     }
     if let df = e.df {
@@ -115,8 +118,12 @@ struct TwoSampleTests {
             let c = row.control
             let t = row.treatment
             let r = try RatioTest.compare(
-                control: .init(n: c.n, sumNumerator: c.sum_num, sumNumeratorSquares: c.sum_num_sq, sumDenominator: c.sum_den, sumDenominatorSquares: c.sum_den_sq, sumCrossProducts: c.sum_num_den),
-                treatment: .init(n: t.n, sumNumerator: t.sum_num, sumNumeratorSquares: t.sum_num_sq, sumDenominator: t.sum_den, sumDenominatorSquares: t.sum_den_sq, sumCrossProducts: t.sum_num_den),
+                control: .init(
+                    n: c.n, sumNumerator: c.sum_num, sumNumeratorSquares: c.sum_num_sq, sumDenominator: c.sum_den, sumDenominatorSquares: c.sum_den_sq,
+                    sumCrossProducts: c.sum_num_den),
+                treatment: .init(
+                    n: t.n, sumNumerator: t.sum_num, sumNumeratorSquares: t.sum_num_sq, sumDenominator: t.sum_den, sumDenominatorSquares: t.sum_den_sq,
+                    sumCrossProducts: t.sum_num_den),
                 options: options(row.alpha, nil))
             expectMatches(r, row.expected, rel: 1e-9, "ratio[\(i)]")
         }
@@ -161,8 +168,10 @@ struct TwoSampleTests {
         #expect(negated.relCiLow == -r.relCiHigh! && negated.relCiHigh == -r.relCiLow!)
         // A ratio metric with the same means per unit (denominator 1) gives the same relative lift.
         let ratio = try RatioTest.compare(
-            control: .init(n: 1000, sumNumerator: -10_000, sumNumeratorSquares: 115_984, sumDenominator: 1000, sumDenominatorSquares: 1000, sumCrossProducts: -10_000),
-            treatment: .init(n: 1000, sumNumerator: -5_000, sumNumeratorSquares: 40_984, sumDenominator: 1000, sumDenominatorSquares: 1000, sumCrossProducts: -5_000))
+            control: .init(
+                n: 1000, sumNumerator: -10_000, sumNumeratorSquares: 115_984, sumDenominator: 1000, sumDenominatorSquares: 1000, sumCrossProducts: -10_000),
+            treatment: .init(
+                n: 1000, sumNumerator: -5_000, sumNumeratorSquares: 40_984, sumDenominator: 1000, sumDenominatorSquares: 1000, sumCrossProducts: -5_000))
         #expect(ratio.upliftRel == 0.5)
         #expect(Tolerance.isClose(ratio.relativeStandardError, 0.01414213562373095, rel: 1e-12))  // d constant: Var(R) = s²_m/n
     }

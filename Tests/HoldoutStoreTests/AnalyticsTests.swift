@@ -1,6 +1,6 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutSimulation
 import HoldoutStore
 import HoldoutTestSupport
@@ -12,9 +12,10 @@ struct Fixture {
     let store: Store
     let experiment: Experiment
 
-    static func make(_ store: Store, key: String = "exp_demo_001", start: String? = nil, end: String? = nil, windowDays: Int = 7,
-        variants: [Variant] = [Variant(name: "control", weight: 0.5), Variant(name: "treatment", weight: 0.5)]) async throws -> Fixture
-    {
+    static func make(
+        _ store: Store, key: String = "exp_demo_001", start: String? = nil, end: String? = nil, windowDays: Int = 7,
+        variants: [Variant] = [Variant(name: "control", weight: 0.5), Variant(name: "treatment", weight: 0.5)]
+    ) async throws -> Fixture {
         let experiment = try await store.createExperiment(
             NewExperiment(key: key, name: key, startAt: start.map(ts), endAt: end.map(ts), conversionWindowDays: windowDays, variants: variants))
         return Fixture(store: store, experiment: experiment)
@@ -120,10 +121,14 @@ struct AnalyticsTests {
             #expect(exposed.first?.variant == "treatment" && exposed.first?.units == 1 && exposed.first?.converters == 1)
             #expect(exposed.first?.sumValue == 4)
             // Winsorizing at 3 caps c's 4 and a's 10.
-            let capped = Dictionary(uniqueKeysWithValues: try await store.variantStatistics(experimentID: f.experiment.id, mode: .itt, cap: .absolute(3)).map { ($0.variant, $0) })
+            let capped = Dictionary(
+                uniqueKeysWithValues: try await store.variantStatistics(experimentID: f.experiment.id, mode: .itt, cap: .absolute(3)).map { ($0.variant, $0) })
             #expect(capped["control"]?.sumValue == 3 && capped["treatment"]?.sumValue == 3)
             // The 50th percentile of per-unit values {0, 4, 10} is 4 (nearest rank ⌈1.5⌉ = 2).
-            let median = Dictionary(uniqueKeysWithValues: try await store.variantStatistics(experimentID: f.experiment.id, mode: .itt, cap: .percentile(0.5)).map { ($0.variant, $0) })
+            let median = Dictionary(
+                uniqueKeysWithValues: try await store.variantStatistics(experimentID: f.experiment.id, mode: .itt, cap: .percentile(0.5)).map {
+                    ($0.variant, $0)
+                })
             #expect(median["control"]?.sumValue == 4 && median["treatment"]?.sumValue == 4)
         }
     }

@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 import HoldoutStore
 import SQLKit
 import Testing
@@ -30,7 +30,10 @@ struct DialectSQLTests {
         #expect(sqlite.beginTransaction == "BEGIN IMMEDIATE")
         #expect(sqlite.migratesAutomatically)
         #expect(sqlite.integrityCheck == "PRAGMA integrity_check")
-        #expect(sqlite.connectionSettings == ["PRAGMA busy_timeout = 30000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"])
+        #expect(
+            sqlite.connectionSettings == [
+                "PRAGMA busy_timeout = 30000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+            ])
         #expect(sqlite.analyze(table: "experiment_assignments") == "ANALYZE experiment_assignments")
         #expect(!sqlite.isDeadlock(StoreError(.database, "not an engine error")))
 

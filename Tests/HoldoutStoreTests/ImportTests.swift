@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 import HoldoutStore
 import HoldoutTestSupport
 import Testing
@@ -88,7 +88,8 @@ struct ImportTests {
     func assignments(engine: Engine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let f = try await Fixture.make(store, key: "assign-import")
-            let summary = try await f.importRows(.assignments, "profile_id,group,assigned_at\nu1,control,2026-03-01\nu1,treatment,2026-03-02\nu2,holdout,2026-03-01\n")
+            let summary = try await f.importRows(
+                .assignments, "profile_id,group,assigned_at\nu1,control,2026-03-01\nu1,treatment,2026-03-02\nu2,holdout,2026-03-01\n")
             #expect(summary.inserted == 1 && summary.duplicates == 1 && summary.rejected == 1)
             #expect(try await store.assignments(experimentID: f.experiment.id, profileIDs: ["u1"]) == ["u1": "control"])
         }

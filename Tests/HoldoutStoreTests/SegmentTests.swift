@@ -1,6 +1,6 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStore
 import HoldoutTestSupport
 import Testing

@@ -1,6 +1,6 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStore
 import HoldoutTestSupport
 import Testing
@@ -41,7 +41,8 @@ struct StoreTests {
     func experiments(engine: Engine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let seed = try await store.createExperiment(
-                NewExperiment(name: "Email holdout Q1 2026", channel: "email", startAt: ts("2026-03-01T00:00:00Z"),
+                NewExperiment(
+                    name: "Email holdout Q1 2026", channel: "email", startAt: ts("2026-03-01T00:00:00Z"),
                     endAt: ts("2026-03-31T23:59:59Z"), conversionKey: "purchase",
                     variants: [Variant(name: "control", weight: 0.2), Variant(name: "treatment", weight: 0.8)]))
             #expect(seed.key == String(seed.id))
@@ -98,15 +99,19 @@ struct AssignmentTests {
     func groupCommit(engine: Engine) async throws {
         try await TestDatabase.withStore(engine) { store in
             let a = try await store.createExperiment(NewExperiment(key: "gc-a", name: "a"))
-            let b = try await store.createExperiment(NewExperiment(key: "gc-b", name: "b", variants: [.init(name: "x", weight: 0.3), .init(name: "y", weight: 0.7)]))
-            try await store.recordAssignments(experimentID: a.id, [AssignmentRecord(profileID: "p7", variant: "control", assignedAt: ts("2026-03-01T00:00:00Z"))])
+            let b = try await store.createExperiment(
+                NewExperiment(key: "gc-b", name: "b", variants: [.init(name: "x", weight: 0.3), .init(name: "y", weight: 0.7)]))
+            try await store.recordAssignments(
+                experimentID: a.id, [AssignmentRecord(profileID: "p7", variant: "control", assignedAt: ts("2026-03-01T00:00:00Z"))])
             let writer = AssignmentWriter(store: store, maximumRows: 120)
             // 24 requests, overlapping ids, two experiments, concurrently.
             let results = try await withThrowingTaskGroup(of: (Int64, AssignmentService.Result).self) { group in
                 for r in 0..<24 {
                     let experiment = r % 3 == 0 ? b : a
                     let profiles = (0..<50).map { "p\(($0 * (r % 5 + 1) + r) % 90)" }
-                    group.addTask { (experiment.id, try await AssignmentService.assign(profileIDs: profiles, experiment: experiment, store: store, writer: writer)) }
+                    group.addTask {
+                        (experiment.id, try await AssignmentService.assign(profileIDs: profiles, experiment: experiment, store: store, writer: writer))
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }

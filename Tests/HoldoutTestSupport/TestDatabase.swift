@@ -1,5 +1,5 @@
-public import HoldoutModel
 public import Foundation
+public import HoldoutModel
 public import HoldoutStore
 public import Testing
 

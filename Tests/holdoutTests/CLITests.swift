@@ -157,7 +157,10 @@ struct CLITests {
             (["stats", "compare", "--json"], #"{"control":{"n":10,"conversions":11},"treatment":{"n":10,"conversions":1}}"#, "cannot exceed"),
             (["stats", "compare", "--json"], #"{"control":{"n":-3,"conversions":1},"treatment":{"n":10,"conversions":1}}"#, "control.n"),
             (["stats", "compare", "--json"], #"{"control":{"n":10,"conversions":1}, "treatment": "#, "malformed JSON"),
-            (["stats", "compare", "--json"], #"{"control":{"n":10,"conversion":1},"treatment":{"n":10,"conversions":1}}"#, "control.conversion: unknown field"),
+            (
+                ["stats", "compare", "--json"], #"{"control":{"n":10,"conversion":1},"treatment":{"n":10,"conversions":1}}"#,
+                "control.conversion: unknown field"
+            ),
             (["stats", "compare", "--json"], #"{"control":{"n":"ten","conversions":1},"treatment":{"n":10,"conversions":1}}"#, "control.n: expected a number"),
             (["stats", "srm", "--observed", "5000,5210", "--weights", "0.5,0.6"], nil, "sum to 1"),
             (["stats", "srm", "--observed", "5000,abc"], nil, "item 2 ('abc') is not a valid number"),
@@ -184,7 +187,8 @@ struct CLITests {
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("column 'group' is not in the header"))
         // Quoted fields, CRLF line ends and a final line without a newline are read correctly.
-        try "\"arm\",revenue\r\n\"control\",1\r\ncontrol,3\r\n\"treat, \"\"B\"\"\",4\r\ntreat\\, \"\"B\"\",x\r\n".write(to: file, atomically: true, encoding: .utf8)
+        try "\"arm\",revenue\r\n\"control\",1\r\ncontrol,3\r\n\"treat, \"\"B\"\"\",4\r\ntreat\\, \"\"B\"\",x\r\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let quoted = try CLI.run(["stats", "analyze", "--csv", file.path, "--arm-column", "arm", "--control", "control", "--metric", "revenue", "--json"])
         #expect(quoted.status != 0)  // the last line's revenue 'x' is reported…
         #expect(quoted.stderr.contains("line 5"), "\(quoted.stderr)")

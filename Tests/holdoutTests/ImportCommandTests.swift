@@ -46,7 +46,8 @@ struct ImportCommandTests {
             #expect(json["inserted"] as? Int == 800 && json["duplicates"] as? Int == 0)
             let again = try CLI.run(["import", "covariates", "--experiment", "k", "--file", file.path, "--database", database])
             #expect(again.status == 0)
-            #expect(again.stdout.contains("covariates: read 400 rows (800 values), inserted 0 values, duplicates 800 values, rejected 0 rows"), "\(again.stdout)")
+            #expect(
+                again.stdout.contains("covariates: read 400 rows (800 values), inserted 0 values, duplicates 800 values, rejected 0 rows"), "\(again.stdout)")
         }
     }
 }

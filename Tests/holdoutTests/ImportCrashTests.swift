@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 import HoldoutStore
 import Testing
 
@@ -62,7 +62,9 @@ struct ImportCrashTests {
             #expect(count < rows)
             lastReported = count
         }
-        let finish = try CLI.run(["import", "exposures", "--experiment", "k", "--file", file.path, "--database", database, "--batch-size", "\(batch)", "--json"]).json()
+        let finish = try CLI.run([
+            "import", "exposures", "--experiment", "k", "--file", file.path, "--database", database, "--batch-size", "\(batch)", "--json",
+        ]).json()
         let store = try await Store.open(.sqlite(path: database))
         let count = try await store.rowCount("experiment_exposures")
         try await store.close()

@@ -1,14 +1,14 @@
-import HoldoutModel
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStats
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `holdout serve` as a process on a loopback port, driven with real HTTP.
@@ -76,7 +76,8 @@ struct ServeProcessTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("e2e.sqlite").path
-        let key = try #require(try CLI.run(["keys", "create", "--database", database, "--tenant", "acme", "--scope", "write", "--json"]).json()["key"] as? String)
+        let key = try #require(
+            try CLI.run(["keys", "create", "--database", database, "--tenant", "acme", "--scope", "write", "--json"]).json()["key"] as? String)
         let server = try ServerProcess(database: database)
         var stopped = false
         defer { if !stopped { _ = server.stop() } }
@@ -93,24 +94,30 @@ struct ServeProcessTests {
         #expect(try await server.call("PATCH", "/api/experiments/\(id)", key: key, body: ["status": "running"]).0 == 200)
 
         let profiles = (0..<2000).map { "p\($0)" }
-        let (assignStatus, assigned) = try await server.call("POST", "/api/experiments/\(id)/assign", key: key, body: ["profile_ids": profiles, "treatment_rate": 0.5])
+        let (assignStatus, assigned) = try await server.call(
+            "POST", "/api/experiments/\(id)/assign", key: key, body: ["profile_ids": profiles, "treatment_rate": 0.5])
         #expect(assignStatus == 200)
-        let variantOf = Dictionary(uniqueKeysWithValues: profiles.map {
-            ($0, DeterministicAssignment.unitInterval(profileID: $0, experimentKey: String(id), salt: "") < 0.5 ? "treatment" : "control")
-        })
+        let variantOf = Dictionary(
+            uniqueKeysWithValues: profiles.map {
+                ($0, DeterministicAssignment.unitInterval(profileID: $0, experimentKey: String(id), salt: "") < 0.5 ? "treatment" : "control")
+            })
         let treated = variantOf.values.filter { $0 == "treatment" }.count
         #expect((assigned as? [String: Any])?["treatment"] as? Int == treated)
 
         let later = iso.string(from: now.addingTimeInterval(600))
         let exposures = profiles.map { ["profile_id": $0, "exposure_ts": iso.string(from: now.addingTimeInterval(60)), "message_id": "m-\($0)"] }
-        #expect((try await server.call("POST", "/api/experiments/\(id)/exposures", key: key, body: ["exposures": exposures]).1 as? [String: Any])?["recorded"] as? Int == 2000)
+        #expect(
+            (try await server.call("POST", "/api/experiments/\(id)/exposures", key: key, body: ["exposures": exposures]).1 as? [String: Any])?["recorded"]
+                as? Int == 2000)
         // Treatment converts at 1 in 6, control at 1 in 10.
         var converters: [String] = []
         for (i, p) in profiles.enumerated() where (variantOf[p] == "treatment" && i % 6 == 0) || (variantOf[p] == "control" && i % 10 == 0) {
             converters.append(p)
         }
         let outcomes = converters.map { ["profile_id": $0, "conversion_ts": later, "value": 25.0] as [String: Any] }
-        #expect((try await server.call("POST", "/api/experiments/\(id)/outcomes", key: key, body: ["outcomes": outcomes]).1 as? [String: Any])?["inserted"] as? Int == converters.count)
+        #expect(
+            (try await server.call("POST", "/api/experiments/\(id)/outcomes", key: key, body: ["outcomes": outcomes]).1 as? [String: Any])?["inserted"] as? Int
+                == converters.count)
 
         let (resultsStatus, resultsBody) = try await server.call("GET", "/api/experiments/\(id)/results", key: key)
         #expect(resultsStatus == 200)
@@ -137,7 +144,10 @@ struct ServeProcessTests {
         #expect(try await server.call("POST", "/api/touchpoints", key: key, body: ["touchpoints": touchpoints]).0 == 200)
         let (_, auto) = try await server.call(
             "POST", "/api/experiments/auto/auto-assign", key: key,
-            body: ["channel": "email", "start_date": iso.string(from: now.addingTimeInterval(-60)), "end_date": iso.string(from: now.addingTimeInterval(60)), "treatment_rate": 0.5])
+            body: [
+                "channel": "email", "start_date": iso.string(from: now.addingTimeInterval(-60)), "end_date": iso.string(from: now.addingTimeInterval(60)),
+                "treatment_rate": 0.5,
+            ])
         #expect((auto as? [String: Any])?["assigned"] as? Int == 25)
 
         // The nightly report, run by the CLI on the same database while the server runs.

@@ -88,13 +88,13 @@ struct SimulateCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let yaml = dir.appendingPathComponent("bad.yaml")
         try """
-            name: bad
-            features: {columns: [f0, f1]}
-            metric:
-              id: conversion_rate
-              p0: sigmoid(-3 + f0)
-              p1: sigmoid(-3 + f9)
-            """.write(to: yaml, atomically: true, encoding: .utf8)
+        name: bad
+        features: {columns: [f0, f1]}
+        metric:
+          id: conversion_rate
+          p0: sigmoid(-3 + f0)
+          p1: sigmoid(-3 + f9)
+        """.write(to: yaml, atomically: true, encoding: .utf8)
         let bad = try CLI.run(["simulate", "--config", yaml.path, "--out", dir.path])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("bad.yaml: line 6: metric.p1: at column 14: unknown feature 'f9'"), "\(bad.stderr)")

@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 import HoldoutStore
 import Testing
 
@@ -87,9 +87,10 @@ struct StoreCLITests {
         #expect(check.status == 0, "\(check.stdout)")
 
         let results = try run(["results", "--experiment", "email-q1", "--mode", "itt", "--json"]).json()
-        for key in ["experiment_id", "status", "treatment", "control", "uplift_abs", "uplift_rel", "ci_low", "ci_high", "p_value",
-            "insufficient_data", "analysis_mode", "srm", "sequential", "revenue"]
-        {
+        for key in [
+            "experiment_id", "status", "treatment", "control", "uplift_abs", "uplift_rel", "ci_low", "ci_high", "p_value",
+            "insufficient_data", "analysis_mode", "srm", "sequential", "revenue",
+        ] {
             #expect(results[key] != nil, "results lack \(key)")
         }
         #expect(results["analysis_mode"] as? String == "itt")

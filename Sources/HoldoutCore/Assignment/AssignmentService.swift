@@ -148,7 +148,7 @@ public enum AssignmentService {
                     }
                 }
                 break
-            } catch where error.code == AssignmentWriter.staleWeights.code && error.message == AssignmentWriter.staleWeights.message && attempt < 2 {
+            } catch  where error.code == AssignmentWriter.staleWeights.code && error.message == AssignmentWriter.staleWeights.message && attempt < 2 {
                 guard let fresh = try await store.experiment(id: experiment.id) else {
                     throw StoreError(.notFound, "experiment \(experiment.id) no longer exists", field: "experiment")
                 }
@@ -173,7 +173,8 @@ public enum AssignmentService {
             let late = times.filter { $0 > end }.count
             if late > 0 {
                 out.append(
-                    "\(late) assignment(s) dated after the experiment's end_at (\(end)); outcomes before a profile's assignment are not counted — for a backfill, give the time each profile entered (holdout assign --at, assigned_at in an import)")
+                    "\(late) assignment(s) dated after the experiment's end_at (\(end)); outcomes before a profile's assignment are not counted — for a backfill, give the time each profile entered (holdout assign --at, assigned_at in an import)"
+                )
             }
         }
         if let start = experiment.startAt {

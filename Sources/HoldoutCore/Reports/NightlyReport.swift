@@ -1,7 +1,7 @@
-public import HoldoutModel
 import Foundation
-public import HoldoutStore
+public import HoldoutModel
 import HoldoutStats
+public import HoldoutStore
 
 /// Seed 001's nightly report: results for every running experiment, and alerts.
 ///
@@ -90,19 +90,24 @@ public enum NightlyReportService {
                 for comparison in results.comparisons {
                     let label = results.comparisons.count > 1 ? " (\(comparison.variant) vs \(experiment.control))" : ""
                     if comparison.insufficientData {
-                        alert("insufficient_data", .info, "Experiment '\(name)'\(label) has insufficient data: \(comparison.reason ?? "too few units or conversions")")
+                        alert(
+                            "insufficient_data", .info,
+                            "Experiment '\(name)'\(label) has insufficient data: \(comparison.reason ?? "too few units or conversions")")
                         continue
                     }
-                    let interval = "always-valid \(Int((1 - alpha) * 100))% interval [\(format(comparison.sequential.ciLow)), \(format(comparison.sequential.ciHigh))]"
+                    let interval =
+                        "always-valid \(Int((1 - alpha) * 100))% interval [\(format(comparison.sequential.ciLow)), \(format(comparison.sequential.ciHigh))]"
                     switch comparison.sequential.decision {
                     case "treatment_better":
                         alert(
                             "significant_positive", .success,
-                            "Experiment '\(name)'\(label) shows significant positive uplift (\(interval); fixed-horizon p=\(format(comparison.conversion.pValue)))")
+                            "Experiment '\(name)'\(label) shows significant positive uplift (\(interval); fixed-horizon p=\(format(comparison.conversion.pValue)))"
+                        )
                     case "control_better":
                         alert(
                             "significant_negative", .warning,
-                            "Experiment '\(name)'\(label) shows significant negative uplift (\(interval); fixed-horizon p=\(format(comparison.conversion.pValue)))")
+                            "Experiment '\(name)'\(label) shows significant negative uplift (\(interval); fixed-horizon p=\(format(comparison.conversion.pValue)))"
+                        )
                     default:
                         if let end = experiment.endAt, end < asOf {
                             // Past the end without a decision: how large an effect could this n detect?
@@ -112,14 +117,16 @@ public enum NightlyReportService {
                                 design: .init(alpha: alpha, power: 0.8, treatmentShare: experiment.variants[1].weight))
                             alert(
                                 "underpowered_past_end", .warning,
-                                "Experiment '\(name)'\(label) ended \(end) without a decision; with \(results.control.n + results.treatment.n) units it detects only effects of \(format(mde.map { $0 * 100 })) pp or more at 80% power")
+                                "Experiment '\(name)'\(label) ended \(end) without a decision; with \(results.control.n + results.treatment.n) units it detects only effects of \(format(mde.map { $0 * 100 })) pp or more at 80% power"
+                            )
                         }
                     }
                 }
                 if let srm = results.srm, srm.detected {
                     alert(
                         "sample_ratio_mismatch", .warning,
-                        "Experiment '\(name)' has a sample-ratio mismatch (chi2=\(format(srm.chi2)), p=\(format(srm.pValue))): assignment or logging is broken; do not trust its results until fixed")
+                        "Experiment '\(name)' has a sample-ratio mismatch (chi2=\(format(srm.chi2)), p=\(format(srm.pValue))): assignment or logging is broken; do not trust its results until fixed"
+                    )
                 }
                 let days = try await store.dailyQuality(experimentID: experiment.id)
                 let exposed = days.reduce(0) { $0 + $1.exposed }
@@ -134,7 +141,8 @@ public enum NightlyReportService {
                     if mismatchRate > mismatchThreshold || preRate > preAssignmentThreshold {
                         alert(
                             "exposure_logging", .warning,
-                            "Experiment '\(name)' has exposure-logging problems: \(format(mismatchRate * 100))% of exposed units saw the wrong or several variants, \(format(preRate * 100))% were exposed before assignment (thresholds \(format(mismatchThreshold * 100))%)")
+                            "Experiment '\(name)' has exposure-logging problems: \(format(mismatchRate * 100))% of exposed units saw the wrong or several variants, \(format(preRate * 100))% were exposed before assignment (thresholds \(format(mismatchThreshold * 100))%)"
+                        )
                     }
                 }
             } catch {

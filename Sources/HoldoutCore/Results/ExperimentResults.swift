@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 public import HoldoutStats
 public import HoldoutStore
 
@@ -231,7 +231,8 @@ public enum ResultsService {
                 comparisons.append(
                     ExperimentResults.ArmComparison(
                         variant: name, conversion: conversion, revenue: revenue,
-                        sequential: .init(ciLow: sequentialComparison.ciLow, ciHigh: sequentialComparison.ciHigh, pValue: sequentialComparison.pValue, decision: decision),
+                        sequential: .init(
+                            ciLow: sequentialComparison.ciLow, ciHigh: sequentialComparison.ciHigh, pValue: sequentialComparison.pValue, decision: decision),
                         cuped: cuped, insufficientData: !reasons.isEmpty, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; ")))
             } catch {
                 throw StoreError(.invalidInput, "cannot compare \(name) with \(names[0]): \(error.message)")

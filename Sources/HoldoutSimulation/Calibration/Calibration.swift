@@ -120,7 +120,9 @@ public struct Calibration: Sendable {
         try settings.validate()
         guard !estimators.isEmpty else { throw SimulationError("choose at least one estimator") }
         for e in estimators where !e.applies(to: config.mode.metric) {
-            throw SimulationError("\(e.rawValue) compares proportions; scenario '\(config.name)' measures \(config.mode.metric.rawValue) — use welch, cuped, sequential or bayesian")
+            throw SimulationError(
+                "\(e.rawValue) compares proportions; scenario '\(config.name)' measures \(config.mode.metric.rawValue) — use welch, cuped, sequential or bayesian"
+            )
         }
         if estimators.contains(.cuped), config.covariates.isEmpty {
             throw SimulationError("cuped needs covariates; scenario '\(config.name)' has no continuous features (set calibration.covariates in its config)")
@@ -172,9 +174,10 @@ public struct Calibration: Sendable {
         for (e, estimator) in estimators.enumerated() {
             for contrast in 1..<k {
                 let list = outcomes.map { $0[e][contrast - 1] }
-                rows.append(Self.summarize(
-                    list, scenario: config.name, metric: config.mode.metric.rawValue, estimator: estimator.rawValue,
-                    contrast: Observation.variantName(level: contrast, levels: k), settings: settings))
+                rows.append(
+                    Self.summarize(
+                        list, scenario: config.name, metric: config.mode.metric.rawValue, estimator: estimator.rawValue,
+                        contrast: Observation.variantName(level: contrast, levels: k), settings: settings))
             }
         }
         return rows
@@ -268,11 +271,12 @@ public struct Calibration: Sendable {
                             let comparison = try Self.apply(estimator, arms: arms, level: j, metric: config.mode.metric, settings: settings)
                             let rejects = !comparison.insufficientData && (comparison.pValue.map { $0 < settings.alpha } ?? comparison.isSignificant)
                             if rejects { rejected[e][j - 1] = true }
-                            perContrast.append(Outcome(
-                                estimate: comparison.insufficientData ? nil : comparison.upliftAbs,
-                                low: comparison.insufficientData ? nil : comparison.ciLow,
-                                high: comparison.insufficientData ? nil : comparison.ciHigh,
-                                rejected: false, truth: truthSums[j - 1] / Double(seen), isNull: false))
+                            perContrast.append(
+                                Outcome(
+                                    estimate: comparison.insufficientData ? nil : comparison.upliftAbs,
+                                    low: comparison.insufficientData ? nil : comparison.ciLow,
+                                    high: comparison.insufficientData ? nil : comparison.ciHigh,
+                                    rejected: false, truth: truthSums[j - 1] / Double(seen), isNull: false))
                         }
                         outcomes.append(perContrast)
                     }

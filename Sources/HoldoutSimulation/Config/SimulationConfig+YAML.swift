@@ -211,7 +211,9 @@ extension SimulationConfig {
         let paired = ["p0", "p1", "m0", "m1", "sigma0", "sigma1"].filter { field.child($0).exists }
         let listed = ["p", "m", "sigma"].filter { field.child($0).exists }
         if !paired.isEmpty && !listed.isEmpty {
-            throw field.error("cannot mix the paired form (\(paired.joined(separator: ", "))) and the list form (\(listed.joined(separator: ", "))); use p0/p1 for two levels, p: [...] for three or more")
+            throw field.error(
+                "cannot mix the paired form (\(paired.joined(separator: ", "))) and the list form (\(listed.joined(separator: ", "))); use p0/p1 for two levels, p: [...] for three or more"
+            )
         }
         func optional(_ key: String) throws(SimulationError) -> Surface? {
             field.child(key).exists ? try surface(field.child(key), features: features) : nil

@@ -69,7 +69,8 @@ public struct SimulationConfig: Sendable {
             + (mode.dispersion ?? []).enumerated().map { ("sigma\($0.offset)", $0.element) }
         for (surfaceName, surface) in surfaces {
             if let unknown = surface.features.sorted().first(where: { !names.contains($0) }) {
-                throw SimulationError("surface '\(surfaceName)' reads '\(unknown)', which is not a feature (features: \(names.sorted().joined(separator: ", ")))")
+                throw SimulationError(
+                    "surface '\(surfaceName)' reads '\(unknown)', which is not a feature (features: \(names.sorted().joined(separator: ", ")))")
             }
         }
         let features = sampler.features

@@ -99,10 +99,11 @@ public struct CSVEncoding: Sendable {
         var labelPiece: [[(Int, Int)]] = []
         var widest = 2
         for list in labels {
-            labelPiece.append(list.map { label in
-                defer { constants += label }
-                return (constants.count, label.count)
-            })
+            labelPiece.append(
+                list.map { label in
+                    defer { constants += label }
+                    return (constants.count, label.count)
+                })
             widest = max(widest, list.map(\.count).max() ?? 0)
         }
         let rowBound = 24 + (levelPiece.map(\.1).max() ?? 0) + 40 + d * max(widest + 1, 26) + 1
@@ -297,6 +298,10 @@ struct ByteWriter {
 }
 
 extension CSVEncoding {
-    static let powers: [Double] = (0...15).map { var p = 1.0; for _ in 0..<$0 { p *= 10 }; return p }
-    static let units: [UInt64] = (0...15).map { var p: UInt64 = 1; for _ in 0..<$0 { p *= 10 }; return p }
+    static let powers: [Double] = (0...15).map {
+        var p = 1.0; for _ in 0..<$0 { p *= 10 }; return p
+    }
+    static let units: [UInt64] = (0...15).map {
+        var p: UInt64 = 1; for _ in 0..<$0 { p *= 10 }; return p
+    }
 }

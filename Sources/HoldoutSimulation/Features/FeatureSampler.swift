@@ -145,22 +145,22 @@ public struct CopulaSampler: Sendable {
             w.withUnsafeMutableBufferPointer { w in
                 factor.withUnsafeBufferPointer { l in
                     zx.withUnsafeBufferPointer { zx in
-                    zr.withUnsafeBufferPointer { zr in
-                    let x = zx.baseAddress!
-                    let ratio = zr.baseAddress!
-                    for row in 0..<n {
-                        for j in 0..<d { w[j] = generator.nextNormalZiggurat(x: x, ratio: ratio) }
-                        if isIdentity {
-                            for i in 0..<d { out[i * n + row] = w[i] }
-                        } else {
-                            for i in 0..<d {
-                                var sum = 0.0
-                                for m in 0...i { sum += l[i * d + m] * w[m] }
-                                out[i * n + row] = sum
+                        zr.withUnsafeBufferPointer { zr in
+                            let x = zx.baseAddress!
+                            let ratio = zr.baseAddress!
+                            for row in 0..<n {
+                                for j in 0..<d { w[j] = generator.nextNormalZiggurat(x: x, ratio: ratio) }
+                                if isIdentity {
+                                    for i in 0..<d { out[i * n + row] = w[i] }
+                                } else {
+                                    for i in 0..<d {
+                                        var sum = 0.0
+                                        for m in 0...i { sum += l[i * d + m] * w[m] }
+                                        out[i * n + row] = sum
+                                    }
+                                }
                             }
                         }
-                    }
-                    }
                     }
                 }
             }
@@ -267,10 +267,12 @@ public struct MixtureSampler: Sendable {
         for feature in features {
             switch feature.kind {
             case .continuous:
-                columns.append(.continuous(membership.map { c in
-                    guard case .continuous(let mean, let sd) = clusters[c][feature.name] else { return 0 }
-                    return generator.nextNormal(mean: mean, standardDeviation: sd)
-                }))
+                columns.append(
+                    .continuous(
+                        membership.map { c in
+                            guard case .continuous(let mean, let sd) = clusters[c][feature.name] else { return 0 }
+                            return generator.nextNormal(mean: mean, standardDeviation: sd)
+                        }))
             case .categorical:
                 var labels: [String] = []
                 for cluster in clusters {
@@ -285,10 +287,12 @@ public struct MixtureSampler: Sendable {
                 }
                 columns.append(.categorical(labels: labels, codes: codes))
             case .binary:
-                columns.append(.binary(membership.map { c in
-                    guard case .binary(let p) = clusters[c][feature.name] else { return false }
-                    return generator.nextBernoulli(p)
-                }))
+                columns.append(
+                    .binary(
+                        membership.map { c in
+                            guard case .binary(let p) = clusters[c][feature.name] else { return false }
+                            return generator.nextBernoulli(p)
+                        }))
             }
         }
         return FeatureTable(specs: features, columns: columns, clusters: membership, count: n)

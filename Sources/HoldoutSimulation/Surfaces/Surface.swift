@@ -102,7 +102,8 @@ public indirect enum Surface: Sendable, Hashable {
         for row in 0..<out.count {
             let v = out[row]
             guard v.isFinite else {
-                throw SimulationError("surface '\(name)' is not finite for visitor \(table.offset + row) (\(v)); check for log of 0, division by 0 or exp overflow")
+                throw SimulationError(
+                    "surface '\(name)' is not finite for visitor \(table.offset + row) (\(v)); check for log of 0, division by 0 or exp overflow")
             }
             if let bounds {
                 if strictLowerBound, v <= bounds.lowerBound {
@@ -110,7 +111,8 @@ public indirect enum Surface: Sendable, Hashable {
                 }
                 if !bounds.contains(v) {
                     throw SimulationError(
-                        "surface '\(name)': all values must be in [\(Self.format(bounds.lowerBound)), \(Self.format(bounds.upperBound))], visitor \(table.offset + row) has \(v)")
+                        "surface '\(name)': all values must be in [\(Self.format(bounds.lowerBound)), \(Self.format(bounds.upperBound))], visitor \(table.offset + row) has \(v)"
+                    )
                 }
             }
         }

@@ -103,8 +103,9 @@ extension Surface {
             }
             let c = chars[index]
             if c.isNumber || c == "." {
-                while index < chars.count, chars[index].isNumber || chars[index] == "." || chars[index] == "e" || chars[index] == "E"
-                    || ((chars[index] == "-" || chars[index] == "+") && index > start && (chars[index - 1] == "e" || chars[index - 1] == "E"))
+                while index < chars.count,
+                    chars[index].isNumber || chars[index] == "." || chars[index] == "e" || chars[index] == "E"
+                        || ((chars[index] == "-" || chars[index] == "+") && index > start && (chars[index - 1] == "e" || chars[index - 1] == "E"))
                 {
                     index += 1
                 }

@@ -111,7 +111,9 @@ extension Analysis {
             case .ratio: return
             }
             func required<T>(_ key: String, _ value: T?) throws(StatsError) -> T {
-                guard let value else { throw StatsError(.invalidInput, "\(arm.name(key)): missing (cuped needs sum_x, sum_xy and sum_xx)", field: arm.name(key)) }
+                guard let value else {
+                    throw StatsError(.invalidInput, "\(arm.name(key)): missing (cuped needs sum_x, sum_xy and sum_xx)", field: arm.name(key))
+                }
                 return value
             }
             let sumX = try required("sum_x", try arm.doubles("sum_x"))

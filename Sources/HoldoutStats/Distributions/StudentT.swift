@@ -164,7 +164,8 @@ public enum StudentT {
             y = Double.expMinusOne(a * y * y)
             return (nu * y).squareRoot()
         }
-        y = ((1 / (((nu + 6) / (nu * y) - 0.089 * d - 0.822) * (nu + 2) * 3) + 0.5 / (nu + 4)) * y - 1)
+        y =
+            ((1 / (((nu + 6) / (nu * y) - 0.089 * d - 0.822) * (nu + 2) * 3) + 0.5 / (nu + 4)) * y - 1)
             * (nu + 1) / (nu + 2) + 1 / y
         return (nu * y).squareRoot()
     }

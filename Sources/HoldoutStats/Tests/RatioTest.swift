@@ -34,7 +34,7 @@ public enum RatioTest {
             result.insufficientData = true
             result.reason = "both arms have zero variance"
             result.sanitize()
-        return result
+            return result
         }
         var relativeSE: Double?
         if rc != 0 {

@@ -28,7 +28,7 @@ public enum WelchTest {
             result.reason = "each arm needs at least 2 units for a variance (control n = \(control.n), treatment n = \(treatment.n))"
             if control.n > 0 && treatment.n > 0 { result.upliftAbs = mt - mc }
             result.sanitize()
-        return result
+            return result
         }
         let nc = Double(control.n)
         let nt = Double(treatment.n)
@@ -41,7 +41,7 @@ public enum WelchTest {
             result.insufficientData = true
             result.reason = "both arms have zero variance"
             result.sanitize()
-        return result
+            return result
         }
         let df = (vc + vt) * (vc + vt) / (vt * vt / (nt - 1) + vc * vc / (nc - 1))
         var relativeSE: Double?

@@ -19,7 +19,8 @@ extension AnalyticsQueries {
         var query = SQLQueryString("")
         appendUnitOutcomeCTEs(to: &query, experimentID: experimentID, mode: mode, covariates: covariates)
         let value = Self.capped("u.value", at: cap)
-        var select = "SELECT u.variant, \(segmentBy == nil ? "" : "COALESCE(p.value, '(none)') AS segment, ")COUNT(*) AS units, SUM(u.converted) AS converters, SUM(\(value)) AS sum_value, SUM(\(value) * \(value)) AS sum_value_sq"
+        var select =
+            "SELECT u.variant, \(segmentBy == nil ? "" : "COALESCE(p.value, '(none)') AS segment, ")COUNT(*) AS units, SUM(u.converted) AS converters, SUM(\(value)) AS sum_value, SUM(\(value) * \(value)) AS sum_value_sq"
         let k = covariates.count
         for i in 0..<k {
             select += ", SUM(u.c\(i)) AS sx\(i), SUM(u.c\(i) * \(value)) AS sxy\(i)"
@@ -73,7 +74,8 @@ extension AnalyticsQueries {
             }
             query.appendLiteral(" FROM cohort)\nSELECT v.variant, CAST(v.units AS BIGINT) AS units, CAST(v.total AS BIGINT) AS total")
             query.appendLiteral(
-                ", CAST(COALESCE(t.touched, 0) AS BIGINT) AS touched, CAST(COALESCE(t.converters, 0) AS BIGINT) AS converters, t.sum_value, t.sum_value_sq FROM (")
+                ", CAST(COALESCE(t.touched, 0) AS BIGINT) AS touched, CAST(COALESCE(t.converters, 0) AS BIGINT) AS converters, t.sum_value, t.sum_value_sq FROM ("
+            )
             for (i, name) in variants.enumerated() {
                 query.appendLiteral(i == 0 ? "SELECT " : " UNION ALL SELECT ")
                 query.appendInterpolation(bind: name)

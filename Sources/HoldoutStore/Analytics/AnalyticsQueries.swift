@@ -73,7 +73,8 @@ extension AnalyticsQueries {
     /// With `validation` false only `x` is appended (ITT needs no exposure validation).
     func appendValidationCTEs(to query: inout SQLQueryString, experimentID: Int64, validation: Bool = true) {
         query.appendLiteral(
-            "WITH x AS (SELECT id, key, conversion_key, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = ")
+            "WITH x AS (SELECT id, key, conversion_key, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = "
+        )
         query.appendInterpolation(bind: experimentID)
         guard validation else {
             query.appendLiteral(")\n")

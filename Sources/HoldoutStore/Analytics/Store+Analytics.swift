@@ -28,8 +28,10 @@ extension Store {
         do {
             let rows = try await withConnection { sql in
                 try await sql.raw(finalQuery).all().map { row in
-                    (try row.decode(column: "day", as: Int64.self), try row.decode(column: "validation_status", as: String.self),
-                        try row.decode(column: "n", as: Int.self))
+                    (
+                        try row.decode(column: "day", as: Int64.self), try row.decode(column: "validation_status", as: String.self),
+                        try row.decode(column: "n", as: Int.self)
+                    )
                 }
             }
             var byDay: [Int64: [String: Int]] = [:]
@@ -97,7 +99,8 @@ extension Store {
                     }
                     return VariantStatistics(
                         variant: try row.decode(column: "variant", as: String.self),
-                        segment: segmentBy == nil ? nil : try row.decode(column: "segment", as: String.self), units: try row.decode(column: "units", as: Int.self),
+                        segment: segmentBy == nil ? nil : try row.decode(column: "segment", as: String.self),
+                        units: try row.decode(column: "units", as: Int.self),
                         converters: try row.decode(column: "converters", as: Int?.self) ?? 0,
                         sumValue: try row.decode(column: "sum_value", as: Double?.self) ?? 0,
                         sumValueSquares: try row.decode(column: "sum_value_sq", as: Double?.self) ?? 0, sumX: sumX, sumXY: sumXY,
@@ -251,7 +254,9 @@ public struct ExposuresNotCounted: Sendable, Hashable, Codable {
     public var preAssignmentExposure: Int
     public var exposureOutsideWindow: Int
 
-    public init(unassignedProfile: Int = 0, multiVariationExposure: Int = 0, variantMismatch: Int = 0, preAssignmentExposure: Int = 0, exposureOutsideWindow: Int = 0) {
+    public init(
+        unassignedProfile: Int = 0, multiVariationExposure: Int = 0, variantMismatch: Int = 0, preAssignmentExposure: Int = 0, exposureOutsideWindow: Int = 0
+    ) {
         self.unassignedProfile = unassignedProfile
         self.multiVariationExposure = multiVariationExposure
         self.variantMismatch = variantMismatch

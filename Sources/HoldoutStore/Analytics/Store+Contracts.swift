@@ -39,37 +39,83 @@ extension Store {
             try await count(sql, queries.validationStatusCount(experimentID: id, statuses: statuses))
         }
         let checks: [Check] = [
-            ("assignments.unique_unit", "one assignment per unit", .error, { sql in
-                try await count(sql, "SELECT COUNT(*) - COUNT(DISTINCT profile_id) AS n FROM experiment_assignments WHERE experiment_id = \(bind: id)")
-            }),
-            ("assignments.not_null", "assignments have a unit and a variant", .error, { sql in
-                try await count(sql, "SELECT COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: id) AND (profile_id = '' OR variant = '')")
-            }),
-            ("assignments.accepted_variant", "assigned variants are the experiment's variants", .error, { sql in
-                try await count(sql, "SELECT COUNT(*) AS n FROM experiment_assignments a WHERE a.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_variants v WHERE v.experiment_id = a.experiment_id AND v.name = a.variant)")
-            }),
-            ("exposures.unique_event", "one row per exposure event_id", .error, { sql in
-                try await count(sql, "SELECT COUNT(*) - COUNT(DISTINCT event_id) AS n FROM experiment_exposures WHERE experiment_id = \(bind: id)")
-            }),
-            ("exposures.accepted_variant", "logged variants are the experiment's variants", .error, { sql in
-                try await count(sql, "SELECT COUNT(*) AS n FROM experiment_exposures e WHERE e.experiment_id = \(bind: id) AND e.variant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM experiment_variants v WHERE v.experiment_id = e.experiment_id AND v.name = e.variant)")
-            }),
-            ("exposures.assigned_unit", "exposed units are assigned", .error, { sql in
-                try await count(sql, "SELECT COUNT(DISTINCT e.profile_id) AS n FROM experiment_exposures e WHERE e.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_assignments a WHERE a.experiment_id = e.experiment_id AND a.profile_id = e.profile_id)")
-            }),
-            ("exposures.after_assignment", "no unit is exposed before it is assigned", .error, { sql in try await statusCount(sql, ["pre_assignment_exposure"]) }),
-            ("exposures.consistent_variant", "exposures log the assigned variant, and only one", .error, { sql in
-                try await statusCount(sql, ["variant_mismatch", "multi_variation_exposure"])
-            }),
-            ("exposures.within_window", "first exposures fall within the experiment's start and end", .error, { sql in
-                try await statusCount(sql, ["exposure_outside_window"])
-            }),
-            ("outcomes.unique_event", "one row per outcome event_id", .error, { sql in
-                try await count(sql, "SELECT COUNT(*) - COUNT(DISTINCT event_id) AS n FROM experiment_outcomes WHERE experiment_id = \(bind: id)")
-            }),
-            ("outcomes.assigned_unit", "outcomes belong to assigned units (others are ignored by the analysis)", .warning, { sql in
-                try await count(sql, "SELECT COUNT(*) AS n FROM experiment_outcomes o WHERE o.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_assignments a WHERE a.experiment_id = o.experiment_id AND a.profile_id = o.profile_id)")
-            }),
+            (
+                "assignments.unique_unit", "one assignment per unit", .error,
+                { sql in
+                    try await count(sql, "SELECT COUNT(*) - COUNT(DISTINCT profile_id) AS n FROM experiment_assignments WHERE experiment_id = \(bind: id)")
+                }
+            ),
+            (
+                "assignments.not_null", "assignments have a unit and a variant", .error,
+                { sql in
+                    try await count(
+                        sql, "SELECT COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: id) AND (profile_id = '' OR variant = '')")
+                }
+            ),
+            (
+                "assignments.accepted_variant", "assigned variants are the experiment's variants", .error,
+                { sql in
+                    try await count(
+                        sql,
+                        "SELECT COUNT(*) AS n FROM experiment_assignments a WHERE a.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_variants v WHERE v.experiment_id = a.experiment_id AND v.name = a.variant)"
+                    )
+                }
+            ),
+            (
+                "exposures.unique_event", "one row per exposure event_id", .error,
+                { sql in
+                    try await count(sql, "SELECT COUNT(*) - COUNT(DISTINCT event_id) AS n FROM experiment_exposures WHERE experiment_id = \(bind: id)")
+                }
+            ),
+            (
+                "exposures.accepted_variant", "logged variants are the experiment's variants", .error,
+                { sql in
+                    try await count(
+                        sql,
+                        "SELECT COUNT(*) AS n FROM experiment_exposures e WHERE e.experiment_id = \(bind: id) AND e.variant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM experiment_variants v WHERE v.experiment_id = e.experiment_id AND v.name = e.variant)"
+                    )
+                }
+            ),
+            (
+                "exposures.assigned_unit", "exposed units are assigned", .error,
+                { sql in
+                    try await count(
+                        sql,
+                        "SELECT COUNT(DISTINCT e.profile_id) AS n FROM experiment_exposures e WHERE e.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_assignments a WHERE a.experiment_id = e.experiment_id AND a.profile_id = e.profile_id)"
+                    )
+                }
+            ),
+            (
+                "exposures.after_assignment", "no unit is exposed before it is assigned", .error,
+                { sql in try await statusCount(sql, ["pre_assignment_exposure"]) }
+            ),
+            (
+                "exposures.consistent_variant", "exposures log the assigned variant, and only one", .error,
+                { sql in
+                    try await statusCount(sql, ["variant_mismatch", "multi_variation_exposure"])
+                }
+            ),
+            (
+                "exposures.within_window", "first exposures fall within the experiment's start and end", .error,
+                { sql in
+                    try await statusCount(sql, ["exposure_outside_window"])
+                }
+            ),
+            (
+                "outcomes.unique_event", "one row per outcome event_id", .error,
+                { sql in
+                    try await count(sql, "SELECT COUNT(*) - COUNT(DISTINCT event_id) AS n FROM experiment_outcomes WHERE experiment_id = \(bind: id)")
+                }
+            ),
+            (
+                "outcomes.assigned_unit", "outcomes belong to assigned units (others are ignored by the analysis)", .warning,
+                { sql in
+                    try await count(
+                        sql,
+                        "SELECT COUNT(*) AS n FROM experiment_outcomes o WHERE o.experiment_id = \(bind: id) AND NOT EXISTS (SELECT 1 FROM experiment_assignments a WHERE a.experiment_id = o.experiment_id AND a.profile_id = o.profile_id)"
+                    )
+                }
+            ),
         ]
         return try await failing("run the data contracts") {
             try await withConnection { sql in

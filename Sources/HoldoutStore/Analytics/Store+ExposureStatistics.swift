@@ -1,5 +1,5 @@
-package import HoldoutModel
 import Foundation
+package import HoldoutModel
 import SQLKit
 
 extension Store {

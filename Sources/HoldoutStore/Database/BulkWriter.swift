@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 import Logging
 import NIOCore
 import PostgresKit

@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import SQLKit
 
 /// Versioned schema migrations, the same schema on every engine.
@@ -16,35 +16,42 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "experiments, assignments, exposures, outcomes, events", statements: version1),
         Migration(version: 2, name: "API keys, webhook secrets, reports", statements: version2),
-        Migration(version: 3, name: "assignments by variant", statements: { _ in
-            // Cohort sizes per variant read this index alone, however many other experiments
-            // share the table (without it, a scan of the whole table: 0.34–0.58 s against 0.31 s
-            // at 1M units beside 3M of another experiment). New rows append to each
-            // (experiment, variant) range, so it costs inserts little.
-            ["CREATE INDEX assignments_variant ON experiment_assignments (experiment_id, variant)"]
-        }),
+        Migration(
+            version: 3, name: "assignments by variant",
+            statements: { _ in
+                // Cohort sizes per variant read this index alone, however many other experiments
+                // share the table (without it, a scan of the whole table: 0.34–0.58 s against 0.31 s
+                // at 1M units beside 3M of another experiment). New rows append to each
+                // (experiment, variant) range, so it costs inserts little.
+                ["CREATE INDEX assignments_variant ON experiment_assignments (experiment_id, variant)"]
+            }),
         Migration(version: 4, name: "assignments keyed by (experiment, profile)", statements: version4),
-        Migration(version: 5, name: "assignments without the variant index", statements: { d in
-            // Since version 4 an experiment's assignments are one range of the key (SQLite stores
-            // the table in key order; PostgreSQL's key now carries the variant and time), so
-            // cohort sizes read that range, and the variant index only cost every insert: POST
-            // /assign went from 2,500 to 3,200 requests/s without it, GET /results at 1M units
-            // stayed at 0.20 s.
-            ["DROP INDEX assignments_variant"]
-                + d.coverPrimaryKey(
-                    table: "experiment_assignments", constraint: "experiment_assignments_v4_pkey", key: ["experiment_id", "profile_id"],
-                    include: ["variant", "assigned_at"])
-        }),
-        Migration(version: 6, name: "exposures by unit", statements: { d in
-            // Exposure validation reads an experiment's exposures unit by unit: with this index
-            // the exposure-based statistics are ordered scans and key lookups instead of a hash or
-            // sort of every exposure (10M units: 25.9 s → 6.8 s on SQLite, see BENCHMARKS.md).
-            // The price is paid by exposure writes: each lands in the index at its unit's place.
-            // Outcomes get no such index: the statistics ran as fast without it (the outcomes of
-            // a range are few), and it cut POST /outcomes from 290k to 41k rows/s.
-            d.createCoveringIndex(name: "exposures_unit", table: "experiment_exposures", key: ["experiment_id", "profile_id"], include: ["exposure_ts", "variant"])
-                + [d.analyze(table: "experiment_exposures")]
-        }),
+        Migration(
+            version: 5, name: "assignments without the variant index",
+            statements: { d in
+                // Since version 4 an experiment's assignments are one range of the key (SQLite stores
+                // the table in key order; PostgreSQL's key now carries the variant and time), so
+                // cohort sizes read that range, and the variant index only cost every insert: POST
+                // /assign went from 2,500 to 3,200 requests/s without it, GET /results at 1M units
+                // stayed at 0.20 s.
+                ["DROP INDEX assignments_variant"]
+                    + d.coverPrimaryKey(
+                        table: "experiment_assignments", constraint: "experiment_assignments_v4_pkey", key: ["experiment_id", "profile_id"],
+                        include: ["variant", "assigned_at"])
+            }),
+        Migration(
+            version: 6, name: "exposures by unit",
+            statements: { d in
+                // Exposure validation reads an experiment's exposures unit by unit: with this index
+                // the exposure-based statistics are ordered scans and key lookups instead of a hash or
+                // sort of every exposure (10M units: 25.9 s → 6.8 s on SQLite, see BENCHMARKS.md).
+                // The price is paid by exposure writes: each lands in the index at its unit's place.
+                // Outcomes get no such index: the statistics ran as fast without it (the outcomes of
+                // a range are few), and it cut POST /outcomes from 290k to 41k rows/s.
+                d.createCoveringIndex(
+                    name: "exposures_unit", table: "experiment_exposures", key: ["experiment_id", "profile_id"], include: ["exposure_ts", "variant"])
+                    + [d.analyze(table: "experiment_exposures")]
+            }),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }

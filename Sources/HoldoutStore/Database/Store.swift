@@ -1,12 +1,12 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 import PostgresKit
 public import SQLKit
 import SQLiteKit
+import Synchronization
 
 /// A connection to the experiment database, embedded SQLite or PostgreSQL.
 ///

@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 
 /// Where the data lives: an embedded SQLite file (the default) or a PostgreSQL server.
 ///

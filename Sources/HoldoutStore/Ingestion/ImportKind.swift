@@ -44,8 +44,10 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .assignments: [("experiment_id", .bigint), ("profile_id", .text), ("variant", .text), ("assigned_at", .bigint)]
         case .exposures:
-            [("experiment_id", .bigint), ("profile_id", .text), ("exposure_ts", .bigint), ("variant", .text), ("campaign_id", .text),
-                ("message_id", .text), ("event_id", .text)]
+            [
+                ("experiment_id", .bigint), ("profile_id", .text), ("exposure_ts", .bigint), ("variant", .text), ("campaign_id", .text),
+                ("message_id", .text), ("event_id", .text),
+            ]
         case .outcomes: [("experiment_id", .bigint), ("profile_id", .text), ("conversion_ts", .bigint), ("value", .double), ("event_id", .text)]
         case .events: [("event_id", .text), ("event_name", .text), ("profile_id", .text), ("ts", .bigint), ("value", .double), ("properties", .text)]
         case .touchpoints: [("tenant", .text), ("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]

@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import SQLKit
 
 /// What an import did.
@@ -216,7 +216,7 @@ public struct Importer: Sendable {
                     return try await store.transaction { _ in
                         try await store.bulk.insert(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, rows: rows[...])
                     }
-                } catch where attempt < 5 && store.dialect.isDeadlock(error) {
+                } catch  where attempt < 5 && store.dialect.isDeadlock(error) {
                     attempt += 1
                 }
             }

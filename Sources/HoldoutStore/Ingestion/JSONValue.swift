@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 
 /// A JSON value that keeps booleans, numbers and strings apart (so `true` is never read as 1).
 package enum JSONValue: Decodable, Sendable {
@@ -27,4 +27,3 @@ package enum JSONValue: Decodable, Sendable {
         }
     }
 }
-

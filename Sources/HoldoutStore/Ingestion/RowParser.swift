@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 
 /// Turns a source row into table rows, enforcing the row-level data contracts: required values
 /// present, identifiers within their size limit, timestamps within the accepted range, numbers
@@ -56,7 +56,8 @@ struct RowParser {
                 }
                 if let index = header.firstIndex(where: { $0.utf8.count > Self.maximumIdentifierBytes }) {
                     throw ImportError(
-                        "line 1: column \(index + 1) of the header is a name of \(header[index].utf8.count) bytes; names are at most \(Self.maximumIdentifierBytes) bytes")
+                        "line 1: column \(index + 1) of the header is a name of \(header[index].utf8.count) bytes; names are at most \(Self.maximumIdentifierBytes) bytes"
+                    )
                 }
                 ignoredColumns = []
             } else {
@@ -130,7 +131,9 @@ struct RowParser {
             }
             // Sums of squares over millions of units must stay finite.
             guard abs(value) <= Self.maximumMagnitude else {
-                throw RowError(line: row.line, column: column, reason: "\(Self.quoted(text)) is larger in magnitude than \(Self.maximumMagnitude) (the largest value accepted)")
+                throw RowError(
+                    line: row.line, column: column,
+                    reason: "\(Self.quoted(text)) is larger in magnitude than \(Self.maximumMagnitude) (the largest value accepted)")
             }
             return value
         }

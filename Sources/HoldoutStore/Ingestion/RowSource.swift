@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 
 /// The format of an import file.
 public enum ImportFormat: String, Sendable, CaseIterable, Codable {
@@ -85,7 +85,8 @@ final class RowSource {
                 }
                 if record.count > header.count {
                     let raw = (0..<record.count).map { record.string($0) }.joined(separator: ",")
-                    try body(.invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
+                    try body(
+                        .invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
                     return
                 }
                 var values: [String: String] = [:]
@@ -119,7 +120,10 @@ final class RowSource {
             }
             guard let decoded = bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
                 let offset = bytes.withUnsafeBufferPointer { Self.firstInvalidUTF8($0) }
-                try body(.invalid(RowError(line: line, column: nil, reason: "is not valid UTF-8 (byte \(offset + 1) of the line)"), raw: String(decoding: bytes, as: UTF8.self)))
+                try body(
+                    .invalid(
+                        RowError(line: line, column: nil, reason: "is not valid UTF-8 (byte \(offset + 1) of the line)"),
+                        raw: String(decoding: bytes, as: UTF8.self)))
                 return
             }
             let text = decoded.trimmingCharacters(in: .whitespacesAndNewlines)

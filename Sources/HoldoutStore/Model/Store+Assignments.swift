@@ -80,7 +80,9 @@ extension Store {
                     let rows = try await sql.raw(
                         "SELECT experiment_id, weight FROM experiment_variants WHERE experiment_id IN (\(binds: checked)) ORDER BY experiment_id, position\(unsafeRaw: lock)"
                     ).all()
-                    for row in rows { current[try row.decode(column: "experiment_id", as: Int64.self), default: []].append(try row.decode(column: "weight", as: Double.self)) }
+                    for row in rows {
+                        current[try row.decode(column: "experiment_id", as: Int64.self), default: []].append(try row.decode(column: "weight", as: Double.self))
+                    }
                 }
                 var write = GroupWrite()
                 var rowsByExperiment: [Int64: EncodedRows] = [:]
@@ -135,15 +137,18 @@ extension Store {
                 ).all().map { Variant(name: try $0.decode(column: "name", as: String.self), weight: try $0.decode(column: "weight", as: Double.self)) }
                 guard variants.count == 2 else { throw StoreError(.notFound, "experiment \(experiment.id) has no two variants", field: "experiment") }
                 if abs(variants[1].weight - rate) > 1e-12 {
-                    let assigned = try await sql.raw("SELECT profile_id FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id) LIMIT 1").first()
+                    let assigned = try await sql.raw("SELECT profile_id FROM experiment_assignments WHERE experiment_id = \(bind: experiment.id) LIMIT 1")
+                        .first()
                     if assigned != nil {
                         throw StoreError(
                             .conflict,
                             "'\(experiment.key)' already assigns with treatment_rate \(variants[1].weight); it is fixed at the first assignment so groups never change",
                             field: "treatment_rate")
                     }
-                    try await sql.raw("UPDATE experiment_variants SET weight = \(bind: 1 - rate) WHERE experiment_id = \(bind: experiment.id) AND position = 0").run()
-                    try await sql.raw("UPDATE experiment_variants SET weight = \(bind: rate) WHERE experiment_id = \(bind: experiment.id) AND position = 1").run()
+                    try await sql.raw("UPDATE experiment_variants SET weight = \(bind: 1 - rate) WHERE experiment_id = \(bind: experiment.id) AND position = 0")
+                        .run()
+                    try await sql.raw("UPDATE experiment_variants SET weight = \(bind: rate) WHERE experiment_id = \(bind: experiment.id) AND position = 1")
+                        .run()
                     variants[0].weight = 1 - rate
                     variants[1].weight = rate
                 }
@@ -151,7 +156,8 @@ extension Store {
                 var fixed = experiment
                 fixed.variants = variants
                 guard !computed.isEmpty else { return (fixed, 0) }
-                let rows = bulk.encode(computed.map { [.integer(experiment.id), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)] })
+                let rows = bulk.encode(
+                    computed.map { [.integer(experiment.id), .text($0.profileID), .text($0.variant), .integer($0.assignedAt.microseconds)] })
                 let new = try await bulk.insertReturning(
                     table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id", sql: sql)
                 return (fixed, new?.count ?? computed.count)

@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import SQLKit
 
 extension Store {
@@ -51,7 +51,7 @@ extension Store {
             return experiment
         } catch let error as StoreError {
             throw error
-        } catch where dialect.isUniqueViolation(error) {
+        } catch  where dialect.isUniqueViolation(error) {
             // Two creates with the same key at once: the second loses, as a conflict.
             throw StoreError(.conflict, "an experiment with key '\(new.key ?? "")' already exists", field: "key")
         } catch {

@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import SQLKit
 
 extension Store {
@@ -20,7 +20,8 @@ extension Store {
     public func latestReport(kind: String) async throws(StoreError) -> String? {
         return try await failing("read the report") {
             try await withConnection { sql in
-                try await sql.raw("SELECT body FROM reports WHERE kind = \(bind: kind) ORDER BY id DESC LIMIT 1").first()?.decode(column: "body", as: String.self)
+                try await sql.raw("SELECT body FROM reports WHERE kind = \(bind: kind) ORDER BY id DESC LIMIT 1").first()?.decode(
+                    column: "body", as: String.self)
             }
         }
     }

@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import SQLKit
 
 /// One day (or week) of an experiment's cumulative time series, per variant.
@@ -34,8 +34,12 @@ extension Store {
         let convertedQuery = queries.conversionsByDay(experimentID: experiment.id, window: window)
         do {
             let (assigned, converted) = try await withConnection { sql in
-                let assigned = try await sql.raw(assignedQuery).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
-                let converted = try await sql.raw(convertedQuery).all().map { (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self)) }
+                let assigned = try await sql.raw(assignedQuery).all().map {
+                    (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self))
+                }
+                let converted = try await sql.raw(convertedQuery).all().map {
+                    (try $0.decode(column: "variant", as: String.self), try $0.decode(column: "day", as: Int64.self), try $0.decode(column: "n", as: Int.self))
+                }
                 return (assigned, converted)
             }
             let days = assigned.map(\.1) + converted.map(\.1)

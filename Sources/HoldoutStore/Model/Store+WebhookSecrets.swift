@@ -1,5 +1,5 @@
-public import HoldoutModel
 import Foundation
+public import HoldoutModel
 import SQLKit
 
 extension Store {

@@ -87,9 +87,11 @@ struct SimulateBench: ParsableCommand {
 
     func run() throws {
         var config = try simulation { try Scenario.config(scenario) }
-        config = try simulation { try SimulationConfig(
-            name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
-            mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates) }
+        config = try simulation {
+            try SimulationConfig(
+                name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
+                mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates)
+        }
         let workers = threads ?? Simulator.defaultParallelism
         let clock = ContinuousClock()
         var passes: [Pass] = []
@@ -110,7 +112,9 @@ struct SimulateBench: ParsableCommand {
         for withTruth in [false, true] {
             if !json { Output.error("to CSV\(withTruth ? " (observed + truth)" : " (observed)") in \(out)…\n") }
             // New files, as a first run writes them (not the time to free the previous run's blocks).
-            for file in ["observed.csv", "truth.csv"] { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: out).appendingPathComponent(file).path) }
+            for file in ["observed.csv", "truth.csv"] {
+                try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: out).appendingPathComponent(file).path)
+            }
             sync()
             start = clock.now
             let written = try SimulationWriter(config: config, directory: out, writeTruthCSV: withTruth, threads: workers, source: "bench")
@@ -137,17 +141,32 @@ struct SimulateBench: ParsableCommand {
             speedup_in_memory: speedupMemory, speedup_csv: speedupCSV)
         if json { return try Output.json(result) }
         var rows = passes.map {
-            ["Holdout: " + $0.name, Output.number($0.seconds, digits: 4), Output.number($0.visitors_per_second, digits: 4), Output.number($0.megabytes_per_second, digits: 4)]
+            [
+                "Holdout: " + $0.name, Output.number($0.seconds, digits: 4), Output.number($0.visitors_per_second, digits: 4),
+                Output.number($0.megabytes_per_second, digits: 4),
+            ]
         }
         if let numpy {
-            rows.append(["numpy: in memory", Output.number(numpy["in_memory_seconds"]?.number, digits: 4), Output.number(numpy["in_memory_visitors_per_second"]?.number, digits: 4), "—"])
+            rows.append([
+                "numpy: in memory", Output.number(numpy["in_memory_seconds"]?.number, digits: 4),
+                Output.number(numpy["in_memory_visitors_per_second"]?.number, digits: 4), "—",
+            ])
             if let s = numpy["csv_seconds"]?.number {
-                rows.append(["numpy: observed.csv (\(numpyCsvVisitors) visitors)", Output.number(s, digits: 4), Output.number(numpy["csv_visitors_per_second"]?.number, digits: 4), "—"])
+                rows.append([
+                    "numpy: observed.csv (\(numpyCsvVisitors) visitors)", Output.number(s, digits: 4),
+                    Output.number(numpy["csv_visitors_per_second"]?.number, digits: 4), "—",
+                ])
             }
         }
         print(Output.table(header: ["pass (\(visitors) visitors, \(workers) threads)", "seconds", "visitors/s", "MiB/s"], rows: rows))
-        print("true effect \(Output.number(sums.effect)), conversion rate \(Output.number(result.conversion_rate, digits: 4)), peak memory \(Output.number(result.peak_memory_mib, digits: 4)) MiB")
-        if let speedupMemory { print("Holdout vs numpy: \(Output.number(speedupMemory, digits: 3))× in memory" + (speedupCSV.map { ", \(Output.number($0, digits: 3))× to CSV" } ?? "")) }
+        print(
+            "true effect \(Output.number(sums.effect)), conversion rate \(Output.number(result.conversion_rate, digits: 4)), peak memory \(Output.number(result.peak_memory_mib, digits: 4)) MiB"
+        )
+        if let speedupMemory {
+            print(
+                "Holdout vs numpy: \(Output.number(speedupMemory, digits: 3))× in memory"
+                    + (speedupCSV.map { ", \(Output.number($0, digits: 3))× to CSV" } ?? ""))
+        }
     }
 
     func runNumpy() throws -> [String: JSONValueBox] {

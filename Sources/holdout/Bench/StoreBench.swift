@@ -1,7 +1,7 @@
-import HoldoutModel
 import ArgumentParser
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutSimulation
 import HoldoutStore
 
@@ -40,7 +40,8 @@ struct StoreBench: AsyncParsableCommand {
         let key = "bench-\(UUID().uuidString.prefix(8).lowercased())"
         let result = try await db.with(schema: .migrate) { store in
             let experiment = try await store.createExperiment(
-                NewExperiment(key: key, name: "benchmark", startAt: Timestamp(parsing: "2026-03-01"), endAt: Timestamp(parsing: "2026-04-01"), conversionWindowDays: 7))
+                NewExperiment(
+                    key: key, name: "benchmark", startAt: Timestamp(parsing: "2026-03-01"), endAt: Timestamp(parsing: "2026-04-01"), conversionWindowDays: 7))
             var rates: [String: Double] = [:]
             var importSeconds: [String: Double] = [:]
             for (kind, path) in files {
@@ -68,7 +69,8 @@ struct StoreBench: AsyncParsableCommand {
                 header: ["step", "rows", "seconds", "rows/s"],
                 rows: files.map { kind, _ in
                     [
-                        "import \(kind.rawValue)", kind == .outcomes ? "\(units / 5)" : "\(units)", Output.number(result.import_seconds[kind.rawValue], digits: 3),
+                        "import \(kind.rawValue)", kind == .outcomes ? "\(units / 5)" : "\(units)",
+                        Output.number(result.import_seconds[kind.rawValue], digits: 3),
                         Output.number(result.import_rows_per_second[kind.rawValue], digits: 3),
                     ]
                 } + AnalysisMode.allCases.map { ["statistics \($0.rawValue)", "", Output.number(result.statistics_seconds[$0.rawValue], digits: 3), ""] }))
@@ -78,7 +80,9 @@ struct StoreBench: AsyncParsableCommand {
     /// Writes the three CSV files unless they exist for this size.
     func generate() throws -> [(ImportKind, String)] {
         let prefix = "\(directory)/\(units)"
-        let files: [(ImportKind, String)] = [(.assignments, "\(prefix)-assignments.csv"), (.exposures, "\(prefix)-exposures.csv"), (.outcomes, "\(prefix)-outcomes.csv")]
+        let files: [(ImportKind, String)] = [
+            (.assignments, "\(prefix)-assignments.csv"), (.exposures, "\(prefix)-exposures.csv"), (.outcomes, "\(prefix)-outcomes.csv"),
+        ]
         if files.allSatisfy({ FileManager.default.fileExists(atPath: $0.1) }) { return files }
         Output.error("generating \(units) units in \(directory)…\n")
         var generator = Xoshiro256StarStar(seed: 42)
@@ -112,4 +116,3 @@ struct StoreBench: AsyncParsableCommand {
         return files
     }
 }
-

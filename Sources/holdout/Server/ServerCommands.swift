@@ -1,7 +1,7 @@
-import HoldoutModel
 import ArgumentParser
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutServer
 import HoldoutStats
 import HoldoutStore
@@ -40,10 +40,16 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         if let nightlyAt, DailyTime(nightlyAt) == nil { throw ValidationError("--nightly-at must be HH:MM (UTC), got '\(nightlyAt)'") }
         if let alertWebhook { try validateWebhookURL(alertWebhook) }
-        if alertWebhook != nil, nightlyAt == nil { throw ValidationError("--alert-webhook needs --nightly-at (or use `holdout report nightly --alert-webhook`)") }
+        if alertWebhook != nil, nightlyAt == nil {
+            throw ValidationError("--alert-webhook needs --nightly-at (or use `holdout report nightly --alert-webhook`)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error") }
-        guard idleTimeout.isFinite, idleTimeout >= 1, idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be 1…3600 seconds, got \(idleTimeout)") }
-        guard queryTimeout.isFinite, queryTimeout >= 1, queryTimeout <= 3600 else { throw ValidationError("--query-timeout must be 1…3600 seconds, got \(queryTimeout)") }
+        guard idleTimeout.isFinite, idleTimeout >= 1, idleTimeout <= 3600 else {
+            throw ValidationError("--idle-timeout must be 1…3600 seconds, got \(idleTimeout)")
+        }
+        guard queryTimeout.isFinite, queryTimeout >= 1, queryTimeout <= 3600 else {
+            throw ValidationError("--query-timeout must be 1…3600 seconds, got \(queryTimeout)")
+        }
         guard (1...32).contains(analyticsConnections) else { throw ValidationError("--analytics-connections must be 1…32, got \(analyticsConnections)") }
     }
 

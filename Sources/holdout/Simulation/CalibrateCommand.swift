@@ -138,7 +138,9 @@ struct CalibrateCommand: AsyncParsableCommand {
         if json { return try Output.json(report) }
         if markdown { return print(Self.markdown(report, command: CommandLine.arguments.dropFirst(2).joined(separator: " "))) }
         print(Self.table(rows))
-        print("\(runs) runs × \(nPerRun) visitors per row, seed \(seed), α = \(alpha); ± is one Monte-Carlo standard error (\(Output.number(report.seconds, digits: 3)) s)")
+        print(
+            "\(runs) runs × \(nPerRun) visitors per row, seed \(seed), α = \(alpha); ± is one Monte-Carlo standard error (\(Output.number(report.seconds, digits: 3)) s)"
+        )
     }
 
     static func progressPrinter(label: String, total: Int) -> @Sendable (Int) -> Void {
@@ -210,7 +212,8 @@ struct CalibrateCommand: AsyncParsableCommand {
                 lines.append(
                     "| \(r.scenario) | \(r.estimator) | \(r.contrast) | \(Output.number(r.trueEffect, digits: 4)) | "
                         + "\(pm(r.coverage, r.coverageSE, percent: true)) | \(pm(r.bias, r.biasSE)) | \(pm(r.rmse, r.rmseSE)) | "
-                        + "\(pm(r.rejectionRate, r.rejectionSE, percent: true)) \(r.isNull ? "(type I)" : "(power)") | \(Output.number(r.meanWidth, digits: 4)) |")
+                        + "\(pm(r.rejectionRate, r.rejectionSE, percent: true)) \(r.isNull ? "(type I)" : "(power)") | \(Output.number(r.meanWidth, digits: 4)) |"
+                )
             }
             lines.append("")
         }

@@ -49,9 +49,10 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
-    @Option(help: ArgumentHelp(
-        "An external assignment instead of randomisation: one variant per line (a name such as control/treatment_2, or a level 0…K−1), one line per visitor.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "An external assignment instead of randomisation: one variant per line (a name such as control/treatment_2, or a level 0…K−1), one line per visitor.",
+            valueName: "file"))
     var assignment: String?
 
     @Flag(help: "Print the config as YAML (with --visitors/--seed applied as comments) and exit.")
@@ -121,17 +122,21 @@ struct SimulateCommand: AsyncParsableCommand {
         if listScenarios { return try printScenarios() }
         var (config, yaml, source) = try ScenarioSource(config: self.config, scenario: scenario).load()
         if let visitors {
-            config = try simulation { try SimulationConfig(
-                name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
-                mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates,
-                description: config.description) }
+            config = try simulation {
+                try SimulationConfig(
+                    name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
+                    mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates,
+                    description: config.description)
+            }
         }
         if let seed { config.seed = seed }
         if let assignment {
             let levels = try Self.readAssignment(assignment, variants: config.variantNames)
             if visitors == nil { config.visitors = levels.count }
             guard levels.count == config.visitors else {
-                throw CLIError("--assignment: '\(assignment)' has \(levels.count) lines but \(config.visitors) visitors are simulated; give one line per visitor (or drop --visitors)")
+                throw CLIError(
+                    "--assignment: '\(assignment)' has \(levels.count) lines but \(config.visitors) visitors are simulated; give one line per visitor (or drop --visitors)"
+                )
             }
             config.assignment = .external(levels)
         }
@@ -170,7 +175,9 @@ struct SimulateCommand: AsyncParsableCommand {
         print("true effect (\(config.mode.metric.rawValue)): \(Output.number(result.sums.effect))")
         for (name, value) in result.sums.components.sorted(by: { $0.key < $1.key }) { print("  \(name): \(Output.number(value))") }
         if let loaded {
-            print("loaded into the store as experiment '\(loaded.experiment)': \(loaded.assignments) assignments, \(loaded.exposures) exposures, \(loaded.outcomes) outcomes, \(loaded.covariates) covariate rows")
+            print(
+                "loaded into the store as experiment '\(loaded.experiment)': \(loaded.assignments) assignments, \(loaded.exposures) exposures, \(loaded.outcomes) outcomes, \(loaded.covariates) covariate rows"
+            )
         }
     }
 
@@ -201,9 +208,12 @@ struct SimulateCommand: AsyncParsableCommand {
             return ScenarioEntry(name: name, description: c.description ?? "", metric: c.mode.metric.rawValue, variants: c.variantNames, visitors: c.visitors)
         }
         if json { return try Output.json(["scenarios": entries]) }
-        print(Output.table(header: ["scenario", "metric", "variants", "description"], rows: entries.map {
-            [$0.name, $0.metric, $0.variants.joined(separator: "/"), $0.description]
-        }))
+        print(
+            Output.table(
+                header: ["scenario", "metric", "variants", "description"],
+                rows: entries.map {
+                    [$0.name, $0.metric, $0.variants.joined(separator: "/"), $0.description]
+                }))
     }
 }
 

@@ -1,5 +1,5 @@
-import HoldoutModel
 import Foundation
+import HoldoutModel
 import HoldoutStats
 import HoldoutStore
 

@@ -1,7 +1,7 @@
-import HoldoutModel
 import ArgumentParser
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStore
 
 struct AssignCommand: AsyncParsableCommand {
@@ -59,8 +59,9 @@ struct AssignCommand: AsyncParsableCommand {
         }
         for warning in result.warnings { Output.error("warning: \(warning)\n") }
         if json { return try Output.json(result) }
-        print("assigned \(result.assigned) profiles (\(result.newlyAssigned) new): "
-            + result.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print(
+            "assigned \(result.assigned) profiles (\(result.newlyAssigned) new): "
+                + result.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
     }
 }
 

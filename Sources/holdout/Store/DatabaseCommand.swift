@@ -1,5 +1,5 @@
-import HoldoutModel
 import ArgumentParser
+import HoldoutModel
 import HoldoutStore
 
 struct DatabaseCommand: AsyncParsableCommand {
@@ -33,7 +33,8 @@ struct DatabaseCommand: AsyncParsableCommand {
             print(
                 out.applied.isEmpty
                     ? "\(out.database) is up to date (schema version \(out.version))"
-                    : "\(out.database): applied migration\(out.applied.count == 1 ? "" : "s") \(out.applied.map(String.init).joined(separator: ", ")); schema version \(out.version)")
+                    : "\(out.database): applied migration\(out.applied.count == 1 ? "" : "s") \(out.applied.map(String.init).joined(separator: ", ")); schema version \(out.version)"
+            )
         }
     }
 }

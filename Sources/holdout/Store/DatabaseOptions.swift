@@ -1,5 +1,5 @@
-import HoldoutModel
 import ArgumentParser
+import HoldoutModel
 import HoldoutStore
 
 /// `--database`, shared by every command that touches the store.

@@ -1,6 +1,6 @@
-import HoldoutModel
 import ArgumentParser
 import Foundation
+import HoldoutModel
 import HoldoutStore
 
 struct ImportCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
-import HoldoutModel
 import ArgumentParser
 import Foundation
 import HoldoutCore
+import HoldoutModel
 import HoldoutStats
 import HoldoutStore
 
@@ -83,8 +83,10 @@ struct QualityCommand: AsyncParsableCommand {
             Output.table(
                 header: ["date", "assigned", "exposed", "exposure", "valid", "mismatch"] + statuses,
                 rows: report.days.map { d in
-                    [d.date, "\(d.assigned)", "\(d.exposed)", String(format: "%.4f", d.exposureRate), String(format: "%.4f", d.validExposureRate),
-                        String(format: "%.4f", d.mismatchRate)] + statuses.map { "\(d.statusCounts[$0] ?? 0)" }
+                    [
+                        d.date, "\(d.assigned)", "\(d.exposed)", String(format: "%.4f", d.exposureRate), String(format: "%.4f", d.validExposureRate),
+                        String(format: "%.4f", d.mismatchRate),
+                    ] + statuses.map { "\(d.statusCounts[$0] ?? 0)" }
                 }))
     }
 }
@@ -142,7 +144,9 @@ struct ResultsCommand: AsyncParsableCommand {
         let report = try await db.with { store in
             let experiment = try await store.requireExperiment(key: experiment.key)
             let results = try await ResultsService.compute(experiment: experiment, store: store, mode: analysisMode, alpha: alpha, cap: cap)
-            let segments = try await segmentBy.asyncMap { try await ResultsService.segments(experiment: experiment, store: store, mode: analysisMode, segmentBy: $0, alpha: alpha) }
+            let segments = try await segmentBy.asyncMap {
+                try await ResultsService.segments(experiment: experiment, store: store, mode: analysisMode, segmentBy: $0, alpha: alpha)
+            }
             return Report(results: results, segments: segments)
         }
         let results = report.results
@@ -157,9 +161,13 @@ struct ResultsCommand: AsyncParsableCommand {
         print("")
         print(CompareCommand.render(results.comparisons.map { ("\($0.variant) value/unit", $0.revenue) }, method: .frequentist, alpha: alpha))
         for c in results.comparisons {
-            print("\(c.variant): always-valid interval [\(Output.number(c.sequential.ciLow)), \(Output.number(c.sequential.ciHigh))], decision \(c.sequential.decision)")
+            print(
+                "\(c.variant): always-valid interval [\(Output.number(c.sequential.ciLow)), \(Output.number(c.sequential.ciHigh))], decision \(c.sequential.decision)"
+            )
             if let cuped = c.cuped {
-                print("\(c.variant): CUPED value lift \(Output.number(cuped.comparison.upliftAbs)) [\(Output.number(cuped.comparison.ciLow)), \(Output.number(cuped.comparison.ciHigh))], variance reduction \(Output.percent(cuped.varianceReduction))")
+                print(
+                    "\(c.variant): CUPED value lift \(Output.number(cuped.comparison.upliftAbs)) [\(Output.number(cuped.comparison.ciLow)), \(Output.number(cuped.comparison.ciHigh))], variance reduction \(Output.percent(cuped.varianceReduction))"
+                )
             }
             if c.insufficientData { print("\(c.variant): insufficient data: \(c.reason ?? "")") }
         }
@@ -170,9 +178,11 @@ struct ResultsCommand: AsyncParsableCommand {
                     header: ["segment", "variant", "units", "rate", "lift", "p", "p (Holm)", "SRM p"],
                     rows: segments.flatMap { s in
                         s.comparisons.map { c in
-                            [s.segment, c.variant, s.arms.map { "\($0.n)" }.joined(separator: "/"), Output.number(c.conversion.treatmentMean),
+                            [
+                                s.segment, c.variant, s.arms.map { "\($0.n)" }.joined(separator: "/"), Output.number(c.conversion.treatmentMean),
                                 Output.number(c.conversion.upliftAbs), Output.pValue(c.conversion.pValue), Output.pValue(c.pValueHolm),
-                                s.srm.map { Output.pValue($0.pValue) + ($0.detected ? " SRM!" : "") } ?? "—"]
+                                s.srm.map { Output.pValue($0.pValue) + ($0.detected ? " SRM!" : "") } ?? "—",
+                            ]
                         }
                     }))
         }
@@ -184,8 +194,10 @@ struct ResultsCommand: AsyncParsableCommand {
                     + (results.analysisMode == .exposure ? ", not validly exposed \(excluded.notValidlyExposed))" : ")"))
         }
         if let srm = results.srm {
-            print(srm.detected ? "SAMPLE RATIO MISMATCH (p = \(Output.pValue(srm.pValue))): do not trust these results until the split is explained"
-                : "no sample ratio mismatch (p = \(Output.pValue(srm.pValue)))")
+            print(
+                srm.detected
+                    ? "SAMPLE RATIO MISMATCH (p = \(Output.pValue(srm.pValue))): do not trust these results until the split is explained"
+                    : "no sample ratio mismatch (p = \(Output.pValue(srm.pValue)))")
         }
     }
 }
