@@ -329,7 +329,7 @@ struct SimulationWriter {
         let truthFile = TruthFile(
             metric_id: config.mode.metric.rawValue, metric_family: config.mode.metric.family, effect: sums.effect,
             effect_components: sums.components,
-            contrast_effects: Dictionary(uniqueKeysWithValues: sums.contrastEffects.enumerated().map { (names[$0.offset + 1], $0.element) }),
+            contrast_effects: Dictionary(sums.contrastEffects.enumerated().map { (names[$0.offset + 1], $0.element) }, uniquingKeysWith: { first, _ in first }),
             scenario: config.name, seed: config.seed, visitors: config.visitors, experiment_id: config.experimentID, variants: names,
             config: source)
         let encoder = JSONEncoder()
