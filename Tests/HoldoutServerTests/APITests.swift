@@ -347,9 +347,9 @@ struct APITests {
             let report = try await NightlyReportService.run(store: store, asOf: ts("2026-03-15T02:00:00Z"))
             try await NightlyReportService.save(report, store: store, asOf: ts("2026-03-15T02:00:00Z"))
             #expect(report.experiments.count == 3)
-            #expect(report.alerts.contains { $0.experimentID == a.id && $0.severity == .success && $0.kind == "significant_positive" })
+            #expect(report.alerts.contains { $0.experimentID == a.id && $0.severity == .success && $0.kind == .significantPositive })
             #expect(report.alerts.contains { $0.experimentID == b.id && $0.severity == .info })
-            #expect(report.alerts.contains { $0.experimentID == c.id && $0.kind == "sample_ratio_mismatch" && $0.severity == .warning })
+            #expect(report.alerts.contains { $0.experimentID == c.id && $0.kind == .sampleRatioMismatch && $0.severity == .warning })
             let latest = try await call(client, .get, "/api/reports/nightly/latest", key: h.readKey, expect: .ok)
             // Tenant acme sees only its experiments.
             #expect((latest["experiments"] as? [[String: Any]])?.count == 2)

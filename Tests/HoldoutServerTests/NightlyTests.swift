@@ -67,8 +67,8 @@ struct NightlyTests {
             let port = try #require(client.port)
             let delivery = AlertDelivery(url: "http://127.0.0.1:\(port)/hook", attempts: 3, initialBackoff: .milliseconds(10), logger: Logger(label: "test"))
             let alerts = [
-                NightlyReport.Alert(experimentID: 1, tenant: "t", kind: "significant_positive", message: "A is up", severity: .success),
-                NightlyReport.Alert(experimentID: 2, tenant: "t", kind: "insufficient_data", message: "B is small", severity: .info),
+                NightlyReport.Alert(experimentID: 1, tenant: "t", kind: .significantPositive, message: "A is up", severity: .success),
+                NightlyReport.Alert(experimentID: 2, tenant: "t", kind: .insufficientData, message: "B is small", severity: .info),
             ]
             #expect(await delivery.deliver(alerts) == 2)
             let bodies = received.withLock { $0 }

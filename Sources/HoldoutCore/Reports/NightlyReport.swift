@@ -26,13 +26,22 @@ public struct NightlyReport: Sendable, Encodable {
         public enum Severity: String, Sendable, Encodable, Hashable { case info, success, warning, error }
         public var experimentID: Int64
         public var tenant: String
-        /// What raised it: `insufficient_data`, `significant_positive`, `significant_negative`,
-        /// `computation_failed`, `sample_ratio_mismatch`, `exposure_logging`, `underpowered_past_end`.
-        public var kind: String
+        /// What raised it.
+        public enum Kind: String, Sendable, Hashable, Codable {
+            case insufficientData = "insufficient_data"
+            case significantPositive = "significant_positive"
+            case significantNegative = "significant_negative"
+            case computationFailed = "computation_failed"
+            case sampleRatioMismatch = "sample_ratio_mismatch"
+            case exposureLogging = "exposure_logging"
+            case underpoweredPastEnd = "underpowered_past_end"
+        }
+
+        public var kind: Kind
         public var message: String
         public var severity: Severity
 
-        public init(experimentID: Int64, tenant: String, kind: String, message: String, severity: Severity) {
+        public init(experimentID: Int64, tenant: String, kind: Kind, message: String, severity: Severity) {
             self.experimentID = experimentID
             self.tenant = tenant
             self.kind = kind
@@ -77,7 +86,7 @@ public enum NightlyReportService {
         var entries: [NightlyReport.Entry] = []
         var alerts: [NightlyReport.Alert] = []
         for experiment in running {
-            func alert(_ kind: String, _ severity: NightlyReport.Alert.Severity, _ message: String) {
+            func alert(_ kind: NightlyReport.Alert.Kind, _ severity: NightlyReport.Alert.Severity, _ message: String) {
                 alerts.append(.init(experimentID: experiment.id, tenant: experiment.tenant, kind: kind, message: message, severity: severity))
             }
             var entry = NightlyReport.Entry(
@@ -91,24 +100,24 @@ public enum NightlyReportService {
                     let label = results.comparisons.count > 1 ? " (\(comparison.variant) vs \(experiment.control))" : ""
                     if comparison.insufficientData {
                         alert(
-                            "insufficient_data", .info,
+                            .insufficientData, .info,
                             "Experiment '\(name)'\(label) has insufficient data: \(comparison.reason ?? "too few units or conversions")")
                         continue
                     }
                     let interval =
                         "always-valid \(Int((1 - alpha) * 100))% interval [\(format(comparison.sequential.ciLow)), \(format(comparison.sequential.ciHigh))]"
                     switch comparison.sequential.decision {
-                    case "treatment_better":
+                    case .treatmentBetter:
                         alert(
-                            "significant_positive", .success,
+                            .significantPositive, .success,
                             "Experiment '\(name)'\(label) shows significant positive uplift (\(interval); fixed-horizon p=\(format(comparison.conversion.pValue)))"
                         )
-                    case "control_better":
+                    case .controlBetter:
                         alert(
-                            "significant_negative", .warning,
+                            .significantNegative, .warning,
                             "Experiment '\(name)'\(label) shows significant negative uplift (\(interval); fixed-horizon p=\(format(comparison.conversion.pValue)))"
                         )
-                    default:
+                    case .keepRunning:
                         if let end = experiment.endAt, end < asOf {
                             // Past the end without a decision: how large an effect could this n detect?
                             let mde = try? PowerAnalysis.proportionMDE(
@@ -116,7 +125,7 @@ public enum NightlyReportService {
                                 totalSampleSize: Double(results.control.n + results.treatment.n),
                                 design: .init(alpha: alpha, power: 0.8, treatmentShare: experiment.variants[1].weight))
                             alert(
-                                "underpowered_past_end", .warning,
+                                .underpoweredPastEnd, .warning,
                                 "Experiment '\(name)'\(label) ended \(end) without a decision; with \(results.control.n + results.treatment.n) units it detects only effects of \(format(mde.map { $0 * 100 })) pp or more at 80% power"
                             )
                         }
@@ -124,7 +133,7 @@ public enum NightlyReportService {
                 }
                 if let srm = results.srm, srm.detected {
                     alert(
-                        "sample_ratio_mismatch", .warning,
+                        .sampleRatioMismatch, .warning,
                         "Experiment '\(name)' has a sample-ratio mismatch (chi2=\(format(srm.chi2)), p=\(format(srm.pValue))): assignment or logging is broken; do not trust its results until fixed"
                     )
                 }
@@ -140,14 +149,14 @@ public enum NightlyReportService {
                     let preRate = Double(pre) / Double(exposed)
                     if mismatchRate > mismatchThreshold || preRate > preAssignmentThreshold {
                         alert(
-                            "exposure_logging", .warning,
+                            .exposureLogging, .warning,
                             "Experiment '\(name)' has exposure-logging problems: \(format(mismatchRate * 100))% of exposed units saw the wrong or several variants, \(format(preRate * 100))% were exposed before assignment (thresholds \(format(mismatchThreshold * 100))%)"
                         )
                     }
                 }
             } catch {
                 entry.error = error.message
-                alert("computation_failed", .error, "Experiment '\(experiment.name)' could not be computed: \(error.message)")
+                alert(.computationFailed, .error, "Experiment '\(experiment.name)' could not be computed: \(error.message)")
             }
             entries.append(entry)
         }

@@ -33,13 +33,22 @@ public struct ExperimentResults: Sendable, Encodable {
         }
     }
 
+    /// What the always-valid interval says to do.
+    public enum Decision: String, Sendable, Hashable, Codable {
+        /// The interval lies above 0.
+        case treatmentBetter = "treatment_better"
+        /// The interval lies below 0.
+        case controlBetter = "control_better"
+        /// The interval contains 0, or there is not enough data.
+        case keepRunning = "keep_running"
+    }
+
     /// The always-valid view, safe to check every day.
     public struct Sequential: Sendable, Encodable {
         public var ciLow: Double?
         public var ciHigh: Double?
         public var pValue: Double?
-        /// `treatment_better`, `control_better` or `keep_running`.
-        public var decision: String
+        public var decision: Decision
         enum CodingKeys: String, CodingKey {
             case ciLow = "ci_low"
             case ciHigh = "ci_high"
@@ -208,15 +217,15 @@ public enum ResultsService {
                 let sequentialComparison = try Analysis.compare(
                     control: c, treatments: [t], settings: .init(metric: .proportion, method: .sequential, alpha: alpha)
                 ).treatments[0].comparison
-                let decision: String
+                let decision: ExperimentResults.Decision
                 if sequentialComparison.insufficientData || sequentialComparison.ciLow == nil {
-                    decision = "keep_running"
+                    decision = .keepRunning
                 } else if let low = sequentialComparison.ciLow, low > 0 {
-                    decision = "treatment_better"
+                    decision = .treatmentBetter
                 } else if let high = sequentialComparison.ciHigh, high < 0 {
-                    decision = "control_better"
+                    decision = .controlBetter
                 } else {
-                    decision = "keep_running"
+                    decision = .keepRunning
                 }
                 var reasons: [String] = []
                 for a in [control, treatment] {

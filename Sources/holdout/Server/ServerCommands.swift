@@ -231,7 +231,7 @@ struct ReportCommand: AsyncParsableCommand {
                         return [
                             "\(e.id)", e.key, e.results.map { "\($0.arms.reduce(0) { $0 + $1.n })" } ?? "-",
                             Output.percent(first?.conversion.upliftAbs), Output.pValue(first?.conversion.pValue),
-                            first?.sequential.decision ?? (e.error == nil ? "-" : "error"),
+                            first?.sequential.decision.rawValue ?? (e.error == nil ? "-" : "error"),
                         ]
                     }))
             for alert in report.alerts { print("[\(alert.severity.rawValue)] \(alert.message)") }

@@ -162,7 +162,7 @@ struct ResultsCommand: AsyncParsableCommand {
         print(CompareCommand.render(results.comparisons.map { ("\($0.variant) value/unit", $0.revenue) }, method: .frequentist, alpha: alpha))
         for c in results.comparisons {
             print(
-                "\(c.variant): always-valid interval [\(Output.number(c.sequential.ciLow)), \(Output.number(c.sequential.ciHigh))], decision \(c.sequential.decision)"
+                "\(c.variant): always-valid interval [\(Output.number(c.sequential.ciLow)), \(Output.number(c.sequential.ciHigh))], decision \(c.sequential.decision.rawValue)"
             )
             if let cuped = c.cuped {
                 print(
