@@ -35,7 +35,7 @@ public enum APIKeys {
             throw StoreError(.invalidInput, "tenant must be 1–64 characters", field: "tenant")
         }
         let key = generate()
-        let id = try await store.createAPIKey(tenant: tenant, scope: scope.rawValue, keyHash: hash(key), prefix: prefix(key))
+        let id = try await store.createAPIKey(tenant: tenant, scope: scope, keyHash: hash(key), prefix: prefix(key))
         return (key, id)
     }
 }

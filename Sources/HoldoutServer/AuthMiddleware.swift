@@ -24,7 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
             principal = cached
         } else {
             principal = try await store.apiKey(hash: hash).flatMap { record in
-                Principal.Scope(rawValue: record.scope).map { Principal(tenant: record.tenant, scope: $0) }
+                Principal(tenant: record.tenant, scope: record.scope)
             }
             cache.store(hash, principal)
         }

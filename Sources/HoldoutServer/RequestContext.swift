@@ -1,12 +1,9 @@
+public import HoldoutModel
 public import Hummingbird
 
 /// Who is calling: the tenant and scope of the API key presented.
 public struct Principal: Sendable, Hashable {
-    public enum Scope: String, Sendable, Hashable, Comparable, CaseIterable {
-        case read, write, admin
-        var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
-        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
-    }
+    public typealias Scope = KeyScope
 
     public var tenant: String
     public var scope: Scope

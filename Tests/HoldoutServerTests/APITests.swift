@@ -182,7 +182,7 @@ struct APITests {
             #expect((listed["_array"] as? [Any])?.isEmpty == true)
             // Revoked keys stop working.
             let keys = try await h.store.apiKeys(tenant: "acme")
-            let readID = try #require(keys.first { $0.scope == "read" }?.id)
+            let readID = try #require(keys.first { $0.scope == .read }?.id)
             #expect(try await h.store.revokeAPIKey(id: readID))
             // Keys are cached for a short while; after that the revocation holds.
             try await Task.sleep(for: .milliseconds(Int(KeyCacheTTL.seconds * 1000) + 100))

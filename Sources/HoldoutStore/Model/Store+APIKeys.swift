@@ -6,7 +6,8 @@ import SQLKit
 public struct APIKeyRecord: Sendable, Hashable, Codable {
     public var id: Int64
     public var tenant: String
-    public var scope: String
+    /// Unknown text in the database reads as `read`, the least the key could do.
+    public var scope: KeyScope
     /// The first characters of the key, to recognise it in a list.
     public var prefix: String
     public var createdAt: Timestamp
@@ -23,12 +24,12 @@ extension Store {
     // MARK: API keys
 
     /// Stores a key's hash; returns its id.
-    public func createAPIKey(tenant: String, scope: String, keyHash: String, prefix: String) async throws(StoreError) -> Int64 {
+    public func createAPIKey(tenant: String, scope: KeyScope, keyHash: String, prefix: String) async throws(StoreError) -> Int64 {
         let returning = dialect.returning(["id"])
         return try await failing("store the key") {
             try await withConnection { sql in
                 let row = try await sql.raw(
-                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: returning)"
+                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope.rawValue), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: returning)"
                 ).first()
                 return try row?.decode(column: "id", as: Int64.self) ?? 0
             }
@@ -58,7 +59,8 @@ extension Store {
                 return try await sql.raw(query).all().map { row in
                     APIKeyRecord(
                         id: try row.decode(column: "id", as: Int64.self), tenant: try row.decode(column: "tenant", as: String.self),
-                        scope: try row.decode(column: "scope", as: String.self), prefix: try row.decode(column: "prefix", as: String.self),
+                        scope: KeyScope(rawValue: try row.decode(column: "scope", as: String.self)) ?? .read,
+                        prefix: try row.decode(column: "prefix", as: String.self),
                         createdAt: Timestamp(microseconds: try row.decode(column: "created_at", as: Int64.self)),
                         revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Timestamp.init(microseconds:)))
                 }

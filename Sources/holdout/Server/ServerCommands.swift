@@ -125,7 +125,7 @@ struct KeysCommand: AsyncParsableCommand {
             print(
                 Output.table(
                     header: ["id", "tenant", "scope", "prefix", "created", "revoked"],
-                    rows: keys.map { ["\($0.id)", $0.tenant, $0.scope, $0.prefix + "…", $0.createdAt.description, $0.revokedAt?.description ?? ""] }))
+                    rows: keys.map { ["\($0.id)", $0.tenant, $0.scope.rawValue, $0.prefix + "…", $0.createdAt.description, $0.revokedAt?.description ?? ""] }))
         }
     }
 
