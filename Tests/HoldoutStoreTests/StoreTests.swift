@@ -17,6 +17,19 @@ struct StoreTests {
         }
     }
 
+    @Test("the store dates its own records by the clock it is given", arguments: Engine.underTest)
+    func clock(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine, clock: { ts("2030-06-01T12:00:00Z") }) { store in
+            let experiment = try await store.createExperiment(NewExperiment(key: "clocked", name: "x"))
+            #expect(experiment.createdAt == ts("2030-06-01T12:00:00Z") && experiment.updatedAt == experiment.createdAt)
+            let file = try TestDatabase.temporaryDirectory().appendingPathComponent("a.csv")
+            try "profile_id,group\np1,control\n".write(to: file, atomically: true, encoding: .utf8)
+            _ = try await Importer(kind: .assignments, experiment: experiment).run(path: file.path, store: store)
+            let stored = try await store.validation(experimentID: experiment.id)
+            #expect(stored.first?.assignedAt == ts("2030-06-01T12:00:00Z"))
+        }
+    }
+
     @Test("a fresh SQLite file is migrated on first use")
     func automaticMigration() async throws {
         let directory = try TestDatabase.temporaryDirectory()

@@ -60,9 +60,11 @@ public enum TestDatabase {
     }
 
     /// Runs `body` with a migrated store on a fresh database, closing and removing it afterwards.
-    public static func withStore(_ engine: Engine, _ body: (Store) async throws -> Void) async throws {
+    public static func withStore(
+        _ engine: Engine, clock: @escaping @Sendable () -> Timestamp = { .now }, _ body: (Store) async throws -> Void
+    ) async throws {
         let (location, cleanUp) = try await freshLocation(engine)
-        let store = try await Store.open(location, schema: .migrate)
+        let store = try await Store.open(location, schema: .migrate, clock: clock)
         do {
             try await body(store)
         } catch {

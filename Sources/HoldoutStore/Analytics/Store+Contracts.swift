@@ -153,7 +153,7 @@ extension Store {
                     """
                     INSERT INTO experiment_results (experiment_id, computed_at, analysis_mode, uplift_abs, uplift_rel, ci_low, ci_high, p_value,
                         treatment_size, control_size, meta_json)
-                    VALUES (\(bind: experimentID), \(bind: Timestamp.now.microseconds), \(bind: mode.rawValue), \(bind: upliftAbs), \(bind: upliftRel),
+                    VALUES (\(bind: experimentID), \(bind: self.now.microseconds), \(bind: mode.rawValue), \(bind: upliftAbs), \(bind: upliftRel),
                         \(bind: ciLow), \(bind: ciHigh), \(bind: pValue), \(bind: treatmentSize), \(bind: controlSize), \(bind: metaJSON))
                     """
                 ).run()

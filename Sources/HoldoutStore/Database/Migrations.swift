@@ -304,7 +304,7 @@ extension Store {
                     if try row?.decode(column: "n", as: Int.self) ?? 0 > 0 { return false }
                     for statement in statements { try await sql.raw(SQLQueryString(statement)).run() }
                     try await sql.raw(
-                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Timestamp.now.microseconds))"
+                        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: self.now.microseconds))"
                     ).run()
                     return true
                 }

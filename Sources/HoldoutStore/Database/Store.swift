@@ -27,17 +27,24 @@ public final class Store: Sendable {
     let bulk: any BulkWriter
     private let closer: @Sendable () async throws -> Void
     private let lock = AsyncLock()
+    /// The clock the store dates its own records with (created_at, updated_at, imported_at,
+    /// revoked_at, …); tests pass a fixed one.
+    public let clock: @Sendable () -> Timestamp
 
     private init(
-        sql: any SQLDatabase, dialect: any StoreDialect, location: StoreLocation, bulk: any BulkWriter,
+        sql: any SQLDatabase, dialect: any StoreDialect, location: StoreLocation, bulk: any BulkWriter, clock: @escaping @Sendable () -> Timestamp,
         closer: @escaping @Sendable () async throws -> Void
     ) {
         self.sql = sql
         self.dialect = dialect
         self.location = location
         self.bulk = bulk
+        self.clock = clock
         self.closer = closer
     }
+
+    /// Now, by the store's clock.
+    public var now: Timestamp { clock() }
 
     /// What opening does about the schema.
     public enum SchemaPolicy: Sendable {
@@ -55,7 +62,10 @@ public final class Store: Sendable {
     ///
     /// - Throws: ``StoreError`` with code `unavailable` when the database cannot be opened or
     ///   reached, or its schema is behind and `migrate` is false.
-    public static func open(_ location: StoreLocation, schema: SchemaPolicy = .automatic) async throws(StoreError) -> Store {
+    /// - Parameter clock: what "now" is for the records the store dates itself.
+    public static func open(
+        _ location: StoreLocation, schema: SchemaPolicy = .automatic, clock: @escaping @Sendable () -> Timestamp = { .now }
+    ) async throws(StoreError) -> Store {
         let logger = Logger(label: "holdout.store")
         let store: Store
         switch location {
@@ -80,7 +90,7 @@ public final class Store: Sendable {
             }
             let sql = connection.sql(queryLogLevel: nil)
             let dialect = SQLiteStoreDialect()
-            store = Store(sql: sql, dialect: dialect, location: location, bulk: SQLiteBulkWriter(connection: connection, dialect: dialect)) {
+            store = Store(sql: sql, dialect: dialect, location: location, bulk: SQLiteBulkWriter(connection: connection, dialect: dialect), clock: clock) {
                 try await connection.close()
                 try await threadPool.shutdownGracefully()
             }
@@ -99,7 +109,7 @@ public final class Store: Sendable {
                 let dialect = PostgresStoreDialect()
                 store = Store(
                     sql: sql, dialect: dialect, location: location,
-                    bulk: PostgresBulkWriter(connection: connection, dialect: dialect, logger: logger)
+                    bulk: PostgresBulkWriter(connection: connection, dialect: dialect, logger: logger), clock: clock
                 ) { try await connection.close() }
                 for statement in dialect.connectionSettings { try await sql.raw(SQLQueryString(statement)).run() }
             } catch {

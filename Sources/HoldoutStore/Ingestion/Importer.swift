@@ -119,7 +119,8 @@ public struct Importer: Sendable {
             while more {
                 more = try source.readChunk { item in
                     if parser == nil {
-                        parser = try RowParser(kind: kind, experiment: experiment, header: format == .csv ? source.header : nil, tenant: tenant)
+                        parser = try RowParser(
+                            kind: kind, experiment: experiment, header: format == .csv ? source.header : nil, tenant: tenant, importedAt: store.now)
                         summary.ignoredColumns = parser?.ignoredColumns ?? []
                     }
                     summary.read += 1
@@ -140,7 +141,7 @@ public struct Importer: Sendable {
                     }
                 }
                 if parser == nil && format == .csv && !source.header.isEmpty {
-                    parser = try RowParser(kind: kind, experiment: experiment, header: source.header, tenant: tenant)
+                    parser = try RowParser(kind: kind, experiment: experiment, header: source.header, tenant: tenant, importedAt: store.now)
                     summary.ignoredColumns = parser?.ignoredColumns ?? []
                 }
                 var batches: [(rows: [[DatabaseValue]], lines: ClosedRange<Int>)] = []

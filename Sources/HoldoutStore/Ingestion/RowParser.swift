@@ -16,7 +16,9 @@ struct RowParser {
     /// Covariate columns (for covariates imports).
     let covariates: [String]
     let ignoredColumns: [String]
-    let importedAt = Timestamp.now.microseconds
+    /// The assignment time of an assignments row without `assigned_at`: when the import ran,
+    /// by the store's clock.
+    let importedAt: Int64
     /// Values and covariates beyond ±1e15 are refused: squared and summed over 10⁸ units they
     /// would still be finite (1e38), and no currency amount or count comes near.
     static let maximumMagnitude = 1e15
@@ -37,7 +39,8 @@ struct RowParser {
     /// The tenant touchpoints belong to (auto-assign reads only its own tenant's).
     let tenant: String
 
-    init(kind: ImportKind, experiment: Experiment?, header: [String]?, tenant: String = "default") throws {
+    init(kind: ImportKind, experiment: Experiment?, header: [String]?, tenant: String = "default", importedAt: Timestamp = .now) throws {
+        self.importedAt = importedAt.microseconds
         self.kind = kind
         self.tenant = experiment?.tenant ?? tenant
         self.experiment = experiment

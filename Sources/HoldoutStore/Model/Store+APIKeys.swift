@@ -29,7 +29,7 @@ extension Store {
         return try await failing("store the key") {
             try await withConnection { sql in
                 let row = try await sql.raw(
-                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope.rawValue), \(bind: keyHash), \(bind: prefix), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: returning)"
+                    "INSERT INTO api_keys (tenant, scope, key_hash, prefix, created_at) VALUES (\(bind: tenant), \(bind: scope.rawValue), \(bind: keyHash), \(bind: prefix), \(bind: self.now.microseconds)) \(unsafeRaw: returning)"
                 ).first()
                 return try row?.decode(column: "id", as: Int64.self) ?? 0
             }
@@ -74,7 +74,7 @@ extension Store {
         return try await failing("revoke key \(id)") {
             try await withConnection { sql in
                 try await sql.raw(
-                    "UPDATE api_keys SET revoked_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL \(unsafeRaw: returning)"
+                    "UPDATE api_keys SET revoked_at = \(bind: self.now.microseconds) WHERE id = \(bind: id) AND revoked_at IS NULL \(unsafeRaw: returning)"
                 ).all().count == 1
             }
         }

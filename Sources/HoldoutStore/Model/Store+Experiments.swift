@@ -9,7 +9,7 @@ extension Store {
     /// - Throws: ``StoreError`` `invalid_input` for bad fields, `conflict` when the key exists.
     public func createExperiment(_ new: NewExperiment) async throws(StoreError) -> Experiment {
         try new.validate()
-        let now = Timestamp.now.microseconds
+        let now = self.now.microseconds
         let returning = dialect.returning(["id"])
         do {
             let id: Int64 = try await transaction { sql in
@@ -154,7 +154,7 @@ extension Store {
         do {
             let changed = try await withConnection { sql in
                 try await sql.raw(
-                    "UPDATE experiments SET status = \(bind: next.rawValue), updated_at = \(bind: Timestamp.now.microseconds) WHERE id = \(bind: current.id) AND status = \(bind: current.status.rawValue) \(unsafeRaw: returning)"
+                    "UPDATE experiments SET status = \(bind: next.rawValue), updated_at = \(bind: self.now.microseconds) WHERE id = \(bind: current.id) AND status = \(bind: current.status.rawValue) \(unsafeRaw: returning)"
                 ).all().count
             }
             guard changed == 1 else {
@@ -178,7 +178,7 @@ extension Store {
         }
         try await failing("update experiment \(id)") {
             try await withConnection { sql in
-                let now = Timestamp.now.microseconds
+                let now = self.now.microseconds
                 if let name { try await sql.raw("UPDATE experiments SET name = \(bind: name), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
                 if let notes { try await sql.raw("UPDATE experiments SET notes = \(bind: notes), updated_at = \(bind: now) WHERE id = \(bind: id)").run() }
                 if let endAt {

@@ -20,7 +20,7 @@ extension Store {
         guard !items.isEmpty else { return 0 }
         var rows: [[DatabaseValue]] = []
         do {
-            let parser = try RowParser(kind: kind, experiment: experiment, header: nil, tenant: tenant)
+            let parser = try RowParser(kind: kind, experiment: experiment, header: nil, tenant: tenant, importedAt: now)
             for (index, values) in items.enumerated() {
                 do {
                     rows += try parser.parse(SourceRow(line: index + 1, values: values))

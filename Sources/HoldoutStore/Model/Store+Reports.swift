@@ -10,7 +10,7 @@ extension Store {
         try await failing("store the report") {
             try await withConnection { sql in
                 try await sql.raw(
-                    "INSERT INTO reports (kind, as_of, created_at, body) VALUES (\(bind: kind), \(bind: asOf.microseconds), \(bind: Timestamp.now.microseconds), \(bind: body))"
+                    "INSERT INTO reports (kind, as_of, created_at, body) VALUES (\(bind: kind), \(bind: asOf.microseconds), \(bind: self.now.microseconds), \(bind: body))"
                 ).run()
             }
         }

@@ -11,7 +11,7 @@ extension Store {
         try await failing("store the webhook secret") {
             try await withConnection { sql in
                 try await sql.raw(
-                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: Timestamp.now.microseconds)) \(unsafeRaw: upsert)"
+                    "INSERT INTO webhook_secrets (tenant, secret, created_at) VALUES (\(bind: tenant), \(bind: secret), \(bind: self.now.microseconds)) \(unsafeRaw: upsert)"
                 ).run()
             }
         }
