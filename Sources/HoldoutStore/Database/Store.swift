@@ -43,6 +43,10 @@ public final class Store: Sendable {
         self.closer = closer
     }
 
+    /// The weights of experiments this store has written assignments for: final, since only an
+    /// experiment without assignments can change its split (see ``recordAssignments(_:)``).
+    let finalWeights = Mutex<[Int64: [Double]]>([:])
+
     /// Now, by the store's clock.
     public var now: Timestamp { clock() }
 

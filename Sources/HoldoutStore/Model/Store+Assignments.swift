@@ -1,5 +1,6 @@
 public import HoldoutModel
 import SQLKit
+import Synchronization
 
 /// One profile's assignment to a variant.
 public struct AssignmentRecord: Sendable, Hashable {
@@ -72,8 +73,48 @@ extension Store {
     public func recordAssignments(_ batches: [AssignmentBatch]) async throws(StoreError) -> GroupWrite {
         let checked = Array(Set(batches.filter { $0.weights != nil && !$0.records.isEmpty }.map(\.experimentID))).sorted()
         let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
+        // An experiment with assignments keeps its weights for good (only a first assignment
+        // fixes a rate), so once a write has seen them they are checked here, without the
+        // database: the hot path stays one statement.
+        let known = finalWeights.withLock { cache in checked.allSatisfy { cache[$0] != nil } ? cache : nil }
+        @Sendable func plan(_ current: [Int64: [Double]]) -> (GroupWrite, [(Int64, EncodedRows)]) {
+            var write = GroupWrite()
+            var rowsByExperiment: [Int64: EncodedRows] = [:]
+            var order: [Int64] = []
+            for (index, batch) in batches.enumerated() where !batch.records.isEmpty {
+                if let weights = batch.weights, current[batch.experimentID] != weights {
+                    write.stale.insert(index)
+                    continue
+                }
+                if rowsByExperiment[batch.experimentID] == nil {
+                    order.append(batch.experimentID)
+                    rowsByExperiment[batch.experimentID] = batch.rows
+                } else {
+                    rowsByExperiment[batch.experimentID]?.append(batch.rows)
+                }
+            }
+            return (write, order.map { ($0, rowsByExperiment[$0] ?? EncodedRows(values: [])) })
+        }
+        @Sendable func insert(_ sql: any SQLDatabase, _ planned: (GroupWrite, [(Int64, EncodedRows)])) async throws -> GroupWrite {
+            var write = planned.0
+            for (experimentID, rows) in planned.1 {
+                let new = try await bulk.insertReturning(
+                    table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id",
+                    sql: sql)
+                write.inserted[experimentID] = new.map { NewProfiles.only(Set($0.map { OpaqueID($0) })) } ?? NewProfiles.all
+            }
+            return write
+        }
+        if let known {
+            let planned = plan(known)
+            // One statement is atomic by itself; several share a transaction.
+            let single = planned.1.count <= 1 && planned.1.allSatisfy { bulk.statements(for: $0.1, columns: columns.count) == 1 }
+            return try await failing("record assignments") {
+                single ? try await withConnection { try await insert($0, planned) } : try await transaction { try await insert($0, planned) }
+            }
+        }
         let lock = dialect.rowLock(exclusive: false)
-        return try await failing("record assignments") {
+        let (write, seen) = try await failing("record assignments") {
             try await transaction { sql in
                 var current: [Int64: [Double]] = [:]
                 if !checked.isEmpty {
@@ -84,30 +125,17 @@ extension Store {
                         current[try row.decode(column: "experiment_id", as: Int64.self), default: []].append(try row.decode(column: "weight", as: Double.self))
                     }
                 }
-                var write = GroupWrite()
-                var rowsByExperiment: [Int64: EncodedRows] = [:]
-                var order: [Int64] = []
-                for (index, batch) in batches.enumerated() where !batch.records.isEmpty {
-                    if let weights = batch.weights, current[batch.experimentID] != weights {
-                        write.stale.insert(index)
-                        continue
-                    }
-                    if rowsByExperiment[batch.experimentID] == nil {
-                        order.append(batch.experimentID)
-                        rowsByExperiment[batch.experimentID] = batch.rows
-                    } else {
-                        rowsByExperiment[batch.experimentID]?.append(batch.rows)
-                    }
-                }
-                for experimentID in order {
-                    let new = try await bulk.insertReturning(
-                        table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"],
-                        rows: rowsByExperiment[experimentID] ?? EncodedRows(values: []), returning: "profile_id", sql: sql)
-                    write.inserted[experimentID] = new.map { NewProfiles.only(Set($0.map { OpaqueID($0) })) } ?? NewProfiles.all
-                }
-                return write
+                let planned = plan(current)
+                // After this transaction these experiments have assignments: their weights are final.
+                let written = Set(planned.1.map(\.0))
+                return (try await insert(sql, planned), current.filter { written.contains($0.key) })
             }
         }
+        finalWeights.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache.merge(seen) { _, new in new }
+        }
+        return write
     }
 
     /// Fixes a two-arm experiment's treatment rate and records its first assignments in one
