@@ -27,4 +27,12 @@ public struct OpaqueID: Sendable, Hashable, Comparable, CustomStringConvertible,
     public var description: String { string }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// The bytes in one call: the synthesized hash feeds the hasher byte by byte, which was 4% of
+    /// the assign path (perf, 100 ids per request).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

@@ -97,9 +97,11 @@ public enum AssignmentService {
             throw StoreError(.conflict, "'\(experiment.key)' is archived; archived experiments take no assignments", field: "status")
         }
         // Ids are bytes: "caf\u{E9}" and "cafe\u{301}" are two profiles.
-        var seen = Set<OpaqueID>()
+        var seen = Set<OpaqueID>(minimumCapacity: profiles.count)
         var unique: [String] = []
         var times: [Timestamp] = []
+        unique.reserveCapacity(profiles.count)
+        times.reserveCapacity(profiles.count)
         for (index, (profile, time)) in profiles.enumerated() {
             guard !profile.isEmpty else {
                 throw StoreError(.invalidInput, "profile_ids[\(index)] is empty", field: "profile_ids")
