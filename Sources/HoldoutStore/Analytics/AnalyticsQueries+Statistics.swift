@@ -191,7 +191,7 @@ extension AnalyticsQueries {
     /// The experiment's outcome rows (recorded outcomes and conversion events) that the results
     /// in `mode` do not count, by reason (see ``Store/outcomesNotCounted(experimentID:mode:)``):
     /// columns `unassigned`, `not_exposed`, `outside_dates`, `before_anchor`, `after_window`.
-    package func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode) -> SQLQueryString {
+    package func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode, exposureEvents: Bool = true) -> SQLQueryString {
         var q = SQLQueryString("")
         appendValidationCTEs(to: &q, experimentID: experimentID, validation: false)
         q.appendLiteral(", all_outcomes AS (SELECT profile_id, conversion_ts FROM experiment_outcomes WHERE experiment_id = ")
@@ -207,14 +207,23 @@ extension AnalyticsQueries {
         let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
         let eventVariant = dialect.jsonText("ev.properties", key: "variant")
         if mode == .exposure {
-            q.appendLiteral(", ea AS (SELECT profile_id, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM (")
-            q.appendLiteral("SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = ")
-            q.appendInterpolation(bind: experimentID)
-            q.appendLiteral(" AND profile_id IN (SELECT profile_id FROM all_outcomes)")
-            q.appendLiteral(
-                " UNION ALL SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key"
-            )
-            q.appendLiteral(") e GROUP BY profile_id)\n")
+            if exposureEvents {
+                q.appendLiteral(", ea AS (SELECT profile_id, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM (")
+                q.appendLiteral("SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = ")
+                q.appendInterpolation(bind: experimentID)
+                q.appendLiteral(" AND profile_id IN (SELECT profile_id FROM all_outcomes)")
+                q.appendLiteral(
+                    " UNION ALL SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key"
+                )
+                q.appendLiteral(") e GROUP BY profile_id)\n")
+            } else {
+                // Recorded exposures only: grouped straight from the unit index, in order.
+                q.appendLiteral(
+                    ", ea AS (SELECT profile_id, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM experiment_exposures WHERE experiment_id = "
+                )
+                q.appendInterpolation(bind: experimentID)
+                q.appendLiteral(" AND profile_id IN (SELECT profile_id FROM all_outcomes) GROUP BY profile_id)\n")
+            }
         }
         let anchor = mode == .exposure ? "ea.first_at" : "a.assigned_at"
         let inCohort =
@@ -245,18 +254,27 @@ extension AnalyticsQueries {
     /// The experiment's exposure rows whose unit exposure-based results leave out, by the unit's
     /// validation status (see ``Store/exposuresNotCounted(experimentID:)``): one pass over the
     /// exposures grouped by unit, each unit looked up in the assignments.
-    package func exposuresNotCounted(experimentID: Int64) -> SQLQueryString {
+    package func exposuresNotCounted(experimentID: Int64, exposureEvents: Bool = true) -> SQLQueryString {
         var q = SQLQueryString("")
         appendValidationCTEs(to: &q, experimentID: experimentID, validation: false)
         let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
         let eventVariant = dialect.jsonText("ev.properties", key: "variant")
-        q.appendLiteral(", ea AS (SELECT profile_id, COUNT(*) AS n, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM (")
-        q.appendLiteral("SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = ")
-        q.appendInterpolation(bind: experimentID)
-        q.appendLiteral(
-            " UNION ALL SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key"
-        )
-        q.appendLiteral(") e GROUP BY profile_id)\n")
+        if exposureEvents {
+            q.appendLiteral(", ea AS (SELECT profile_id, COUNT(*) AS n, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM (")
+            q.appendLiteral("SELECT profile_id, exposure_ts, variant FROM experiment_exposures WHERE experiment_id = ")
+            q.appendInterpolation(bind: experimentID)
+            q.appendLiteral(
+                " UNION ALL SELECT ev.profile_id, ev.ts, \(eventVariant) FROM x CROSS JOIN events ev WHERE ev.event_name = '\(ExposureEvent.name)' AND \(eventExperiment) = x.key"
+            )
+            q.appendLiteral(") e GROUP BY profile_id)\n")
+        } else {
+            // Recorded exposures only: grouped straight from the unit index, in order.
+            q.appendLiteral(
+                ", ea AS (SELECT profile_id, COUNT(*) AS n, MIN(exposure_ts) AS first_at, MIN(variant) AS lo, MAX(variant) AS hi FROM experiment_exposures WHERE experiment_id = "
+            )
+            q.appendInterpolation(bind: experimentID)
+            q.appendLiteral(" GROUP BY profile_id)\n")
+        }
         q.appendLiteral(
             """
             SELECT

@@ -231,7 +231,8 @@ extension Store {
     /// assignment and inside the dates). Exposures derived from `experiment_exposure` events
     /// are included through the general validation.
     public func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode) async throws(StoreError) -> OutcomesNotCounted {
-        let query = queries.outcomesNotCounted(experimentID: experimentID, mode: mode)
+        let query = queries.outcomesNotCounted(
+            experimentID: experimentID, mode: mode, exposureEvents: mode == .exposure ? try await hasExposureEvents(experimentID: experimentID) : false)
         return try await failing("count the outcomes not counted") {
             try await withConnection { sql in
                 guard let row = try await sql.raw(query).first() else { return OutcomesNotCounted() }
@@ -282,7 +283,7 @@ extension Store {
     ///
     /// One pass over the exposures grouped by unit, each unit looked up in the assignments.
     public func exposuresNotCounted(experimentID: Int64) async throws(StoreError) -> ExposuresNotCounted {
-        let query = queries.exposuresNotCounted(experimentID: experimentID)
+        let query = queries.exposuresNotCounted(experimentID: experimentID, exposureEvents: try await hasExposureEvents(experimentID: experimentID))
         return try await failing("count the exposures not counted") {
             try await withConnection { sql in
                 guard let row = try await sql.raw(query).first() else { return ExposuresNotCounted() }
@@ -290,6 +291,24 @@ extension Store {
                 return ExposuresNotCounted(
                     unassignedProfile: try n("unassigned"), multiVariationExposure: try n("multi"), variantMismatch: try n("mismatch"),
                     preAssignmentExposure: try n("pre"), exposureOutsideWindow: try n("outside"))
+            }
+        }
+    }
+}
+
+extension Store {
+    /// Whether any `experiment_exposure` event names the experiment (then exposures are the
+    /// recorded ones and the events'; otherwise the queries read the unit index alone).
+    func hasExposureEvents(experimentID: Int64) async throws(StoreError) -> Bool {
+        let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
+        return try await failing("look for exposure events") {
+            try await withConnection { sql in
+                try await sql.raw(
+                    """
+                    SELECT 1 AS found FROM experiments x CROSS JOIN events ev
+                    WHERE x.id = \(bind: experimentID) AND ev.event_name = \(bind: ExposureEvent.name) AND \(unsafeRaw: eventExperiment) = x.key LIMIT 1
+                    """
+                ).first() != nil
             }
         }
     }
