@@ -87,9 +87,14 @@ public struct ExperimentResults: Sendable, Encodable {
     public var covariates: [String]
     public var alpha: Double
     /// The experiment's outcome rows this mode did not count, by reason.
-    public var outcomesNotCounted: OutcomesNotCounted
+    /// Nil in exposure mode above ``exposureExclusionLimit`` units in the cohort.
+    public var outcomesNotCounted: OutcomesNotCounted?
     /// Exposure mode: the exposure rows of units left out of the cohort, by reason.
     public var exposuresNotCounted: ExposuresNotCounted?
+
+    /// The largest exposure-mode cohort whose exclusions are counted (the counts read every
+    /// exposure and outcome again; above this they are left out, `null`).
+    public static let exposureExclusionLimit = 1_000_000
 
     /// The minimum per arm below which results are flagged `insufficient_data`.
     public static let minimumUnits = 30
@@ -171,8 +176,10 @@ public enum ResultsService {
         persist: Bool = true
     ) async throws(StoreError) -> ExperimentResults {
         let covariates = try await store.covariateNames(experimentID: experiment.id)
-        // What the mode leaves out is counted on a connection of its own, beside the statistics.
-        let exclusions = Task { () async -> Result<(OutcomesNotCounted, ExposuresNotCounted?), StoreError> in
+        // What the mode leaves out is counted on a connection of its own (in ITT, beside the
+        // statistics; in exposure mode, after them and only up to `exposureExclusionLimit`
+        // units, since the exposure counts would double the time of a 10M-unit analysis).
+        @Sendable func countExclusions() async -> Result<(OutcomesNotCounted, ExposuresNotCounted?), StoreError> {
             do throws(StoreError) {
                 let other = try await Store.open(store.location, schema: .unchecked)
                 do throws(StoreError) {
@@ -188,6 +195,7 @@ public enum ResultsService {
                 return .failure(error)
             }
         }
+        let exclusions = mode == .itt ? Task { await countExclusions() } : nil
         let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap)
         // Keyed by the variant's bytes, never trapping: a row whose variant is not byte-equal to
         // one of the experiment's (a canonically equivalent spelling stored by an older import)
@@ -248,9 +256,17 @@ public enum ResultsService {
             }
         }
         let arms = names.map { arm($0).0 }
-        let (excluded, exposuresExcluded) = try await exclusions.value.get()
+        var excluded: OutcomesNotCounted?
+        var exposuresExcluded: ExposuresNotCounted?
+        if let exclusions {
+            (excluded, exposuresExcluded) = try await exclusions.value.get()
+        } else if arms.reduce(0, { $0 + $1.n }) <= ExperimentResults.exposureExclusionLimit {
+            (excluded, exposuresExcluded) = try await countExclusions().get()
+        }
         var explanations: [String] = []
-        if let text = ExperimentResults.explanation(excluded, counted: arms.reduce(0) { $0 + $1.conversions }, mode: mode) { explanations.append(text) }
+        if let excluded, let text = ExperimentResults.explanation(excluded, counted: arms.reduce(0) { $0 + $1.conversions }, mode: mode) {
+            explanations.append(text)
+        }
         if let exposuresExcluded, exposuresExcluded.total > 0, arms.allSatisfy({ $0.n == 0 }) {
             let reasons: [(Int, String)] = [
                 (exposuresExcluded.unassignedProfile, "of profiles not assigned"), (exposuresExcluded.multiVariationExposure, "logged with two variants"),

@@ -186,8 +186,7 @@ struct ResultsCommand: AsyncParsableCommand {
                         }
                     }))
         }
-        let excluded = results.outcomesNotCounted
-        if excluded.total > 0 {
+        if let excluded = results.outcomesNotCounted, excluded.total > 0 {
             print(
                 "outcomes not counted: \(excluded.total) (before assignment \(excluded.beforeAssignment), after window \(excluded.afterWindow), "
                     + "outside the dates \(excluded.outsideExperimentDates), unassigned profile \(excluded.unassignedProfile)"
