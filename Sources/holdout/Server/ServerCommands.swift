@@ -16,7 +16,10 @@ struct ServeCommand: AsyncParsableCommand {
             Every /api route needs an API key (Authorization: Bearer <key>); create one with \
             `holdout keys create`. Webhooks are signed with the tenant's secret (`holdout webhooks set-secret`). \
             The OpenAPI document is served at /openapi.yaml, Prometheus metrics at /metrics, health at /healthz. \
-            SIGTERM or SIGINT stops the server gracefully: requests in flight finish, then the database closes.
+            SIGTERM or SIGINT stops the server within a few seconds: analytical calls still waiting or running are \
+            answered (503), other requests in flight finish, then the database closes. Connections idle or too slow \
+            to send a request are closed after --idle-timeout; results, time series and quality run on a pool of \
+            --analytics-connections, one at a time per tenant, each stopped after --query-timeout.
 
             Examples:
               holdout serve
