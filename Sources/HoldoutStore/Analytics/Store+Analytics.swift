@@ -233,14 +233,10 @@ extension Store {
     public func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode) async throws(StoreError) -> OutcomesNotCounted {
         let query = queries.outcomesNotCounted(
             experimentID: experimentID, mode: mode, exposureEvents: mode == .exposure ? try await hasExposureEvents(experimentID: experimentID) : false)
-        return try await failing("count the outcomes not counted") {
-            try await withConnection { sql in
-                guard let row = try await sql.raw(query).first() else { return OutcomesNotCounted() }
-                func n(_ column: String) throws -> Int { try row.decode(column: column, as: Int?.self) ?? 0 }
-                return OutcomesNotCounted(
-                    unassignedProfile: try n("unassigned"), notValidlyExposed: try n("not_exposed"), outsideExperimentDates: try n("outside_dates"),
-                    beforeAssignment: try n("before_anchor"), afterWindow: try n("after_window"))
-            }
+        return try await countRow("count the outcomes not counted", query) { n in
+            OutcomesNotCounted(
+                unassignedProfile: try n("unassigned"), notValidlyExposed: try n("not_exposed"), outsideExperimentDates: try n("outside_dates"),
+                beforeAssignment: try n("before_anchor"), afterWindow: try n("after_window"))
         }
     }
 }
@@ -284,14 +280,10 @@ extension Store {
     /// One pass over the exposures grouped by unit, each unit looked up in the assignments.
     public func exposuresNotCounted(experimentID: Int64) async throws(StoreError) -> ExposuresNotCounted {
         let query = queries.exposuresNotCounted(experimentID: experimentID, exposureEvents: try await hasExposureEvents(experimentID: experimentID))
-        return try await failing("count the exposures not counted") {
-            try await withConnection { sql in
-                guard let row = try await sql.raw(query).first() else { return ExposuresNotCounted() }
-                func n(_ column: String) throws -> Int { try row.decode(column: column, as: Int?.self) ?? 0 }
-                return ExposuresNotCounted(
-                    unassignedProfile: try n("unassigned"), multiVariationExposure: try n("multi"), variantMismatch: try n("mismatch"),
-                    preAssignmentExposure: try n("pre"), exposureOutsideWindow: try n("outside"))
-            }
+        return try await countRow("count the exposures not counted", query) { n in
+            ExposuresNotCounted(
+                unassignedProfile: try n("unassigned"), multiVariationExposure: try n("multi"), variantMismatch: try n("mismatch"),
+                preAssignmentExposure: try n("pre"), exposureOutsideWindow: try n("outside"))
         }
     }
 }
@@ -300,15 +292,23 @@ extension Store {
     /// Whether any `experiment_exposure` event names the experiment (then exposures are the
     /// recorded ones and the events'; otherwise the queries read the unit index alone).
     func hasExposureEvents(experimentID: Int64) async throws(StoreError) -> Bool {
-        let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
+        let query = queries.derivedFromEvents(experimentID: experimentID, exposures: true)
         return try await failing("look for exposure events") {
+            try await withConnection { sql in try await sql.raw(query).first() != nil }
+        }
+    }
+
+    /// Runs a query that answers one row of counts and reads them by column (NULL, or no row,
+    /// as 0): the exclusion counts' shared reading.
+    private func countRow<T: Sendable>(
+        _ doing: String, _ query: SQLQueryString, _ read: @escaping @Sendable (_ count: (String) throws -> Int) throws -> T
+    )
+        async throws(StoreError) -> T
+    {
+        try await failing(doing) {
             try await withConnection { sql in
-                try await sql.raw(
-                    """
-                    SELECT 1 AS found FROM experiments x CROSS JOIN events ev
-                    WHERE x.id = \(bind: experimentID) AND ev.event_name = \(bind: ExposureEvent.name) AND \(unsafeRaw: eventExperiment) = x.key LIMIT 1
-                    """
-                ).first() != nil
+                let row = try await sql.raw(query).first()
+                return try read { column in try row?.decode(column: column, as: Int?.self) ?? 0 }
             }
         }
     }
