@@ -248,6 +248,26 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("without dates the time series keeps the latest 3,660 days, with earlier counts folded into the first", arguments: Engine.underTest)
+    func timeSeriesCap(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            let experiment = try await store.createExperiment(NewExperiment(key: "long", name: "long", conversionWindowDays: 0))
+            try await store.recordAssignments(
+                experimentID: experiment.id,
+                [
+                    AssignmentRecord(profileID: "a", variant: "control", assignedAt: ts("1970-01-02T00:00:00Z")),
+                    AssignmentRecord(profileID: "b", variant: "treatment", assignedAt: ts("2000-01-01T00:00:00Z")),
+                ])
+            _ = try await store.record(
+                kind: .outcomes, experiment: experiment, items: [["profile_id": "b", "conversion_ts": "2199-12-31T00:00:00Z"]], field: "outcomes")
+            let points = try await store.timeSeries(experiment: experiment, now: ts("2199-12-31T12:00:00Z"))
+            #expect(points.count == Store.maximumTimeSeriesPoints && Store.maximumTimeSeriesPoints == 3_660)
+            #expect(points.last?.date == "2199-12-31" && points.last?.conversions == [0, 1])
+            // Both assignments precede the window shown: they fold into its first day.
+            #expect(points.first?.units == [1, 1])
+        }
+    }
+
     @Test("the analytics pool: one tenant's slow queries do not hold up another's; past the limit a call is refused, past the timeout it is answered")
     func analyticsPool() async throws {
         try await TestDatabase.withStore(.sqlite) { store in
