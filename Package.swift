@@ -141,6 +141,12 @@ let package = Package(
             dependencies: ["HoldoutModel"],
             swiftSettings: swiftSettings
         ),
+        // Domain services on in-memory sufficient statistics (no database).
+        .testTarget(
+            name: "HoldoutCoreTests",
+            dependencies: ["HoldoutCore", "HoldoutModel", "HoldoutStats"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HoldoutSimulationTests",
             dependencies: ["HoldoutSimulation", "HoldoutStats"],

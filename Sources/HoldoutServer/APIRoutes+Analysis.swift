@@ -31,14 +31,14 @@ extension APIRoutes {
             guard !dimension.isEmpty else { throw APIError.badRequest("dimension must name a unit property", field: "dimension") }
             let alphaValue = alpha
             let segments = try await analytics.run(tenant: principal.tenant) { store in
-                try await ResultsService.segments(experiment: experiment, store: store, mode: mode, segmentBy: dimension, alpha: alphaValue)
+                try await ResultsService.segments(experiment: experiment, source: store, mode: mode, segmentBy: dimension, alpha: alphaValue)
             }
             return try json(SegmentedResults(experiment_id: experiment.id, analysis_mode: mode.rawValue, dimension: dimension, segments: segments))
         }
         let alphaValue = alpha
         return try json(
             try await analytics.run(tenant: principal.tenant) { store in
-                try await ResultsService.compute(experiment: experiment, store: store, mode: mode, alpha: alphaValue)
+                try await ResultsService.compute(experiment: experiment, source: store, mode: mode, alpha: alphaValue, saveTo: store)
             })
     }
 
@@ -77,7 +77,9 @@ extension APIRoutes {
         let experiment = try await experiment(context, tenant: principal.tenant)
         let freq = request.uri.queryParameters.get("freq") ?? "D"
         guard freq == "D" || freq == "W" else { throw APIError.badRequest("freq must be D (daily) or W (weekly), got '\(freq)'", field: "freq") }
-        var points = try await analytics.run(tenant: principal.tenant) { store in try await store.timeSeries(experiment: experiment) }
+        var points = try await analytics.run(tenant: principal.tenant) { store in
+            try await TimeSeries.points(experiment: experiment, source: store, now: store.now)
+        }
         if freq == "W" {
             // The cumulative value at the end of each ISO week (Sunday), and the last day.
             points = points.enumerated().filter { index, point in

@@ -57,8 +57,8 @@ public actor NightlyJob {
         running = true
         defer { running = false }
         do {
-            let report = try await NightlyReportService.run(store: store, asOf: asOf)
-            try await NightlyReportService.save(report, store: store, asOf: asOf)
+            let report = try await NightlyReportService.run(repository: store, source: store, asOf: asOf)
+            try await NightlyReportService.save(report, to: store, asOf: asOf)
             logger.info("nightly report", metadata: ["experiments": "\(report.experiments.count)", "alerts": "\(report.alerts.count)"])
             if let delivery { await delivery.deliver(report.alerts) }
             return report

@@ -314,7 +314,7 @@ struct APITests {
             #expect(try await h.store.rowCount("experiment_outcomes") == 1)
             try await h.store.recordAssignments(
                 experimentID: experiment.id, [AssignmentRecord(profileID: "u1", variant: "control", assignedAt: ts("2026-03-01T00:00:00Z"))])
-            let results = try await ResultsService.compute(experiment: experiment, store: h.store, mode: .itt, persist: false)
+            let results = try await ResultsService.compute(experiment: experiment, source: h.store, mode: .itt)
             #expect(results.control.totalValue == 120.5 && results.control.conversions == 1)
         }
     }
@@ -344,8 +344,8 @@ struct APITests {
             try await store.recordAssignments(experimentID: b.id, Array(records.prefix(10)))
             try await store.recordAssignments(
                 experimentID: c.id, (0..<2000).map { AssignmentRecord(profileID: "v\($0)", variant: "treatment", assignedAt: t0) })
-            let report = try await NightlyReportService.run(store: store, asOf: ts("2026-03-15T02:00:00Z"))
-            try await NightlyReportService.save(report, store: store, asOf: ts("2026-03-15T02:00:00Z"))
+            let report = try await NightlyReportService.run(repository: store, source: store, asOf: ts("2026-03-15T02:00:00Z"))
+            try await NightlyReportService.save(report, to: store, asOf: ts("2026-03-15T02:00:00Z"))
             #expect(report.experiments.count == 3)
             #expect(report.alerts.contains { $0.experimentID == a.id && $0.severity == .success && $0.kind == .significantPositive })
             #expect(report.alerts.contains { $0.experimentID == b.id && $0.severity == .info })

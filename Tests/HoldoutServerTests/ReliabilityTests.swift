@@ -239,11 +239,11 @@ struct ReliabilityTests {
                 kind: .outcomes, experiment: experiment,
                 items: [["profile_id": "u1", "conversion_ts": "2026-03-03T00:00:00Z"], ["profile_id": "u3", "conversion_ts": "2199-12-31T00:00:00Z"]],
                 field: "outcomes")
-            let points = try await store.timeSeries(experiment: experiment, now: ts("2026-03-06T12:00:00Z"))
+            let points = try await TimeSeries.points(experiment: experiment, source: store, now: ts("2026-03-06T12:00:00Z"))
             // From start_at (the February assignments fold into it) to today, not to 2199.
             #expect(points.first?.date == "2026-03-01" && points.last?.date == "2026-03-06" && points.count == 6)
             #expect(points.first?.units == [20, 20] && points.last?.conversions == [0, 1])
-            let later = try await store.timeSeries(experiment: experiment, now: ts("2030-01-01T00:00:00Z"))
+            let later = try await TimeSeries.points(experiment: experiment, source: store, now: ts("2030-01-01T00:00:00Z"))
             #expect(later.last?.date == "2026-03-10")
         }
     }
@@ -260,8 +260,8 @@ struct ReliabilityTests {
                 ])
             _ = try await store.record(
                 kind: .outcomes, experiment: experiment, items: [["profile_id": "b", "conversion_ts": "2199-12-31T00:00:00Z"]], field: "outcomes")
-            let points = try await store.timeSeries(experiment: experiment, now: ts("2199-12-31T12:00:00Z"))
-            #expect(points.count == Store.maximumTimeSeriesPoints && Store.maximumTimeSeriesPoints == 3_660)
+            let points = try await TimeSeries.points(experiment: experiment, source: store, now: ts("2199-12-31T12:00:00Z"))
+            #expect(points.count == TimeSeries.maximumPoints && TimeSeries.maximumPoints == 3_660)
             #expect(points.last?.date == "2199-12-31" && points.last?.conversions == [0, 1])
             // Both assignments precede the window shown: they fold into its first day.
             #expect(points.first?.units == [1, 1])

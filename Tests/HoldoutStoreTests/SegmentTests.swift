@@ -45,7 +45,7 @@ struct SegmentTests {
                 let e = try #require(expected[s.segment ?? ""]?[s.variant])
                 #expect(s.units == e.n && s.converters == e.c, "\(s.segment ?? "") \(s.variant)")
             }
-            let segments = try await ResultsService.segments(experiment: f.experiment, store: store, mode: .itt, segmentBy: "country")
+            let segments = try await ResultsService.segments(experiment: f.experiment, source: store, mode: .itt, segmentBy: "country")
             let us = try #require(segments.first { $0.segment == "us" })
             #expect(us.srm?.detected == true)
             for other in segments where other.segment == "de" || other.segment == "fr" { #expect(other.srm?.detected == false, "\(other.segment)") }

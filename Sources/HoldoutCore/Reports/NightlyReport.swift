@@ -1,7 +1,6 @@
 import Foundation
 public import HoldoutModel
 import HoldoutStats
-public import HoldoutStore
 
 /// Seed 001's nightly report: results for every running experiment, and alerts.
 ///
@@ -81,8 +80,14 @@ public enum NightlyReportService {
 
     /// Computes results for every running experiment (ITT, persisted in `experiment_results`);
     /// one experiment failing becomes an `error` alert and does not stop the others.
-    public static func run(store: Store, asOf: Timestamp = .now, alpha: Double = 0.05) async throws(StoreError) -> NightlyReport {
-        let running = try await store.experiments(status: .running).sorted { $0.id < $1.id }
+    ///
+    /// - Parameters:
+    ///   - repository: the running experiments, and where each computation is kept.
+    ///   - source: the experiments' sufficient statistics and daily exposure quality.
+    public static func run(
+        repository: some ExperimentRepository, source: some StatisticsSource, asOf: Timestamp, alpha: Double = 0.05
+    ) async throws(HoldoutError) -> NightlyReport {
+        let running = try await repository.experiments(status: .running, tenant: nil).sorted { $0.id < $1.id }
         var entries: [NightlyReport.Entry] = []
         var alerts: [NightlyReport.Alert] = []
         for experiment in running {
@@ -93,7 +98,7 @@ public enum NightlyReportService {
                 id: experiment.id, key: experiment.key, name: experiment.name, channel: experiment.channel, status: experiment.status.rawValue,
                 tenant: experiment.tenant, results: nil, error: nil)
             do {
-                let results = try await ResultsService.compute(experiment: experiment, store: store, mode: .itt, alpha: alpha)
+                let results = try await ResultsService.compute(experiment: experiment, source: source, mode: .itt, alpha: alpha, saveTo: repository)
                 entry.results = results
                 let name = experiment.name
                 for comparison in results.comparisons {
@@ -137,7 +142,7 @@ public enum NightlyReportService {
                         "Experiment '\(name)' has a sample-ratio mismatch (chi2=\(format(srm.chi2)), p=\(format(srm.pValue))): assignment or logging is broken; do not trust its results until fixed"
                     )
                 }
-                let days = try await store.dailyQuality(experimentID: experiment.id)
+                let days = try await source.dailyQuality(experimentID: experiment.id)
                 let exposed = days.reduce(0) { $0 + $1.exposed }
                 if exposed > 0 {
                     let mismatched = days.reduce(0) {
@@ -174,13 +179,13 @@ public enum NightlyReportService {
 
     /// Stores the report: one copy per tenant (what `GET /api/reports/nightly/latest` serves)
     /// and the whole report.
-    public static func save(_ report: NightlyReport, store: Store, asOf: Timestamp) async throws(StoreError) {
+    public static func save(_ report: NightlyReport, to repository: some ExperimentRepository, asOf: Timestamp) async throws(HoldoutError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func text(_ value: NightlyReport) -> String { (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}" }
-        try await store.saveReport(kind: "nightly", asOf: asOf, body: text(report))
+        try await repository.saveReport(kind: "nightly", asOf: asOf, body: text(report))
         for tenant in report.tenants {
-            try await store.saveReport(kind: "nightly:\(tenant)", asOf: asOf, body: text(report.only(tenant: tenant)))
+            try await repository.saveReport(kind: "nightly:\(tenant)", asOf: asOf, body: text(report.only(tenant: tenant)))
         }
     }
 }

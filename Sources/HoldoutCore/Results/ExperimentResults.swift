@@ -1,7 +1,6 @@
 import Foundation
 public import HoldoutModel
 public import HoldoutStats
-public import HoldoutStore
 
 /// Seed 001's results object, computed from the store through HoldoutStats, with what the seed
 /// lacked: the analysis mode, an SRM check, a revenue comparison, an always-valid (sequential)
@@ -169,34 +168,26 @@ public struct ExperimentResults: Sendable, Encodable {
 /// statistics in SQL, HoldoutStats does the inference.
 public enum ResultsService {
     /// - Parameters:
+    ///   - source: reduces the experiment's events to per-variant sufficient statistics.
     ///   - mode: ITT or exposure-based; the caller must choose.
-    ///   - persist: store the computation in `experiment_results`.
+    ///   - repository: where to keep the computation (`experiment_results`); nil keeps nothing.
     public static func compute(
-        experiment: Experiment, store: Store, mode: AnalysisMode, alpha: Double = 0.05, cap: ValueCap? = nil,
-        persist: Bool = true
-    ) async throws(StoreError) -> ExperimentResults {
-        let covariates = try await store.covariateNames(experimentID: experiment.id)
-        // What the mode leaves out is counted on a connection of its own (in ITT, beside the
-        // statistics; in exposure mode, after them and only up to `exposureExclusionLimit`
-        // units, since the exposure counts would double the time of a 10M-unit analysis).
-        @Sendable func countExclusions() async -> Result<(OutcomesNotCounted, ExposuresNotCounted?), StoreError> {
-            do throws(StoreError) {
-                let other = try await Store.open(store.location, schema: .unchecked)
-                do throws(StoreError) {
-                    let outcomes = try await other.outcomesNotCounted(experimentID: experiment.id, mode: mode)
-                    let exposures = mode == .exposure ? try await other.exposuresNotCounted(experimentID: experiment.id) : nil
-                    try? await other.close()
-                    return .success((outcomes, exposures))
-                } catch {
-                    try? await other.close()
-                    return .failure(error)
-                }
+        experiment: Experiment, source: some StatisticsSource, mode: AnalysisMode, alpha: Double = 0.05, cap: ValueCap? = nil,
+        saveTo repository: (any ExperimentRepository)? = nil
+    ) async throws(HoldoutError) -> ExperimentResults {
+        let covariates = try await source.covariateNames(experimentID: experiment.id)
+        // What the mode leaves out is counted beside the statistics in ITT; in exposure mode
+        // after them and only up to `exposureExclusionLimit` units, since the exposure counts
+        // would double the time of a 10M-unit analysis.
+        @Sendable func countExclusions() async -> Result<NotCounted, HoldoutError> {
+            do throws(HoldoutError) {
+                return .success(try await source.notCounted(experimentID: experiment.id, mode: mode))
             } catch {
                 return .failure(error)
             }
         }
         let exclusions = mode == .itt ? Task { await countExclusions() } : nil
-        let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap)
+        let statistics = try await source.variantStatistics(.init(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap))
         // Keyed by the variant's bytes, never trapping: a row whose variant is not byte-equal to
         // one of the experiment's (a canonically equivalent spelling stored by an older import)
         // is not an arm and is not counted.
@@ -252,16 +243,18 @@ public enum ResultsService {
                             ciLow: sequentialComparison.ciLow, ciHigh: sequentialComparison.ciHigh, pValue: sequentialComparison.pValue, decision: decision),
                         cuped: cuped, insufficientData: !reasons.isEmpty, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; ")))
             } catch {
-                throw StoreError(.invalidInput, "cannot compare \(name) with \(names[0]): \(error.message)")
+                throw HoldoutError(.invalidInput, "cannot compare \(name) with \(names[0]): \(error.message)")
             }
         }
         let arms = names.map { arm($0).0 }
         var excluded: OutcomesNotCounted?
         var exposuresExcluded: ExposuresNotCounted?
         if let exclusions {
-            (excluded, exposuresExcluded) = try await exclusions.value.get()
+            let counted = try await exclusions.value.get()
+            (excluded, exposuresExcluded) = (counted.outcomes, counted.exposures)
         } else if arms.reduce(0, { $0 + $1.n }) <= ExperimentResults.exposureExclusionLimit {
-            (excluded, exposuresExcluded) = try await countExclusions().get()
+            let counted = try await countExclusions().get()
+            (excluded, exposuresExcluded) = (counted.outcomes, counted.exposures)
         }
         var explanations: [String] = []
         if let excluded, let text = ExperimentResults.explanation(excluded, counted: arms.reduce(0) { $0 + $1.conversions }, mode: mode) {
@@ -294,14 +287,15 @@ public enum ResultsService {
             experimentID: experiment.id, experimentKey: experiment.key, status: experiment.status, analysisMode: mode, control: control,
             treatment: arm(names[1]).0, arms: arms, comparisons: comparisons, srm: srm, covariates: covariates, alpha: alpha,
             outcomesNotCounted: excluded, exposuresNotCounted: exposuresExcluded)
-        if persist, let first = comparisons.first {
+        if let repository, let first = comparisons.first {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let meta = (try? encoder.encode(results)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-            try await store.saveResult(
-                experimentID: experiment.id, mode: mode, upliftAbs: first.conversion.upliftAbs, upliftRel: first.conversion.upliftRel,
-                ciLow: first.conversion.ciLow, ciHigh: first.conversion.ciHigh, pValue: first.conversion.pValue,
-                treatmentSize: results.treatment.n, controlSize: control.n, metaJSON: meta)
+            try await repository.saveResult(
+                ResultRecord(
+                    experimentID: experiment.id, mode: mode, upliftAbs: first.conversion.upliftAbs, upliftRel: first.conversion.upliftRel,
+                    ciLow: first.conversion.ciLow, ciHigh: first.conversion.ciHigh, pValue: first.conversion.pValue,
+                    treatmentSize: results.treatment.n, controlSize: control.n, metaJSON: meta))
         }
         return results
     }
@@ -362,9 +356,9 @@ public struct SegmentComparison: Sendable, Encodable {
 extension ResultsService {
     /// Per-segment conversion results and SRM, broken down by a unit property.
     public static func segments(
-        experiment: Experiment, store: Store, mode: AnalysisMode, segmentBy: String, alpha: Double = 0.05
-    ) async throws(StoreError) -> [SegmentResult] {
-        let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: mode, segmentBy: segmentBy)
+        experiment: Experiment, source: some StatisticsSource, mode: AnalysisMode, segmentBy: String, alpha: Double = 0.05
+    ) async throws(HoldoutError) -> [SegmentResult] {
+        let statistics = try await source.variantStatistics(.init(experimentID: experiment.id, mode: mode, segmentBy: segmentBy))
         let segmentIDs: Set<OpaqueID> = Set(statistics.compactMap { (s: VariantStatistics) -> OpaqueID? in s.segment.map { OpaqueID($0) } })
         let segments: [String] = segmentIDs.sorted().map { $0.string }
         let names = experiment.variants.map(\.name)
@@ -393,7 +387,7 @@ extension ResultsService {
                     ).treatments[0].comparison
                     comparisons.append(SegmentComparison(variant: arm.variant, conversion: conversion, pValueHolm: nil))
                 } catch {
-                    throw StoreError(.invalidInput, "segment \(segment): \(error.message)")
+                    throw HoldoutError(.invalidInput, "segment \(segment): \(error.message)")
                 }
             }
             out.append(SegmentResult(segment: segment, arms: arms, srm: srm, comparisons: comparisons))

@@ -154,7 +154,7 @@ extension Store {
     public func recordAssignments(
         experiment: Experiment, fixingTreatmentRate rate: Double, _ records: @escaping @Sendable ([Variant]) -> [AssignmentRecord]
     ) async throws(StoreError) -> (experiment: Experiment, inserted: Int) {
-        try Self.checkTreatmentRate(rate, experiment: experiment)
+        try experiment.validateTreatmentRate(rate)
         let columns = ["experiment_id", "profile_id", "variant", "assigned_at"]
         let lock = dialect.rowLock(exclusive: true)
         let bulk = self.bulk
@@ -190,20 +190,6 @@ extension Store {
                     table: "experiment_assignments", columns: columns, conflict: ["experiment_id", "profile_id"], rows: rows, returning: "profile_id", sql: sql)
                 return (fixed, new?.count ?? computed.count)
             }
-        }
-    }
-
-    /// A treatment rate both of whose weights (rate, 1 − rate) are in (0, 1), for a two-arm
-    /// experiment.
-    static func checkTreatmentRate(_ rate: Double, experiment: Experiment) throws(StoreError) {
-        guard rate.isFinite, rate > 0, rate < 1, 1 - rate < 1 else {
-            throw StoreError(.invalidInput, "treatment_rate must be in (0, 1) with 1 − treatment_rate < 1, got \(rate)", field: "treatment_rate")
-        }
-        guard experiment.variants.count == 2 else {
-            throw StoreError(
-                .invalidInput,
-                "'\(experiment.key)' has \(experiment.variants.count) variants; treatment_rate applies to two-arm experiments (omit it)",
-                field: "treatment_rate")
         }
     }
 

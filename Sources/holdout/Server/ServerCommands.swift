@@ -216,8 +216,8 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             let when = asOf.flatMap { Timestamp(parsing: $0) } ?? .now
             let report = try await db.with { store in
-                let report = try await NightlyReportService.run(store: store, asOf: when, alpha: alpha)
-                try await NightlyReportService.save(report, store: store, asOf: when)
+                let report = try await NightlyReportService.run(repository: store, source: store, asOf: when, alpha: alpha)
+                try await NightlyReportService.save(report, to: store, asOf: when)
                 return report
             }
             if let alertWebhook {

@@ -143,9 +143,9 @@ struct ResultsCommand: AsyncParsableCommand {
         let analysisMode: AnalysisMode = mode == .itt ? .itt : .exposure
         let report = try await db.with { store in
             let experiment = try await store.requireExperiment(key: experiment.key)
-            let results = try await ResultsService.compute(experiment: experiment, store: store, mode: analysisMode, alpha: alpha, cap: cap)
+            let results = try await ResultsService.compute(experiment: experiment, source: store, mode: analysisMode, alpha: alpha, cap: cap, saveTo: store)
             let segments = try await segmentBy.asyncMap {
-                try await ResultsService.segments(experiment: experiment, store: store, mode: analysisMode, segmentBy: $0, alpha: alpha)
+                try await ResultsService.segments(experiment: experiment, source: store, mode: analysisMode, segmentBy: $0, alpha: alpha)
             }
             return Report(results: results, segments: segments)
         }
