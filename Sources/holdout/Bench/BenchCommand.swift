@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HoldoutCore
+import HoldoutModel
 import HoldoutSimulation
 import HoldoutStats
 
@@ -130,8 +132,9 @@ struct AnalyzeBench: ParsableCommand {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         let clock = ContinuousClock()
         let start = clock.now
-        let report = try StreamingAnalysis.run(
-            .init(path: file, armColumn: "arm", control: "control", metric: "revenue", metricType: nil, covariates: Array(names), options: TestOptions()))
+        let report = try boundary { () throws(HoldoutError) in
+            try StreamingAnalysis.run(.init(path: file, armColumn: "arm", control: "control", metric: "revenue", covariates: Array(names)))
+        }
         let elapsed = seconds(clock.now - start)
         let result = Result(
             rows: report.rows, covariates: covariates, bytes: bytes, seconds: elapsed, rows_per_second: Double(report.rows) / elapsed,

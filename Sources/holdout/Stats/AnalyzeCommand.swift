@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import HoldoutCore
+import HoldoutModel
 import HoldoutStats
 
 struct AnalyzeCommand: ParsableCommand {
@@ -31,7 +33,12 @@ struct AnalyzeCommand: ParsableCommand {
     var metric: String
 
     @Option(help: "proportion or mean (detected when omitted).")
-    var metricType: StreamingAnalysis.MetricType?
+    var metricType: MetricTypeOption?
+
+    enum MetricTypeOption: String, ExpressibleByArgument, CaseIterable {
+        case proportion, mean
+        var value: StreamingAnalysis.MetricType { self == .proportion ? .proportion : .mean }
+    }
 
     @Option(help: "Pre-experiment covariate columns for CUPED, comma-separated.")
     var covariates: String?
@@ -58,7 +65,7 @@ struct AnalyzeCommand: ParsableCommand {
         let names = covariates.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let showProgress = isatty(STDERR_FILENO) == 1
         return StreamingAnalysis.Configuration(
-            path: csv, armColumn: armColumn, control: control, metric: metric, metricType: metricType,
+            path: csv, armColumn: armColumn, control: control, metric: metric, metricType: metricType?.value,
             covariates: names, options: TestOptions(alpha: alpha, alternative: alternative.value),
             progress: showProgress ? { rows in Output.error("\rread \(rows) rows…") } : nil)
     }
@@ -71,7 +78,7 @@ struct AnalyzeCommand: ParsableCommand {
         if config.covariates.contains(metric) {
             throw CLIError("--covariates: the metric '\(metric)' cannot be its own covariate")
         }
-        let report = try StreamingAnalysis.run(config)
+        let report = try boundary { () throws(HoldoutError) in try StreamingAnalysis.run(config) }
         if config.progress != nil { Output.error("\r\u{1B}[K") }
         if json { return try Output.json(report) }
         print("\(report.rows) rows, metric '\(report.metric)' (\(report.metricType.rawValue)), control '\(report.control)'")
@@ -101,5 +108,3 @@ struct AnalyzeCommand: ParsableCommand {
         }
     }
 }
-
-extension StreamingAnalysis.MetricType: ExpressibleByArgument {}

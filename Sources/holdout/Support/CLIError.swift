@@ -38,3 +38,8 @@ func store<T>(_ body: () async throws -> T) async throws -> T {
 func cli<T>(_ body: () throws(StatsError) -> T) throws(CLIError) -> T {
     do { return try body() } catch { throw CLIError(error) }
 }
+
+/// Runs a library call and maps its error to the CLI's one line.
+func boundary<T>(_ body: () throws(HoldoutError) -> T) throws(CLIError) -> T {
+    do { return try body() } catch { throw CLIError(error) }
+}

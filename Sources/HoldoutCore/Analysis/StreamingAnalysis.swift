@@ -1,25 +1,46 @@
 import Foundation
-import HoldoutModel
-import HoldoutStats
+public import HoldoutModel
+public import HoldoutStats
 import HoldoutStore
 
 /// Reduces a unit-level CSV (one row per unit) to per-arm sufficient statistics in one pass and
-/// constant memory, then compares every arm with control.
-struct StreamingAnalysis {
-    enum MetricType: String, Codable {
+/// constant memory, then compares every arm with control (``Analysis/compare(control:treatments:settings:)``,
+/// the one settings → test mapping). What `holdout stats analyze` and `holdout bench analyze` run.
+///
+/// ```swift
+/// let report = try StreamingAnalysis.run(.init(path: "units.csv", armColumn: "arm", control: "control", metric: "revenue"))
+/// ```
+public struct StreamingAnalysis {
+    public enum MetricType: String, Sendable, Codable, CaseIterable {
         case proportion, mean
     }
 
-    struct Configuration {
-        var path: String
-        var armColumn: String
-        var control: String
-        var metric: String
-        var metricType: MetricType?
-        var covariates: [String]
-        var options: TestOptions
+    public struct Configuration {
+        public var path: String
+        public var armColumn: String
+        public var control: String
+        public var metric: String
+        /// Detected from the values when nil (0/1 only: proportion).
+        public var metricType: MetricType?
+        /// Pre-experiment covariate columns for CUPED.
+        public var covariates: [String]
+        public var options: TestOptions
         /// Called about once a second with the rows read so far.
-        var progress: ((Int) -> Void)?
+        public var progress: ((Int) -> Void)?
+
+        public init(
+            path: String, armColumn: String, control: String, metric: String, metricType: MetricType? = nil, covariates: [String] = [],
+            options: TestOptions = .standard, progress: ((Int) -> Void)? = nil
+        ) {
+            self.path = path
+            self.armColumn = armColumn
+            self.control = control
+            self.metric = metric
+            self.metricType = metricType
+            self.covariates = covariates
+            self.options = options
+            self.progress = progress
+        }
     }
 
     /// Per-arm accumulators.
@@ -31,12 +52,12 @@ struct StreamingAnalysis {
     }
 
     /// The analysis of one arm against control.
-    struct ArmResult: Encodable {
-        var arm: String
-        var comparison: Comparison
-        var cuped: RegressionAdjustment.Result?
-        var pValueHolm: Double?
-        var pValueBH: Double?
+    public struct ArmResult: Sendable, Encodable {
+        public var arm: String
+        public var comparison: Comparison
+        public var cuped: RegressionAdjustment.Result?
+        public var pValueHolm: Double?
+        public var pValueBH: Double?
 
         enum CodingKeys: String, CodingKey {
             case arm, cuped
@@ -44,7 +65,7 @@ struct StreamingAnalysis {
             case pValueBH = "p_value_bh"
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             try comparison.encode(to: encoder)
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(arm, forKey: .arm)
@@ -61,17 +82,17 @@ struct StreamingAnalysis {
     /// `stats analyze`'s own flat shape, kept so its JSON does not change; `holdout results` and
     /// `Analysis.Result` write ``RegressionAdjustment/Result``'s (`comparison`, `theta`,
     /// `variance_reduction`). One of the two has to change to have one shape.
-    struct CupedSummary: Encodable {
-        var uplift_abs: Double?
-        var uplift_rel: Double?
-        var ci_low: Double?
-        var ci_high: Double?
-        var p_value: Double?
-        var std_error: Double?
-        var variance_reduction: Double
-        var theta: [Double]
-        var insufficient_data: Bool
-        var reason: String?
+    public struct CupedSummary: Sendable, Encodable {
+        public var uplift_abs: Double?
+        public var uplift_rel: Double?
+        public var ci_low: Double?
+        public var ci_high: Double?
+        public var p_value: Double?
+        public var std_error: Double?
+        public var variance_reduction: Double
+        public var theta: [Double]
+        public var insufficient_data: Bool
+        public var reason: String?
 
         init(_ result: RegressionAdjustment.Result) {
             let c = result.comparison
@@ -87,7 +108,7 @@ struct StreamingAnalysis {
             reason = c.reason
         }
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(uplift_abs, forKey: .uplift_abs)
             try c.encode(uplift_rel, forKey: .uplift_rel)
@@ -107,23 +128,23 @@ struct StreamingAnalysis {
         }
     }
 
-    struct ArmSummary: Encodable {
-        var arm: String
-        var n: Int
-        var mean: Double
+    public struct ArmSummary: Sendable, Encodable {
+        public var arm: String
+        public var n: Int
+        public var mean: Double
     }
 
     /// The whole analysis.
-    struct Report: Encodable {
-        var file: String
-        var rows: Int
-        var metric: String
-        var metricType: MetricType
-        var control: String
-        var covariates: [String]
-        var alpha: Double
-        var arms: [ArmSummary]
-        var comparisons: [ArmResult]
+    public struct Report: Sendable, Encodable {
+        public var file: String
+        public var rows: Int
+        public var metric: String
+        public var metricType: MetricType
+        public var control: String
+        public var covariates: [String]
+        public var alpha: Double
+        public var arms: [ArmSummary]
+        public var comparisons: [ArmResult]
 
         enum CodingKeys: String, CodingKey {
             case file, rows, metric, control, covariates, alpha, arms, comparisons
@@ -132,7 +153,7 @@ struct StreamingAnalysis {
 
         /// With exactly one treatment arm its comparison is also flattened to the top level, so
         /// `jq .uplift_abs` works as for `stats compare`.
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             if comparisons.count == 1 { try comparisons[0].encode(to: encoder) }
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(file, forKey: .file)
@@ -147,10 +168,15 @@ struct StreamingAnalysis {
         }
     }
 
-    static let maximumArms = 64
+    /// The most distinct arm values (more means the arm column is probably not one).
+    public static let maximumArms = 64
 
     /// Reads the file and computes the report.
-    static func run(_ config: Configuration) throws(CLIError) -> Report {
+    ///
+    /// - Throws: ``HoldoutError`` (`invalid_input`) naming the option (`arm_column`, `metric`,
+    ///   `covariates`, `control`) or the line and column of a bad value; StatsError's message
+    ///   for an analysis the statistics refuse.
+    public static func run(_ config: Configuration) throws(HoldoutError) -> Report {
         let scanner = CSVScanner(path: config.path)
         var metricIndex = -1
         var armIndex = -1
@@ -171,10 +197,12 @@ struct StreamingAnalysis {
                 if header {
                     header = false
                     let names = (0..<record.count).map { record.string($0).trimmingCharacters(in: .whitespaces) }
-                    func index(of column: String, option: String) throws(CLIError) -> Int {
+                    func index(of column: String, option: String) throws(HoldoutError) -> Int {
                         guard let i = names.firstIndex(of: column) else {
-                            throw CLIError(
-                                "\(option): column '\(column)' is not in the header of \(config.path) (columns: \(names.joined(separator: ", ")))")
+                            throw HoldoutError(
+                                .invalidInput,
+                                "\(option): column '\(column)' is not in the header of \(config.path) (columns: \(names.joined(separator: ", ")))",
+                                field: option)
                         }
                         return i
                     }
@@ -188,7 +216,7 @@ struct StreamingAnalysis {
                 }
                 rows += 1
                 guard record.count >= requiredFields else {
-                    throw CLIError("line \(record.line): expected at least \(requiredFields) columns, found \(record.count)")
+                    throw HoldoutError(.invalidInput, "line \(record.line): expected at least \(requiredFields) columns, found \(record.count)")
                 }
                 // Find the arm: the same as the previous row's in most files.
                 let armField = record.bytes(armIndex)
@@ -198,10 +226,11 @@ struct StreamingAnalysis {
                     if arm < 0 {
                         let name = record.string(armIndex)
                         if name.isEmpty {
-                            throw CLIError("line \(record.line), column '\(config.armColumn)': empty arm value")
+                            throw HoldoutError(.invalidInput, "line \(record.line), column '\(config.armColumn)': empty arm value")
                         }
                         guard arms.count < maximumArms else {
-                            throw CLIError(
+                            throw HoldoutError(
+                                .invalidInput,
                                 "column '\(config.armColumn)' has more than \(maximumArms) distinct values; is it the arm column?")
                         }
                         armBytes.append(Array(armField))
@@ -214,14 +243,16 @@ struct StreamingAnalysis {
                 }
                 guard let y = record.double(metricIndex) else {
                     let text = record.string(metricIndex)
-                    throw CLIError(
+                    throw HoldoutError(
+                        .invalidInput,
                         "line \(record.line), column '\(config.metric)': "
                             + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
                 }
                 for j in 0..<k {
                     guard let value = record.double(covariateIndices[j]) else {
                         let text = record.string(covariateIndices[j])
-                        throw CLIError(
+                        throw HoldoutError(
+                            .invalidInput,
                             "line \(record.line), column '\(config.covariates[j])': "
                                 + (text.isEmpty ? "empty value" : "'\(text)' is not a finite number"))
                     }
@@ -237,23 +268,24 @@ struct StreamingAnalysis {
                     nextProgress = clock.now + .seconds(1)
                 }
             }
-        } catch let error as CLIError {
+        } catch let error as HoldoutError {
             throw error
         } catch {
-            throw CLIError("\(error)")
+            throw HoldoutError(.invalidInput, "\(error)", field: "csv", cause: error)
         }
-        if header { throw CLIError("\(config.path) is empty: expected a header row") }
+        if header { throw HoldoutError(.invalidInput, "\(config.path) is empty: expected a header row") }
         guard let controlIndex = arms.firstIndex(where: { $0.name == config.control }) else {
-            throw CLIError(
-                "--control: no row has \(config.armColumn) = '\(config.control)' (values seen: \(arms.map(\.name).joined(separator: ", ")))")
+            throw HoldoutError(
+                .invalidInput, "--control: no row has \(config.armColumn) = '\(config.control)' (values seen: \(arms.map(\.name).joined(separator: ", ")))",
+                field: "--control")
         }
         guard arms.count >= 2 else {
-            throw CLIError("only one arm ('\(config.control)') in column '\(config.armColumn)'; nothing to compare")
+            throw HoldoutError(.invalidInput, "only one arm ('\(config.control)') in column '\(config.armColumn)'; nothing to compare")
         }
         let isBinary = arms.allSatisfy(\.isBinary)
         let metricType = config.metricType ?? (isBinary ? .proportion : .mean)
         if metricType == .proportion && !isBinary {
-            throw CLIError("--metric-type proportion: column '\(config.metric)' has values other than 0 and 1")
+            throw HoldoutError(.invalidInput, "--metric-type proportion: column '\(config.metric)' has values other than 0 and 1", field: "--metric-type")
         }
         let treatments = arms.indices.filter { $0 != controlIndex }.map { arms[$0] }
         func analysisArm(_ arm: Arm) -> Analysis.Arm {
@@ -265,8 +297,12 @@ struct StreamingAnalysis {
         let settings = Analysis.Settings(
             metric: metricType == .proportion ? .proportion : .mean, alternative: config.options.alternative, alpha: config.options.alpha,
             isCUPED: k > 0, covariateNames: config.covariates)
-        let analysis = try cli { () throws(StatsError) in
-            try Analysis.compare(control: analysisArm(arms[controlIndex]), treatments: treatments.map(analysisArm), settings: settings)
+        let analysis: Analysis.Result
+        do {
+            analysis = try Analysis.compare(control: analysisArm(arms[controlIndex]), treatments: treatments.map(analysisArm), settings: settings)
+        } catch {
+            let message = error.field.map { error.message.hasPrefix($0) ? error.message : "\($0): \(error.message)" } ?? error.message
+            throw HoldoutError(.invalidInput, message, field: error.field, cause: error)
         }
         let results = zip(treatments, analysis.treatments).map { arm, result in
             ArmResult(arm: arm.name, comparison: result.comparison, cuped: result.cuped, pValueHolm: result.pValueHolm, pValueBH: result.pValueBH)
