@@ -80,12 +80,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Domain services: deterministic assignment, experiment lifecycle, results.
+        // Domain services: deterministic assignment, results over a statistics source, the time
+        // series, the nightly report, the streaming CSV analysis, the simulator → store loader.
         .target(
             name: "HoldoutCore",
             dependencies: [
                 "HoldoutModel",
                 "HoldoutStats",
+                "HoldoutSimulation",
                 "HoldoutStore",
             ],
             swiftSettings: swiftSettings

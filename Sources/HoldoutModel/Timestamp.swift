@@ -9,6 +9,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public init(microseconds: Int64) { self.microseconds = microseconds }
 
+    /// Epoch seconds (integer or fractional), as a JSON number gives them; nil when not finite
+    /// or 1e11 or more in magnitude (milliseconds, or nonsense).
+    public init?(epochSeconds seconds: Double) {
+        guard seconds.isFinite, abs(seconds) < 1e11 else { return nil }
+        microseconds = Int64((seconds * 1_000_000).rounded())
+    }
+
     public init(_ date: Date) { microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
 
     public static var now: Timestamp { Timestamp(Date()) }
@@ -124,8 +131,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         if bytes.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D }),
             let seconds = Double(String(decoding: bytes, as: UTF8.self))
         {
-            guard seconds.isFinite, abs(seconds) < 1e11 else { return nil }  // milliseconds or nonsense
-            microseconds = Int64((seconds * 1_000_000).rounded())
+            guard let ts = Timestamp(epochSeconds: seconds) else { return nil }
+            self = ts
             return
         }
         guard let parsed = Self.parseISO(bytes) else { return nil }

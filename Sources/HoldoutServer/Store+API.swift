@@ -12,7 +12,7 @@ extension Store {
     }
 
     /// Records posted items and counts them in `holdout_ingested_total{kind, source}`.
-    func ingest(_ kind: ImportKind, _ items: [[String: String]], experiment: Experiment?, tenant: String, field: String, source: String) async throws -> Int {
+    func ingest(_ kind: ImportKind, _ items: [ImportRecord], experiment: Experiment?, tenant: String, field: String, source: String) async throws -> Int {
         let inserted = try await record(kind: kind, experiment: experiment, items: items, field: field, tenant: tenant)
         Counter(label: "holdout_ingested_total", dimensions: [("kind", kind.rawValue), ("source", source)]).increment(by: inserted)
         return inserted

@@ -105,10 +105,9 @@ struct WebhookRoutes {
         let body = try decode(Body.self, from: data)
         guard let sent = body.sent_at else { throw APIError.badRequest("sent_at is required", field: "sent_at") }
         let experiment = try await experiment(body.experiment_id, tenant: tenant)
-        var item = ["profile_id": body.profile_id, "exposure_ts": sent]
-        item["campaign_id"] = body.campaign_id
-        item["message_id"] = body.message_id
-        item["event_id"] = body.event_id ?? body.message_id.map { "msg:\($0)" }
+        let item = ImportRecord.exposure(
+            profileID: body.profile_id, at: .text(sent), campaignID: body.campaign_id, messageID: body.message_id,
+            eventID: body.event_id ?? body.message_id.map { "msg:\($0)" })
         try await ingest(.exposures, item, experiment: experiment, tenant: tenant, names: ["exposure_ts": "sent_at"])
         return try json(["status": "ok"])
     }
@@ -119,9 +118,7 @@ struct WebhookRoutes {
         let body = try decode(Body.self, from: data)
         guard let converted = body.converted_at else { throw APIError.badRequest("converted_at is required", field: "converted_at") }
         let experiment = try await experiment(body.experiment_id, tenant: tenant)
-        var item = ["profile_id": body.profile_id, "conversion_ts": converted]
-        item["value"] = body.value.map { String($0) }
-        item["event_id"] = body.event_id
+        let item = ImportRecord.outcome(profileID: body.profile_id, at: .text(converted), value: body.value, eventID: body.event_id)
         try await ingest(.outcomes, item, experiment: experiment, tenant: tenant, names: ["conversion_ts": "converted_at"])
         return try json(["status": "ok"])
     }
@@ -130,7 +127,7 @@ struct WebhookRoutes {
 extension WebhookRoutes {
     /// Records one webhook event; an invalid field is named as the webhook body names it
     /// (`sent_at`, not the import column `exposure_ts`).
-    func ingest(_ kind: ImportKind, _ item: [String: String], experiment: Experiment, tenant: String, names: [String: String]) async throws {
+    func ingest(_ kind: ImportKind, _ item: ImportRecord, experiment: Experiment, tenant: String, names: [String: String]) async throws {
         do {
             _ = try await store.ingest(kind, [item], experiment: experiment, tenant: tenant, field: "body", source: "webhook")
         } catch let error as StoreError where error.code == .invalidInput {

@@ -331,12 +331,12 @@ struct APITests {
             for e in [a, b, c] { try await store.setStatus(key: e.key, to: .running) }
             let t0 = ts("2026-03-01T00:00:00Z")
             var records: [AssignmentRecord] = []
-            var outcomes: [[String: String]] = []
+            var outcomes: [ImportRecord] = []
             for i in 0..<4000 {
                 let variant = i % 2 == 0 ? "control" : "treatment"
                 records.append(AssignmentRecord(profileID: "u\(i)", variant: variant, assignedAt: t0))
                 if (variant == "control" && i % 20 == 0) || (variant == "treatment" && i % 4 == 1) {
-                    outcomes.append(["profile_id": "u\(i)", "conversion_ts": "2026-03-02T00:00:00Z"])
+                    outcomes.append(.outcome(profileID: "u\(i)", at: .text("2026-03-02T00:00:00Z")))
                 }
             }
             try await store.recordAssignments(experimentID: a.id, records)

@@ -237,7 +237,7 @@ struct ReliabilityTests {
                 (0..<40).map { AssignmentRecord(profileID: "u\($0)", variant: $0 % 2 == 0 ? "control" : "treatment", assignedAt: ts("2026-02-20T00:00:00Z")) })
             _ = try await store.record(
                 kind: .outcomes, experiment: experiment,
-                items: [["profile_id": "u1", "conversion_ts": "2026-03-03T00:00:00Z"], ["profile_id": "u3", "conversion_ts": "2199-12-31T00:00:00Z"]],
+                items: [.outcome(profileID: "u1", at: .text("2026-03-03T00:00:00Z")), .outcome(profileID: "u3", at: .text("2199-12-31T00:00:00Z"))],
                 field: "outcomes")
             let points = try await TimeSeries.points(experiment: experiment, source: store, now: ts("2026-03-06T12:00:00Z"))
             // From start_at (the February assignments fold into it) to today, not to 2199.
@@ -259,7 +259,7 @@ struct ReliabilityTests {
                     AssignmentRecord(profileID: "b", variant: "treatment", assignedAt: ts("2000-01-01T00:00:00Z")),
                 ])
             _ = try await store.record(
-                kind: .outcomes, experiment: experiment, items: [["profile_id": "b", "conversion_ts": "2199-12-31T00:00:00Z"]], field: "outcomes")
+                kind: .outcomes, experiment: experiment, items: [.outcome(profileID: "b", at: .time(ts("2199-12-31T00:00:00Z")))], field: "outcomes")
             let points = try await TimeSeries.points(experiment: experiment, source: store, now: ts("2199-12-31T12:00:00Z"))
             #expect(points.count == TimeSeries.maximumPoints && TimeSeries.maximumPoints == 3_660)
             #expect(points.last?.date == "2199-12-31" && points.last?.conversions == [0, 1])

@@ -264,7 +264,8 @@ struct ImportHostileInputTests {
             for (kind, item, field) in cases {
                 let name = kind == .exposures ? "exposures" : kind == .outcomes ? "outcomes" : "touchpoints"
                 do {
-                    _ = try await store.record(kind: kind, experiment: kind == .touchpoints ? nil : f.experiment, items: [item], field: name)
+                    _ = try await store.record(
+                        kind: kind, experiment: kind == .touchpoints ? nil : f.experiment, items: [ImportRecord(item.mapValues { .text($0) })], field: name)
                     Issue.record("\(field) = \(item[field.split(separator: ".").last.map(String.init) ?? ""]?.prefix(40) ?? "") was accepted")
                 } catch let error as StoreError {
                     #expect(error.field == field, "\(error.message)")
@@ -275,8 +276,33 @@ struct ImportHostileInputTests {
             let edges = ["1970-01-01T00:00:00Z", "2199-12-31T23:59:59Z", "2026-03-05T10:30:00+18:00", "2026-03-05T10:30:00-18:00"]
             let inserted = try await store.record(
                 kind: .exposures, experiment: f.experiment,
-                items: edges.enumerated().map { ["profile_id": "u\($0.offset)", "exposure_ts": $0.element] }, field: "exposures")
+                items: edges.enumerated().map { .exposure(profileID: "u\($0.offset)", at: .text($0.element)) }, field: "exposures")
             #expect(inserted == edges.count)
+            // Typed values are checked as their text would be: epoch seconds in range, finite
+            // values within the magnitude limit, a time where a time belongs.
+            let typed: [(ImportRecord, String)] = [
+                (.outcome(profileID: "u1", at: .number(-86_400)), "outcomes[0].conversion_ts"),
+                (.outcome(profileID: "u1", at: .number(1e12)), "outcomes[0].conversion_ts"),
+                (.outcome(profileID: "u1", at: .time(Timestamp(microseconds: -1))), "outcomes[0].conversion_ts"),
+                (.outcome(profileID: "u1", at: .number(1_772_706_600), value: .infinity), "outcomes[0].value"),
+                (.outcome(profileID: "u1", at: .number(1_772_706_600), value: 1e16), "outcomes[0].value"),
+                (
+                    ImportRecord(["profile_id": .text("u1"), "conversion_ts": .number(1_772_706_600), "value": .time(ts("2026-03-05T10:30:00Z"))]),
+                    "outcomes[0].value"
+                ),
+            ]
+            for (record, field) in typed {
+                do {
+                    _ = try await store.record(kind: .outcomes, experiment: f.experiment, items: [record], field: "outcomes")
+                    Issue.record("\(field) was accepted")
+                } catch let error as StoreError {
+                    #expect(error.field == field, "\(error.message)")
+                }
+            }
+            #expect(
+                try await store.record(
+                    kind: .outcomes, experiment: f.experiment, items: [.outcome(profileID: "u1", at: .number(1_772_706_600.5), value: 2)], field: "outcomes")
+                    == 1)
         }
     }
 }

@@ -72,18 +72,36 @@ public struct Importer: Sendable {
     ///   the header, or the experiment is missing; ``StoreError`` when the database fails (the
     ///   batch in progress is rolled back; earlier batches stay committed).
     public func run(path: String, store: Store) async throws -> ImportSummary {
+        let format = self.format ?? ImportFormat.infer(path: path)
+        let source = try RowSource(path: path, format: format)
+        let summary = try await run(reader: source, file: path, rejectsPath: rejectsPath ?? path + ".rejects.csv", store: store)
+        if format == .csv && source.header.isEmpty {
+            throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
+        }
+        return summary
+    }
+
+    /// Imports typed records (a library, a test or the simulator loading data without a file),
+    /// with the same validation, batching, transactions and idempotency as a file. Rejected
+    /// records are counted and the first 20 reported by their position (1-based) as `line`;
+    /// no rejects file is written unless ``rejectsPath`` is set.
+    ///
+    /// - Parameter name: what ``ImportSummary/file`` says the rows came from.
+    public func run(records: some Sequence<ImportRecord>, name: String = "records", store: Store) async throws -> ImportSummary {
+        try await run(reader: RecordSource(records, chunkSize: max(batchSize, 1)), file: name, rejectsPath: rejectsPath, store: store)
+    }
+
+    private func run(reader: some RowReader, file path: String, rejectsPath: String?, store: Store) async throws -> ImportSummary {
         if kind.needsExperiment && experiment == nil {
             throw ImportError("importing \(kind.rawValue) needs --experiment KEY")
         }
         guard batchSize > 0 else { throw ImportError("batch size must be positive") }
-        let format = self.format ?? ImportFormat.infer(path: path)
-        let source = try RowSource(path: path, format: format)
         let start = Date()
         var summary = ImportSummary(
             kind: kind, file: path, read: 0, inserted: 0, duplicates: 0, rejected: 0, values: kind.rowsHoldSeveralValues ? 0 : nil,
             batches: 0, seconds: 0, rejectsFile: nil,
             firstRejects: [], ignoredColumns: [])
-        let rejects = RejectsWriter(path: rejectsPath ?? path + ".rejects.csv")
+        let rejects = RejectsWriter(path: rejectsPath)
         var parser: RowParser?
         // Parsed source rows, each as the table rows it becomes (covariates: one per covariate),
         // and the line each came from (to name a failed batch's lines).
@@ -117,10 +135,9 @@ public struct Importer: Sendable {
         var more = true
         do {
             while more {
-                more = try source.readChunk { item in
+                more = try reader.readChunk { item in
                     if parser == nil {
-                        parser = try RowParser(
-                            kind: kind, experiment: experiment, header: format == .csv ? source.header : nil, tenant: tenant, importedAt: store.now)
+                        parser = try RowParser(kind: kind, experiment: experiment, header: reader.checkedHeader, tenant: tenant, importedAt: store.now)
                         summary.ignoredColumns = parser?.ignoredColumns ?? []
                     }
                     summary.read += 1
@@ -140,8 +157,8 @@ public struct Importer: Sendable {
                         }
                     }
                 }
-                if parser == nil && format == .csv && !source.header.isEmpty {
-                    parser = try RowParser(kind: kind, experiment: experiment, header: source.header, tenant: tenant, importedAt: store.now)
+                if parser == nil, let header = reader.checkedHeader, !header.isEmpty {
+                    parser = try RowParser(kind: kind, experiment: experiment, header: header, tenant: tenant, importedAt: store.now)
                     summary.ignoredColumns = parser?.ignoredColumns ?? []
                 }
                 var batches: [(rows: [[DatabaseValue]], lines: ClosedRange<Int>)] = []
@@ -194,9 +211,6 @@ public struct Importer: Sendable {
             // Fresh statistics for the planner after a load (cheap next to the load itself).
             let refresh = store.dialect.refreshAfterLoad(table: kind.table)
             try? await store.withConnection { sql in try await sql.raw(SQLQueryString(refresh)).run() }
-        }
-        if format == .csv && source.header.isEmpty {
-            throw ImportError("\(path) is empty: expected a header row with \(kind.columns.required.joined(separator: ", "))")
         }
         try rejects.close()
         summary.rejectsFile = rejects.isOpen || rejects.wroteAny ? rejects.path : nil
@@ -259,14 +273,17 @@ final class RejectsWriter {
     private var buffer = ""
     private(set) var wroteAny = false
 
-    init(path: String) {
-        self.path = path
-        try? FileManager.default.removeItem(atPath: path)  // a stale file from an earlier run
+    /// Nil writes no file (typed records have no text to give back); rejects are still counted
+    /// and the first ones reported.
+    init(path: String?) {
+        self.path = path ?? ""
+        if let path { try? FileManager.default.removeItem(atPath: path) }  // a stale file from an earlier run
     }
 
     var isOpen: Bool { handle != nil }
 
     func write(_ error: RowError, raw: String) throws {
+        if path.isEmpty { return }
         if handle == nil {
             guard FileManager.default.createFile(atPath: path, contents: Data("line,column,reason,row\n".utf8)),
                 let opened = FileHandle(forWritingAtPath: path)

@@ -85,7 +85,7 @@ struct RowParser {
     func parse(_ row: SourceRow) throws -> [[DatabaseValue]] {
         /// A value, or nil when it is absent or empty (the API sends `""`; imports drop it).
         func optional(_ column: String) -> String? {
-            guard let value = row.values[column], !value.isEmpty else { return nil }
+            guard let value = row.values[column]?.text, !value.isEmpty else { return nil }
             return value
         }
         func required(_ column: String) throws -> String {
@@ -113,6 +113,23 @@ struct RowParser {
             return value
         }
         func timestamp(_ column: String) throws -> Int64 {
+            func outside(_ text: String) -> RowError {
+                RowError(
+                    line: row.line, column: column,
+                    reason: "\(Self.quoted(text)) is outside the accepted range \(Timestamp.earliestAccepted) ..< 2200-01-01T00:00:00Z")
+            }
+            switch row.values[column] {
+            case .time(let ts)?:
+                guard ts.isInAcceptedRange else { throw outside(ts.description) }
+                return ts.microseconds
+            case .number(let seconds)?:
+                guard let ts = Timestamp(epochSeconds: seconds) else {
+                    throw RowError(line: row.line, column: column, reason: "\(seconds) is not a timestamp (epoch seconds below 1e11, or ISO 8601 text)")
+                }
+                guard ts.isInAcceptedRange else { throw outside(FieldValue.number(seconds).text) }
+                return ts.microseconds
+            case .text?, nil: break
+            }
             let text = try required(column)
             guard let ts = Timestamp(parsing: text) else {
                 throw RowError(
@@ -127,6 +144,18 @@ struct RowParser {
             return ts.microseconds
         }
         func number(_ column: String) throws -> Double? {
+            switch row.values[column] {
+            case .number(let value)?:
+                guard value.isFinite, abs(value) <= Self.maximumMagnitude else {
+                    throw RowError(
+                        line: row.line, column: column,
+                        reason: "\(value) is not finite or larger in magnitude than \(Self.maximumMagnitude) (the largest value accepted)")
+                }
+                return value
+            case .time?:
+                throw RowError(line: row.line, column: column, reason: "is a time, not a number")
+            case .text?, nil: break
+            }
             guard let text = optional(column) else { return nil }
             // Plain decimals only (`Double(String)` would also take 0x10, nan and inf).
             guard let value = FastDouble.parse(text) else {
@@ -222,14 +251,14 @@ struct RowParser {
             let present = names.filter { optional($0) != nil }
             if present.isEmpty { throw RowError(line: row.line, column: nil, reason: "has no property values") }
             for column in present {
-                let count = row.values[column]?.utf8.count ?? 0
+                let count = row.values[column]?.text.utf8.count ?? 0
                 guard count <= Self.maximumValueBytes else {
                     throw RowError(
                         line: row.line, column: column,
                         reason: "is \(count) bytes long; property values are at most \(Self.maximumValueBytes) bytes")
                 }
             }
-            return present.map { [.text(profile), .text($0), .text(row.values[$0] ?? "")] }
+            return present.map { [.text(profile), .text($0), .text(row.values[$0]?.text ?? "")] }
         }
     }
 }

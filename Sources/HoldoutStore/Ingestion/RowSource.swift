@@ -15,7 +15,7 @@ public enum ImportFormat: String, Sendable, CaseIterable, Codable {
 /// One input row: its line number and its values by column name (an empty value is absent).
 struct SourceRow {
     var line: Int
-    var values: [String: String]
+    var values: [String: FieldValue]
     /// For CSV, the header, to rebuild the row for the rejects file; nil for JSON lines.
     var header: [String]? = nil
     var json: String? = nil
@@ -23,7 +23,8 @@ struct SourceRow {
     /// The row as read (CSV fields in header order, or the JSON line), for the rejects file.
     var raw: String {
         if let json { return json }
-        return (header ?? []).map { RejectsWriter.quote(values[$0] ?? "") }.joined(separator: ",")
+        if header == nil { return values.sorted { $0.key < $1.key }.map { "\($0.key)=\(RejectsWriter.quote($0.value.text))" }.joined(separator: ",") }
+        return (header ?? []).map { RejectsWriter.quote(values[$0]?.text ?? "") }.joined(separator: ",")
     }
 }
 
@@ -33,8 +34,40 @@ enum SourceItem {
     case invalid(RowError, raw: String)
 }
 
+/// What the importer reads rows from, a chunk at a time: a file (``RowSource``) or typed
+/// records (``RecordSource``).
+protocol RowReader: AnyObject {
+    /// The header to check for required columns (CSV); nil when each row is checked alone.
+    var checkedHeader: [String]? { get }
+    /// Calls `body` for the rows of the next chunk; returns false when the input is done.
+    func readChunk(_ body: (SourceItem) throws -> Void) throws -> Bool
+}
+
+/// Typed records as import rows, `chunkSize` at a time (the position, 1-based, as the line).
+final class RecordSource<Records: Sequence<ImportRecord>>: RowReader {
+    private var iterator: Records.Iterator
+    private let chunkSize: Int
+    private var position = 0
+
+    init(_ records: Records, chunkSize: Int) {
+        iterator = records.makeIterator()
+        self.chunkSize = chunkSize
+    }
+
+    var checkedHeader: [String]? { nil }
+
+    func readChunk(_ body: (SourceItem) throws -> Void) throws -> Bool {
+        for _ in 0..<chunkSize {
+            guard let record = iterator.next() else { return false }
+            position += 1
+            try body(.row(SourceRow(line: position, values: record.fields)))
+        }
+        return true
+    }
+}
+
 /// Reads CSV (header row + records) or JSON lines one chunk at a time, in bounded memory.
-final class RowSource {
+final class RowSource: RowReader {
     let format: ImportFormat
     private let csv: CSVScanner.Reader?
     private let lines: LineReader
@@ -54,6 +87,8 @@ final class RowSource {
 
     /// Bytes read so far.
     var bytesRead: Int { csv?.bytesRead ?? lines.bytesRead }
+
+    var checkedHeader: [String]? { format == .csv ? header : nil }
 
     /// Calls `body` for the rows of the next chunk; returns false when the file is done.
     /// - Throws: ``ImportError`` for a file that cannot be read or a malformed header.
@@ -89,7 +124,7 @@ final class RowSource {
                         .invalid(RowError(line: record.line, column: nil, reason: "has \(record.count) fields but the header has \(header.count)"), raw: raw))
                     return
                 }
-                var values: [String: String] = [:]
+                var values: [String: FieldValue] = [:]
                 values.reserveCapacity(header.count)
                 for index in 0..<record.count {
                     guard let text = record.validatedTrimmedString(index) else {
@@ -98,7 +133,7 @@ final class RowSource {
                         try body(.invalid(RowError(line: record.line, column: header[index], reason: reason), raw: raw))
                         return
                     }
-                    if !text.isEmpty { values[header[index]] = text }
+                    if !text.isEmpty { values[header[index]] = .text(text) }
                 }
                 try body(.row(SourceRow(line: record.line, values: values, header: header)))
             },
@@ -139,13 +174,13 @@ final class RowSource {
                 try body(.invalid(RowError(line: line, column: nil, reason: "must be a JSON object"), raw: text))
                 return
             }
-            var values: [String: String] = [:]
+            var values: [String: FieldValue] = [:]
             for (key, value) in dictionary {
                 switch value {
                 case .null: continue
                 case .string(let string):
                     let t = string.trimmingCharacters(in: .whitespaces)
-                    if !t.isEmpty { values[key] = t }
+                    if !t.isEmpty { values[key] = .text(t) }
                 case .number(let number):
                     // JSON numbers arrive as doubles: an integer id beyond 2⁵³ has lost digits.
                     if RowParser.identifierColumns.contains(key) && number == number.rounded() && abs(number) >= 9_007_199_254_740_992 {
@@ -154,11 +189,11 @@ final class RowSource {
                         return
                     }
                     // Integers below 2⁵³ (exact in a double) as their digits, ids included.
-                    values[key] = number == number.rounded() && abs(number) < 9_007_199_254_740_992 ? String(Int64(number)) : "\(number)"
+                    values[key] = .text(number == number.rounded() && abs(number) < 9_007_199_254_740_992 ? String(Int64(number)) : "\(number)")
                 case .bool(let flag):
-                    values[key] = flag ? "true" : "false"
+                    values[key] = .text(flag ? "true" : "false")
                 case .array, .object:
-                    values[key] = Self.encode(value)
+                    values[key] = .text(Self.encode(value))
                 }
             }
             try body(.row(SourceRow(line: line, values: values, json: text)))

@@ -9,21 +9,21 @@ extension Store {
     /// with the same validation and idempotency keys as `holdout import`.
     ///
     /// - Parameters:
-    ///   - items: each item's fields as text (seed 001's field names).
+    ///   - items: typed records (seed 001's field names).
     ///   - field: the request's array name, for errors (`exposures[3].exposure_ts`).
     /// - Returns: how many items were new (re-posting the same event ids adds nothing).
     /// - Throws: ``StoreError`` `invalid_input` naming the first bad item and field; nothing is
     ///   written then.
     public func record(
-        kind: ImportKind, experiment: Experiment?, items: [[String: String]], field: String, tenant: String = "default"
+        kind: ImportKind, experiment: Experiment?, items: [ImportRecord], field: String, tenant: String = "default"
     ) async throws(StoreError) -> Int {
         guard !items.isEmpty else { return 0 }
         var rows: [[DatabaseValue]] = []
         do {
             let parser = try RowParser(kind: kind, experiment: experiment, header: nil, tenant: tenant, importedAt: now)
-            for (index, values) in items.enumerated() {
+            for (index, item) in items.enumerated() {
                 do {
-                    rows += try parser.parse(SourceRow(line: index + 1, values: values))
+                    rows += try parser.parse(SourceRow(line: index + 1, values: item.fields))
                 } catch let error as RowError {
                     let path = "\(field)[\(index)]" + (error.column.map { ".\($0)" } ?? "")
                     throw StoreError(.invalidInput, "\(path) \(error.reason)", field: path)

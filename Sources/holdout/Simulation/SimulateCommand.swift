@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import HoldoutCore
+import HoldoutModel
 import HoldoutSimulation
+import HoldoutStore
 
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -107,7 +110,7 @@ struct SimulateCommand: AsyncParsableCommand {
         var variants: [VariantSummary]
         var seconds: Double
         var visitors_per_second: Double
-        var database: DatabaseLoad.Report?
+        var database: SimulationLoader.Report?
     }
 
     struct VariantSummary: Encodable {
@@ -151,11 +154,23 @@ struct SimulateCommand: AsyncParsableCommand {
         guard let out else { throw CLIError("--out DIR is required") }
         let result = try SimulationWriter(config: config, directory: out, writeTruthCSV: !noTruthCsv, threads: threads, source: source)
             .write(progress: stderrIsTerminal && !json)
-        var loaded: DatabaseLoad.Report?
+        var loaded: SimulationLoader.Report?
         if intoDatabase {
-            loaded = try await DatabaseLoad(
-                config: config, directory: out, key: experimentKey ?? config.experimentID, db: db, progress: stderrIsTerminal && !json
-            ).run()
+            let key = experimentKey ?? config.experimentID
+            let showProgress = stderrIsTerminal && !json
+            var progress: (@Sendable (ImportKind) -> Void)?
+            if showProgress { progress = { kind in Output.error("\rloading \(kind.rawValue)…\u{1B}[K") } }
+            let notes = "holdout simulate: true \(config.mode.metric.rawValue) effect in \(out)/truth.json"
+            loaded = try await db.with { (store: Store) async throws -> SimulationLoader.Report in
+                do {
+                    return try await SimulationLoader.load(config, key: key, notes: notes, into: store, progress: progress)
+                } catch let error as HoldoutError where error.code == .conflict {
+                    throw CLIError("\(error.message); pass --experiment-key NEW_KEY (or use another --database)")
+                } catch let error as HoldoutError where error.field == "experiment_key" {
+                    throw CLIError("\(error.message); pass --experiment-key")
+                }
+            }
+            if showProgress { Output.error("\r\u{1B}[K") }
         }
         let report = Report(
             out: out, files: result.files, visitors: config.visitors, seed: config.seed, scenario: config.name, experiment_id: config.experimentID,
