@@ -46,6 +46,12 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
+        // CSV in one place: the streaming reader, plain-decimal parsing, field quoting and the
+        // fixed-point byte writer (Foundation only).
+        .target(
+            name: "HoldoutCSV",
+            swiftSettings: swiftSettings
+        ),
         // The domain model, pure: experiments, variants and their validation, the status state
         // machine, timestamps, identifiers as bytes, analysis modes and validation statuses,
         // per-variant sufficient statistics, the deterministic assignment rule, the error shape.
@@ -63,6 +69,7 @@ let package = Package(
             name: "HoldoutSimulation",
             dependencies: [
                 "HoldoutStats",
+                "HoldoutCSV",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -74,6 +81,7 @@ let package = Package(
             name: "HoldoutStore",
             dependencies: [
                 "HoldoutModel",
+                "HoldoutCSV",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -86,6 +94,7 @@ let package = Package(
             name: "HoldoutCore",
             dependencies: [
                 "HoldoutModel",
+                "HoldoutCSV",
                 "HoldoutStats",
                 "HoldoutSimulation",
                 "HoldoutStore",
@@ -163,7 +172,9 @@ let package = Package(
         ),
         .testTarget(
             name: "HoldoutStoreTests",
-            dependencies: ["HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import HoldoutCSV
 import HoldoutModel
 import HoldoutStore
 import HoldoutTestSupport

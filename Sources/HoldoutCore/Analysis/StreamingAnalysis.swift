@@ -1,7 +1,7 @@
 import Foundation
+import HoldoutCSV
 public import HoldoutModel
 public import HoldoutStats
-import HoldoutStore
 
 /// Reduces a unit-level CSV (one row per unit) to per-arm sufficient statistics in one pass and
 /// constant memory, then compares every arm with control (``Analysis/compare(control:treatments:settings:)``,

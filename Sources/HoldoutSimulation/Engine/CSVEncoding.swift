@@ -1,4 +1,5 @@
 import Foundation
+import HoldoutCSV
 
 /// Writes simulated visitors as CSV bytes (the I/O is the caller's): `observed.csv` with seed
 /// 004's visitor columns and the features, and `truth.csv` with each visitor's CATE and
@@ -33,10 +34,7 @@ public struct CSVEncoding: Sendable {
         }
     }
 
-    static func escape(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func escape(_ field: String) -> String { CSVField.escape(field) }
 
     /// `visitor_id,experiment_id,variant,converted,revenue,orders_count,sessions_count,<features>`.
     public var observedHeader: String {
@@ -185,116 +183,7 @@ public struct CSVEncoding: Sendable {
     }
 
     /// Appends `x` with exactly `decimals` (6 or 12) places, as printf's `%.6f` / `%.12f`.
-    public static func appendFixed(_ x: Double, decimals: Int, to out: inout [UInt8]) {
-        out += [UInt8](unsafeUninitializedCapacity: 40) { buffer, initialized in
-            var w = ByteWriter(base: buffer.baseAddress!)
-            w.putFixed(x, decimals: decimals)
-            initialized = w.count
-        }
-    }
-}
-
-/// Writes bytes into memory the caller sized (each field's bound is known: at most 40 bytes
-/// per number).
-struct ByteWriter {
-    let base: UnsafeMutablePointer<UInt8>
-    /// "00"…"99", read once per writer.
-    let pairs: UnsafePointer<UInt8>
-    var count = 0
-
-    init(base: UnsafeMutablePointer<UInt8>) {
-        self.base = base
-        pairs = ByteWriter.pairTable
-    }
-
-    /// Two ASCII digits per value 0…99 (allocated once, never freed).
-    /// nonisolated(unsafe): written once during lazy initialization, read-only afterwards.
-    nonisolated(unsafe) static let pairTable: UnsafePointer<UInt8> = {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
-        for value in 0..<100 {
-            table[2 * value] = UInt8(48 + value / 10)
-            table[2 * value + 1] = UInt8(48 + value % 10)
-        }
-        return UnsafePointer(table)
-    }()
-
-    @inline(__always)
-    mutating func put(_ source: UnsafePointer<UInt8>, count length: Int) {
-        (base + count).update(from: source, count: length)
-        count += length
-    }
-
-    @inline(__always)
-    mutating func put(_ byte: UInt8) {
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always)
-    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress else { return }
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
-
-    @inline(__always)
-    mutating func putUnsigned(_ value: UInt64) {
-        var v = value
-        var digits = 1
-        var probe = v
-        while probe >= 10 {
-            probe /= 10
-            digits += 1
-        }
-        var position = count + digits - 1
-        repeat {
-            base[position] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-            v /= 10
-            position -= 1
-        } while v > 0
-        count += digits
-    }
-
-    /// `x` with exactly `decimals` (6 or 12) places, like printf's `%.6f` (no negative zero);
-    /// the shortest round-trip form when |x|·10^decimals ≥ 9·10¹⁸ or x is not finite.
-    @inline(__always)
-    mutating func putFixed(_ x: Double, decimals: Int) {
-        let twelve = decimals == 12
-        let scale = twelve ? 1e12 : 1e6
-        let magnitude = Swift.abs(x)
-        guard x.isFinite, magnitude * scale < 9.0e18 else {
-            for byte in "\(x)".utf8 { put(byte) }
-            return
-        }
-        let scaled = UInt64(magnitude * scale + 0.5)  // round half up (≥ 0)
-        if x < 0 && scaled != 0 { put(UInt8(ascii: "-")) }
-        let integer: UInt64
-        var fraction: UInt64
-        if twelve {
-            integer = scaled / 1_000_000_000_000
-            fraction = scaled % 1_000_000_000_000
-        } else {
-            integer = scaled / 1_000_000
-            fraction = scaled % 1_000_000
-        }
-        if integer < 10 {
-            put(UInt8(truncatingIfNeeded: integer) &+ 48)
-        } else {
-            putUnsigned(integer)
-        }
-        put(UInt8(ascii: "."))
-        // The fraction's digits, two at a time from the right.
-        let width = twelve ? 12 : 6
-        var position = count + width - 2
-        for _ in 0..<(width / 2) {
-            let pair = Int(truncatingIfNeeded: fraction % 100) &* 2
-            fraction /= 100
-            base[position] = pairs[pair]
-            base[position + 1] = pairs[pair + 1]
-            position -= 2
-        }
-        count += width
-    }
+    public static func appendFixed(_ x: Double, decimals: Int, to out: inout [UInt8]) { CSVField.appendFixed(x, decimals: decimals, to: &out) }
 }
 
 extension CSVEncoding {

@@ -1,4 +1,5 @@
 import Foundation
+import HoldoutCSV
 public import HoldoutModel
 import SQLKit
 
@@ -292,7 +293,7 @@ final class RejectsWriter {
             handle = opened
             wroteAny = true
         }
-        buffer += "\(error.line),\(Self.quote(error.column ?? "")),\(Self.quote(error.reason)),\(Self.quote(raw))\n"
+        buffer += "\(error.line),\(CSVField.escape(error.column ?? "")),\(CSVField.escape(error.reason)),\(CSVField.escape(raw))\n"
         if buffer.utf8.count > 1 << 20 { try flush() }
     }
 
@@ -306,9 +307,5 @@ final class RejectsWriter {
         try flush()
         try handle?.close()
         handle = nil
-    }
-
-    static func quote(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HoldoutCSV
 import HoldoutModel
 
 /// Turns a source row into table rows, enforcing the row-level data contracts: required values

@@ -1,4 +1,5 @@
 import Foundation
+import HoldoutCSV
 import HoldoutModel
 
 /// The format of an import file.
@@ -23,8 +24,8 @@ struct SourceRow {
     /// The row as read (CSV fields in header order, or the JSON line), for the rejects file.
     var raw: String {
         if let json { return json }
-        if header == nil { return values.sorted { $0.key < $1.key }.map { "\($0.key)=\(RejectsWriter.quote($0.value.text))" }.joined(separator: ",") }
-        return (header ?? []).map { RejectsWriter.quote(values[$0]?.text ?? "") }.joined(separator: ",")
+        if header == nil { return values.sorted { $0.key < $1.key }.map { "\($0.key)=\(CSVField.escape($0.value.text))" }.joined(separator: ",") }
+        return (header ?? []).map { CSVField.escape(values[$0]?.text ?? "") }.joined(separator: ",")
     }
 }
 

@@ -1,5 +1,3 @@
-import HoldoutModel
-
 /// Parses a decimal number from ASCII bytes, correctly rounded.
 ///
 /// The common case (≤ 19 significant digits, mantissa ≤ 2⁵³, decimal exponent within ±22) is

@@ -1,5 +1,4 @@
 import Foundation
-import HoldoutModel
 
 /// A streaming RFC 4180 CSV scanner over a file, in constant memory.
 ///
