@@ -37,11 +37,15 @@ struct Holdout: AsyncParsableCommand {
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch {
+            if let mapped = CLIError.mapping(error) {
+                let first = mapped.message.split(separator: "\n").first.map(String.init) ?? mapped.message
+                FileHandle.standardError.write(Data("Error: \(first)\n".utf8))
+                Foundation.exit(1)
+            }
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }  // --help, --version
             let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let hint = error is CLIError ? "" : " (see --help)"
-            FileHandle.standardError.write(Data("Error: \(first)\(hint)\n".utf8))
+            FileHandle.standardError.write(Data("Error: \(first) (see --help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
     }

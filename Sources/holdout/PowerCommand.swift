@@ -106,13 +106,9 @@ struct PowerCommand: ParsableCommand {
             let mdeAbs: Double
             switch metric {
             case .proportion:
-                mdeAbs = try cli { () throws(StatsError) in
-                    try PowerAnalysis.proportionMDE(baseline: baselineRate ?? 0, totalSampleSize: Double(forN), design: design)
-                }
+                mdeAbs = try PowerAnalysis.proportionMDE(baseline: baselineRate ?? 0, totalSampleSize: Double(forN), design: design)
             case .mean:
-                mdeAbs = try cli { () throws(StatsError) in
-                    try PowerAnalysis.meanMDE(standardDeviation: stdDev ?? 0, totalSampleSize: Double(forN), design: design)
-                }
+                mdeAbs = try PowerAnalysis.meanMDE(standardDeviation: stdDev ?? 0, totalSampleSize: Double(forN), design: design)
             }
             let baseline = metric == .proportion ? baselineRate : baselineMean
             let out = MDEOutput(
@@ -129,14 +125,10 @@ struct PowerCommand: ParsableCommand {
         let plan: PowerAnalysis.Plan
         switch metric {
         case .proportion:
-            plan = try cli { () throws(StatsError) in
-                try PowerAnalysis.proportionSampleSize(baseline: baselineRate ?? 0, mde: mde ?? 0, relative: relative, design: design)
-            }
+            plan = try PowerAnalysis.proportionSampleSize(baseline: baselineRate ?? 0, mde: mde ?? 0, relative: relative, design: design)
         case .mean:
-            plan = try cli { () throws(StatsError) in
-                try PowerAnalysis.meanSampleSize(
-                    standardDeviation: stdDev ?? 0, mde: mde ?? 0, relative: relative, baselineMean: baselineMean, design: design)
-            }
+            plan = try PowerAnalysis.meanSampleSize(
+                standardDeviation: stdDev ?? 0, mde: mde ?? 0, relative: relative, baselineMean: baselineMean, design: design)
         }
         let out = SampleSizeOutput(
             total_sample_size: plan.totalSampleSize, treatment_size: plan.treatmentSize, control_size: plan.controlSize,

@@ -132,9 +132,7 @@ struct AnalyzeBench: ParsableCommand {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         let clock = ContinuousClock()
         let start = clock.now
-        let report = try boundary { () throws(HoldoutError) in
-            try StreamingAnalysis.run(.init(path: file, armColumn: "arm", control: "control", metric: "revenue", covariates: Array(names)))
-        }
+        let report = try StreamingAnalysis.run(.init(path: file, armColumn: "arm", control: "control", metric: "revenue", covariates: Array(names)))
         let elapsed = seconds(clock.now - start)
         let result = Result(
             rows: report.rows, covariates: covariates, bytes: bytes, seconds: elapsed, rows_per_second: Double(report.rows) / elapsed,

@@ -86,12 +86,10 @@ struct SimulateBench: ParsableCommand {
     }
 
     func run() throws {
-        var config = try simulation { try Scenario.config(scenario) }
-        config = try simulation {
-            try SimulationConfig(
-                name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
-                mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates)
-        }
+        var config = try Scenario.config(scenario)
+        config = try SimulationConfig(
+            name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
+            mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates)
         let workers = threads ?? Simulator.defaultParallelism
         let clock = ContinuousClock()
         var passes: [Pass] = []
@@ -99,13 +97,11 @@ struct SimulateBench: ParsableCommand {
         var conversions = 0
         var sums = Truth.Sums(levels: config.mode.levels, hurdle: config.mode.metric == .revenuePerVisitor)
         var start = clock.now
-        try simulation {
-            try Simulator(config).run(parallelism: workers) { chunk in
-                (chunk.observation.converted.reduce(0) { $0 + ($1 ? 1 : 0) }, chunk.truth.sums)
-            } consume: { piece in
-                conversions += piece.0
-                sums = sums + piece.1
-            }
+        try Simulator(config).run(parallelism: workers) { chunk in
+            (chunk.observation.converted.reduce(0) { $0 + ($1 ? 1 : 0) }, chunk.truth.sums)
+        } consume: { piece in
+            conversions += piece.0
+            sums = sums + piece.1
         }
         var elapsed = seconds(clock.now - start)
         passes.append(Pass(name: "in memory", seconds: elapsed, visitors_per_second: Double(visitors) / elapsed))

@@ -109,7 +109,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             let peek = (looks ?? 20) > 1 ? (looks ?? 20) : 20
             for lookCount in [1, peek] {
                 for name in Scenario.names {
-                    let c = try simulation { try Scenario.config(name) }
+                    let c = try Scenario.config(name)
                     let applicable = requested.filter { $0.applies(to: c.mode.metric) && ($0 != .cuped || !c.covariates.isEmpty) }
                     if !applicable.isEmpty { jobs.append((c, applicable, lookCount)) }
                 }
@@ -125,12 +125,12 @@ struct CalibrateCommand: AsyncParsableCommand {
         let showProgress = stderrIsTerminal && !json
         for (index, job) in jobs.enumerated() {
             let settings = Calibration.Settings(runs: runs, visitorsPerRun: nPerRun, seed: seed, looks: job.2, alpha: alpha)
-            let calibration = try simulation { try Calibration(config: job.0, estimators: job.1, settings: settings) }
+            let calibration = try Calibration(config: job.0, estimators: job.1, settings: settings)
             let label = "\(job.0.name)\(job.2 > 1 ? " (\(job.2) looks)" : "") [\(index + 1)/\(jobs.count)]"
             let total = runs
             let progress = showProgress ? Self.progressPrinter(label: label, total: total) : nil
             let parallelism = threads ?? Simulator.defaultParallelism
-            let result: [Calibration.Row] = try simulation { try calibration.run(parallelism: parallelism, progress: progress) }
+            let result: [Calibration.Row] = try calibration.run(parallelism: parallelism, progress: progress)
             rows += result
         }
         if showProgress { Output.error("\r\u{1B}[K") }

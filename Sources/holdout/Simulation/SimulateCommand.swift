@@ -125,12 +125,10 @@ struct SimulateCommand: AsyncParsableCommand {
         if listScenarios { return try printScenarios() }
         var (config, yaml, source) = try ScenarioSource(config: self.config, scenario: scenario).load()
         if let visitors {
-            config = try simulation {
-                try SimulationConfig(
-                    name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
-                    mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates,
-                    description: config.description)
-            }
+            config = try SimulationConfig(
+                name: config.name, experimentID: config.experimentID, visitors: visitors, seed: config.seed, sampler: config.sampler,
+                mode: config.mode, assignment: config.assignment, revenueModel: config.revenueModel, covariates: config.covariates,
+                description: config.description)
         }
         if let seed { config.seed = seed }
         if let assignment {
@@ -219,7 +217,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func printScenarios() throws {
         let entries = try Scenario.names.map { name in
-            let c = try simulation { try Scenario.config(name) }
+            let c = try Scenario.config(name)
             return ScenarioEntry(name: name, description: c.description ?? "", metric: c.mode.metric.rawValue, variants: c.variantNames, visitors: c.visitors)
         }
         if json { return try Output.json(["scenarios": entries]) }
@@ -306,38 +304,36 @@ struct SimulationWriter {
         let start = clock.now
         var done = 0
         let total = config.visitors
-        try simulation {
-            try Simulator(config).run(
-                parallelism: threads ?? Simulator.defaultParallelism,
-                transform: { chunk in
-                    var o: [UInt8] = []
-                    var t: [UInt8] = []
-                    if writeObserved { encoding.appendObserved(chunk, to: &o) }
-                    if writeTruth { encoding.appendTruth(chunk, to: &t) }
-                    var conv = [Int](repeating: 0, count: k)
-                    var rev = [Double](repeating: 0, count: k)
-                    for i in 0..<chunk.count where chunk.observation.converted[i] {
-                        conv[chunk.observation.level[i]] += 1
-                        rev[chunk.observation.level[i]] += chunk.observation.revenue[i]
-                    }
-                    return Piece(observed: o, truth: t, sums: chunk.truth.sums, counts: chunk.observation.counts, conversions: conv, revenue: rev)
-                },
-                consume: { piece in
-                    try observed?.write(piece.observed)
-                    try truthCSV?.write(piece.truth)
-                    sums = sums + piece.sums
-                    for l in 0..<k {
-                        counts[l] += piece.counts[l]
-                        conversions[l] += piece.conversions[l]
-                        revenue[l] += piece.revenue[l]
-                    }
-                    done += piece.sums.count
-                    if progress {
-                        let elapsed = seconds(clock.now - start)
-                        Output.error("\r\(done)/\(total) visitors (\(Int(Double(done) / max(elapsed, 1e-9))) per second)…")
-                    }
-                })
-        }
+        try Simulator(config).run(
+            parallelism: threads ?? Simulator.defaultParallelism,
+            transform: { chunk in
+                var o: [UInt8] = []
+                var t: [UInt8] = []
+                if writeObserved { encoding.appendObserved(chunk, to: &o) }
+                if writeTruth { encoding.appendTruth(chunk, to: &t) }
+                var conv = [Int](repeating: 0, count: k)
+                var rev = [Double](repeating: 0, count: k)
+                for i in 0..<chunk.count where chunk.observation.converted[i] {
+                    conv[chunk.observation.level[i]] += 1
+                    rev[chunk.observation.level[i]] += chunk.observation.revenue[i]
+                }
+                return Piece(observed: o, truth: t, sums: chunk.truth.sums, counts: chunk.observation.counts, conversions: conv, revenue: rev)
+            },
+            consume: { piece in
+                try observed?.write(piece.observed)
+                try truthCSV?.write(piece.truth)
+                sums = sums + piece.sums
+                for l in 0..<k {
+                    counts[l] += piece.counts[l]
+                    conversions[l] += piece.conversions[l]
+                    revenue[l] += piece.revenue[l]
+                }
+                done += piece.sums.count
+                if progress {
+                    let elapsed = seconds(clock.now - start)
+                    Output.error("\r\(done)/\(total) visitors (\(Int(Double(done) / max(elapsed, 1e-9))) per second)…")
+                }
+            })
         if progress { Output.error("\r\u{1B}[K") }
         let elapsed = seconds(clock.now - start)
         let names = config.variantNames

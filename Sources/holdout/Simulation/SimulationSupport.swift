@@ -36,15 +36,6 @@ final class FileSink {
     func close() { Foundation.close(fd) }
 }
 
-/// Maps simulation errors to the CLI's one-line errors.
-func simulation<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as SimulationError {
-        throw CLIError(error.message)
-    }
-}
-
 /// Options that choose a simulation: `--config FILE.yaml` or `--scenario NAME`.
 struct ScenarioSource {
     var config: String?
@@ -67,7 +58,7 @@ struct ScenarioSource {
             guard let text = Scenario.yaml(name) else {
                 throw CLIError("--scenario: unknown scenario '\(name)' (known: \(Scenario.names.joined(separator: ", ")))")
             }
-            return (try simulation { try SimulationConfig(yaml: text) }, text, "scenario \(name)")
+            return (try SimulationConfig(yaml: text), text, "scenario \(name)")
         }
     }
 }

@@ -78,7 +78,7 @@ struct AnalyzeCommand: ParsableCommand {
         if config.covariates.contains(metric) {
             throw CLIError("--covariates: the metric '\(metric)' cannot be its own covariate")
         }
-        let report = try boundary { () throws(HoldoutError) in try StreamingAnalysis.run(config) }
+        let report = try StreamingAnalysis.run(config)
         if config.progress != nil { Output.error("\r\u{1B}[K") }
         if json { return try Output.json(report) }
         print("\(report.rows) rows, metric '\(report.metric)' (\(report.metricType.rawValue)), control '\(report.control)'")

@@ -74,9 +74,7 @@ struct CompareCommand: ParsableCommand {
         if settings.correction != .none {
             throw CLIError("correction: `stats compare` prints both Holm and Benjamini–Hochberg p-values; drop \"correction\"")
         }
-        let result = try cli { () throws(StatsError) in
-            try Analysis.compare(control: request.control, treatments: request.treatments, settings: settings)
-        }
+        let result = try Analysis.compare(control: request.control, treatments: request.treatments, settings: settings)
         let comparisons = result.treatments.map(\.comparison)
         if !request.isMultiArm {
             if json { return try Output.json(comparisons[0]) }

@@ -45,9 +45,7 @@ struct SRMCommand: ParsableCommand {
         let shares: [Double] =
             try weights.map { text throws(CLIError) in try Self.parseList(text, option: "weights") { Double($0) } }
             ?? Array(repeating: 1 / Double(counts.count), count: counts.count)
-        let result = try cli { () throws(StatsError) in
-            try SampleRatioMismatch(observed: counts, weights: shares, threshold: threshold)
-        }
+        let result = try SampleRatioMismatch(observed: counts, weights: shares, threshold: threshold)
         if json { return try Output.json(result) }
         print(
             Output.table(

@@ -13,16 +13,14 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store, mapping errors to one line.
     func open(schema: Store.SchemaPolicy = .automatic) async throws -> Store {
-        try await store {
-            try await Store.open(try StoreLocation(database), schema: schema)
-        }
+        try await Store.open(try StoreLocation(database), schema: schema)
     }
 
     /// Opens the store, runs `body`, closes it (also on error).
     func with<T>(schema: Store.SchemaPolicy = .automatic, _ body: (Store) async throws -> T) async throws -> T {
         let opened = try await open(schema: schema)
         do {
-            let value = try await store { try await body(opened) }
+            let value = try await body(opened)
             try? await opened.close()
             return value
         } catch {

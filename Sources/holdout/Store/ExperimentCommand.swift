@@ -61,7 +61,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             }
             let new = NewExperiment(
                 key: key, name: name, channel: channel, startAt: try time(start, "start"), endAt: try time(end, "end"),
-                conversionKey: conversionKey, conversionWindowDays: windowDays, variants: try await store { try Variant.parseList(variants) },
+                conversionKey: conversionKey, conversionWindowDays: windowDays, variants: try Variant.parseList(variants),
                 salt: salt, notes: notes, tenant: tenant)
             let experiment = try await db.with { store in try await store.createExperiment(new) }
             if json { return try Output.json(experiment) }

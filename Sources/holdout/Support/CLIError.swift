@@ -1,4 +1,5 @@
 import HoldoutModel
+import HoldoutSimulation
 import HoldoutStats
 import HoldoutStore
 
@@ -21,25 +22,19 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Runs store work and maps its errors to the CLI's.
-func store<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let error as StoreError {
-        throw CLIError(error)
-    } catch let error as ImportError {
-        throw CLIError(error.message)
-    } catch let error as StatsError {
-        throw CLIError(error)
+extension CLIError {
+    /// The one mapping from a library error to the CLI's one line (exit status 1): the domain's
+    /// `HoldoutError`, HoldoutStats' `StatsError` (prefixed with its field), the importer's and the
+    /// simulator's errors. Nil for ArgumentParser's own errors (usage, `--help`), which keep its
+    /// messages and exit codes.
+    static func mapping(_ error: any Error) -> CLIError? {
+        switch error {
+        case let error as CLIError: error
+        case let error as HoldoutError: CLIError(error)
+        case let error as StatsError: CLIError(error)
+        case let error as ImportError: CLIError(error.message)
+        case let error as SimulationError: CLIError(error.message)
+        default: nil
+        }
     }
-}
-
-/// Runs a statistics call and maps its error to the CLI's.
-func cli<T>(_ body: () throws(StatsError) -> T) throws(CLIError) -> T {
-    do { return try body() } catch { throw CLIError(error) }
-}
-
-/// Runs a library call and maps its error to the CLI's one line.
-func boundary<T>(_ body: () throws(HoldoutError) -> T) throws(CLIError) -> T {
-    do { return try body() } catch { throw CLIError(error) }
 }
