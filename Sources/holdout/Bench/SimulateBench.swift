@@ -61,22 +61,23 @@ struct SimulateBench: ParsableCommand {
         var effect: Double
         var conversion_rate: Double
         var peak_memory_mib: Double?
-        var numpy: [String: JSONValueBox]?
+        var numpy: NumpyResult?
         var speedup_in_memory: Double?
         var speedup_csv: Double?
     }
 
-    /// A number or string from the numpy script's JSON, re-encoded as it came.
-    enum JSONValueBox: Encodable {
-        case number(Double), string(String)
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .number(let d): try c.encode(d)
-            case .string(let s): try c.encode(s)
-            }
-        }
-        var number: Double? { if case .number(let d) = self { d } else { nil } }
+    /// The numpy peer's answer (Scripts/bench/simulate_numpy.py), decoded and printed as it came.
+    struct NumpyResult: Codable {
+        var implementation: String
+        var visitors: Int
+        var in_memory_seconds: Double
+        var in_memory_visitors_per_second: Double
+        var effect: Double
+        var conversion_rate: Double
+        var treated_share: Double
+        var csv_visitors: Int?
+        var csv_seconds: Double?
+        var csv_visitors_per_second: Double?
     }
 
     func validate() throws {
@@ -122,14 +123,14 @@ struct SimulateBench: ParsableCommand {
                     name: withTruth ? "observed.csv + truth.csv" : "observed.csv", seconds: elapsed, visitors_per_second: Double(visitors) / elapsed,
                     megabytes: mb, megabytes_per_second: mb / elapsed))
         }
-        var numpy: [String: JSONValueBox]?
+        var numpy: NumpyResult?
         var speedupMemory: Double?
         var speedupCSV: Double?
         if !noNumpy {
             if !json { Output.error("numpy peer: \(python) \(script)…\n") }
             numpy = try runNumpy()
-            if let rate = numpy?["in_memory_visitors_per_second"]?.number { speedupMemory = passes[0].visitors_per_second / rate }
-            if let rate = numpy?["csv_visitors_per_second"]?.number { speedupCSV = passes[1].visitors_per_second / rate }
+            if let rate = numpy?.in_memory_visitors_per_second { speedupMemory = passes[0].visitors_per_second / rate }
+            if let rate = numpy?.csv_visitors_per_second { speedupCSV = passes[1].visitors_per_second / rate }
         }
         let result = Result(
             scenario: scenario, visitors: visitors, threads: workers, passes: passes, effect: sums.effect,
@@ -144,13 +145,13 @@ struct SimulateBench: ParsableCommand {
         }
         if let numpy {
             rows.append([
-                "numpy: in memory", Output.number(numpy["in_memory_seconds"]?.number, digits: 4),
-                Output.number(numpy["in_memory_visitors_per_second"]?.number, digits: 4), "—",
+                "numpy: in memory", Output.number(numpy.in_memory_seconds, digits: 4),
+                Output.number(numpy.in_memory_visitors_per_second, digits: 4), "—",
             ])
-            if let s = numpy["csv_seconds"]?.number {
+            if let s = numpy.csv_seconds {
                 rows.append([
                     "numpy: observed.csv (\(numpyCsvVisitors) visitors)", Output.number(s, digits: 4),
-                    Output.number(numpy["csv_visitors_per_second"]?.number, digits: 4), "—",
+                    Output.number(numpy.csv_visitors_per_second, digits: 4), "—",
                 ])
             }
         }
@@ -165,7 +166,7 @@ struct SimulateBench: ParsableCommand {
         }
     }
 
-    func runNumpy() throws -> [String: JSONValueBox] {
+    func runNumpy() throws -> NumpyResult {
         guard FileManager.default.fileExists(atPath: script) else {
             throw CLIError("--script: '\(script)' not found; run from the package root or pass --script PATH (or --no-numpy)")
         }
@@ -180,13 +181,9 @@ struct SimulateBench: ParsableCommand {
         do { try process.run() } catch { throw CLIError("cannot run \(python): \(error.localizedDescription) (pass --python or --no-numpy)") }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { throw CLIError("the numpy peer failed (status \(process.terminationStatus)); run it alone: \(python) \(script) --help") }
-        var out: [String: JSONValueBox] = [:]
-        for (key, value) in object {
-            if let s = value as? String { out[key] = .string(s) } else if let n = value as? NSNumber { out[key] = .number(n.doubleValue) }
+        guard process.terminationStatus == 0, let result = try? JSONDecoder().decode(NumpyResult.self, from: data) else {
+            throw CLIError("the numpy peer failed (status \(process.terminationStatus)); run it alone: \(python) \(script) --help")
         }
-        return out
+        return result
     }
 }
