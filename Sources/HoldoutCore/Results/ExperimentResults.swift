@@ -309,17 +309,15 @@ extension ResultsService {
         control: ExperimentResults.Arm, _ controlStats: VariantStatistics?, treatment: ExperimentResults.Arm,
         _ treatmentStats: VariantStatistics?, covariates: [String], alpha: Double
     ) throws(StatsError) -> (Comparison, RegressionAdjustment.Result?) {
-        let c = MeanStatistic(n: control.n, sum: controlStats?.sumValue ?? 0, sumSquares: controlStats?.sumValueSquares ?? 0)
-        let t = MeanStatistic(n: treatment.n, sum: treatmentStats?.sumValue ?? 0, sumSquares: treatmentStats?.sumValueSquares ?? 0)
+        // An arm without statistics has no units: the empty statistic.
+        let c = controlStats?.mean ?? MeanStatistic()
+        let t = treatmentStats?.mean ?? MeanStatistic()
         let plain = Analysis.Settings(metric: .mean, alpha: alpha)
         if !covariates.isEmpty, let cs = controlStats, let ts = treatmentStats {
-            let regression = { (s: VariantStatistics) throws(StatsError) -> RegressionStatistic in
-                try RegressionStatistic(n: s.units, sumY: s.sumValue, sumYY: s.sumValueSquares, sumX: s.sumX, sumXY: s.sumXY, sumXX: s.sumXX)
-            }
             var adjusted = plain
             adjusted.isCUPED = true
             adjusted.covariateNames = covariates
-            if let rc = try? regression(cs), let rt = try? regression(ts),
+            if let rc = try? cs.regression(), let rt = try? ts.regression(),
                 let result = try? Analysis.compare(
                     control: .init(c, regression: rc), treatments: [.init(t, regression: rt)], settings: adjusted
                 ).treatments[0]

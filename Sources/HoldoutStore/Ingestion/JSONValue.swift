@@ -2,6 +2,11 @@ import Foundation
 import HoldoutModel
 
 /// A JSON value that keeps booleans, numbers and strings apart (so `true` is never read as 1).
+///
+/// The one hand-made JSON value type left, on purpose: a JSON-lines import takes any columns (a
+/// `properties` or `covariates` file names its own), so its lines cannot be decoded into a
+/// fixed type, and `JSONSerialization` would turn `true` into 1 and lose which was sent. Every
+/// other JSON in and out (API bodies, answers, configs) is a typed `Codable` value.
 package enum JSONValue: Decodable, Sendable {
     case null
     case bool(Bool)
