@@ -167,6 +167,25 @@ def naive_and_did(df, assignment, periods):
     return out
 
 
+def scm_weights(df, assignment, periods):
+    """Simplex-constrained least squares on series normalized by their pre-period means, by
+    scipy's SLSQP (an independent solver for the weights HoldoutGeo's FISTA finds)."""
+    from scipy.optimize import minimize
+    d = pd.to_datetime(df["date"])
+    pre = df[(d >= periods["pre_start"]) & (d < periods["test_start"])]
+    wide = pre.pivot(index="date", columns="geo", values="response").sort_index()
+    y = wide[assignment["treatment"]].sum(axis=1).to_numpy()
+    y = y / y.mean()
+    donors = [g for g in assignment["control"] if wide[g].mean() > 0]
+    X = np.column_stack([wide[g].to_numpy() / wide[g].mean() for g in donors])
+    n = X.shape[1]
+    res = minimize(lambda w: np.sum((y - X @ w) ** 2), np.full(n, 1 / n), jac=lambda w: -2 * X.T @ (y - X @ w),
+                   bounds=[(0, None)] * n, constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1}],
+                   method="SLSQP", options={"ftol": 1e-15, "maxiter": 2000})
+    assert res.success, res.message
+    return {"donors": donors, "weights": [float(v) for v in res.x], "objective": float(res.fun)}
+
+
 def main():
     import warnings
     warnings.filterwarnings("ignore", message="The design matrix is rank-deficient")  # the all-zero pre-period cost model of TBRiROAS
@@ -190,6 +209,7 @@ def main():
             "fixed_cost": fixed, "zero_rows_added": added,
             "tbr": tbr_runs(frame, True, fixed),
             "welch": naive_and_did(filled, assignment, periods),
+            "scm": scm_weights(filled, assignment, periods),
         })
     (OUT / "geo_reference.json").write_text(json.dumps({
         "source": "matched_markets 5e3cd95 (TBR, TBRiROAS); scipy.stats.ttest_ind (Welch)",

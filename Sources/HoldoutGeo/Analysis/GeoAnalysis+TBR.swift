@@ -162,25 +162,20 @@ extension GeoAnalysis {
             incremental: incremental, ciLow: ci.low, ciHigh: ci.high, stdError: se, pValue: ci.p, lift: lift(incremental: incremental, observed: observed),
             level: level, tails: tails)
         var incrementalCost: Double?
-        if panel.hasCost {
-            let preCost = groupSeries(panel, geos: groups.control + groups.treatment, days: days.pre, cost: true).reduce(0, +)
-            let controlTestCost = groupSeries(panel, geos: groups.control, days: days.test, cost: true).reduce(0, +)
-            let treatmentCost = groupSeries(panel, geos: groups.treatment, days: days.analysed, cost: true)
-            if preCost == 0 && controlTestCost == 0 {
-                let cost = treatmentCost.reduce(0, +)
-                incrementalCost = cost
-                if cost > 0 {
-                    estimate.iroas = incremental / cost
-                    estimate.iroasCiLow = ci.low / cost
-                    estimate.iroasCiHigh = ci.high.map { $0 / cost }
-                }
-            } else {
-                let costFit = try fitTBR(panel, groups, days.pre, cost: true)
-                let costX = groupSeries(panel, geos: groups.control, days: days.analysed, cost: true)
-                let cost = cumulativeEffect(costFit, x: costX, y: treatmentCost).effect
-                incrementalCost = cost
-                if cost > 0 { estimate.iroas = incremental / cost }
+        if let cost = fixedIncrementalCost(panel, groups, days) {
+            incrementalCost = cost
+            if cost > 0 {
+                estimate.iroas = incremental / cost
+                estimate.iroasCiLow = ci.low / cost
+                estimate.iroasCiHigh = ci.high.map { $0 / cost }
             }
+        } else if panel.hasCost {
+            let costFit = try fitTBR(panel, groups, days.pre, cost: true)
+            let costX = groupSeries(panel, geos: groups.control, days: days.analysed, cost: true)
+            let treatmentCost = groupSeries(panel, geos: groups.treatment, days: days.analysed, cost: true)
+            let cost = cumulativeEffect(costFit, x: costX, y: treatmentCost).effect
+            incrementalCost = cost
+            if cost > 0 { estimate.iroas = incremental / cost }
         }
         return TBRResult(
             estimate: estimate, intercept: fit.intercept, slope: fit.slope, sigma: fit.residualVariance.squareRoot(), df: fit.n - 2,
