@@ -9,7 +9,7 @@ matched_markets is not on PyPI: fetch github.com/google/matched_markets (commit 
 used) and point MATCHED_MARKETS at the directory that contains the `matched_markets` package:
 
     python3 -m venv /tmp/venv-geo
-    /tmp/venv-geo/bin/pip install numpy==2.4.6 scipy==1.17.1 pandas==3.1.1 statsmodels==0.15.0 six matplotlib
+    /tmp/venv-geo/bin/pip install -r Scripts/reference/requirements-geo.txt
     MATCHED_MARKETS=/path/to/matched_markets_checkout /tmp/venv-geo/bin/python Scripts/reference/geo_reference.py
 """
 
