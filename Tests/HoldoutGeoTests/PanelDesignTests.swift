@@ -108,3 +108,22 @@ struct PanelDesignTests {
         }
     }
 }
+
+@Suite("Seed 000's weighted design from a panel")
+struct WeightedPanelDesignTests {
+    @Test("revenue is the pre-period total; diagnostics come with the design")
+    func fromPanel() throws {
+        let panel = PanelDesignTests.panel
+        let design = try GeoDesign.weighted(panel: panel, prePeriod: PanelDesignTests.pre, tenantID: "t", generatedAt: Date(timeIntervalSince1970: 0))
+        let revenue = panel.geos.map { GeoDesign.Revenue(geo: $0, revenue: PanelDesignTests.preTotal($0)) }
+        let direct = try GeoDesign.weighted(revenue: revenue, tenantID: "t", generatedAt: Date(timeIntervalSince1970: 0))
+        #expect(design.assignment.map(\.group) == direct.assignment.map(\.group))
+        #expect(design.holdoutCount == 8)
+        let diagnostics = try #require(design.diagnostics)
+        #expect(Tolerance.isClose(diagnostics.controlShare, design.controlShare, rel: 1e-12))
+        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(design)) as? [String: Any])
+        #expect(object["diagnostics"] != nil)
+        let plain = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(direct)) as? [String: Any])
+        #expect(plain["diagnostics"] == nil)
+    }
+}

@@ -87,6 +87,26 @@ public enum GeoDesign {
             controlShare: total > 0 ? controlRevenue / total : 0, geoColumn: geoColumn, seed: seed, assignment: items)
     }
 
+    /// Seed 000's weighted design from a panel: revenue = each geo's total response over
+    /// `prePeriod`, then as ``weighted(revenue:tenantID:generatedAt:geoColumn:holdoutRatio:minHoldoutUnits:seed:)``,
+    /// with ``BalanceDiagnostics`` on the same pre-period when the design is ready.
+    /// - Throws: ``GeoError`` as the revenue version, a pre-period outside the panel, or a failing power plan.
+    public static func weighted(
+        panel: GeoPanel, prePeriod: ClosedRange<GeoDay>, tenantID: String, generatedAt: Date, geoColumn: String = "ship_geohash",
+        holdoutRatio: Double = 0.2, minHoldoutUnits: Int = 4, seed: UInt64 = defaultSeed, power: GeoPower.Plan? = nil
+    ) throws(GeoError) -> WeightedDesign {
+        let days = try panel.offsets(prePeriod, name: "pre")
+        let totals = GeoAnalysis.geoTotals(panel, geos: Array(panel.geos.indices), days: days)
+        let revenue = zip(panel.geos, totals).map { Revenue(geo: $0, revenue: $1) }
+        var design = try weighted(
+            revenue: revenue, tenantID: tenantID, generatedAt: generatedAt, geoColumn: geoColumn, holdoutRatio: holdoutRatio,
+            minHoldoutUnits: minHoldoutUnits, seed: seed)
+        if design.status == .ready {
+            design.diagnostics = try diagnostics(panel: panel, assignment: design.geoAssignment, prePeriod: prePeriod, power: power)
+        }
+        return design
+    }
+
     /// Draws `count` distinct indices, each draw with probability weight / remaining weight;
     /// zero-weight indices uniformly once the positive ones are exhausted. O(n·count).
     static func drawProportional(weights: [Double], count: Int, using generator: inout GeoRandom) -> [Int] {

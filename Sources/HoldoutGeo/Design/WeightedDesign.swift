@@ -46,10 +46,12 @@ public struct WeightedDesign: Sendable, Hashable, Codable {
     public var seed: UInt64
     /// Geos ordered by the UTF-8 bytes of their ids.
     public var assignment: [Item]
+    /// Balance diagnostics, when the design was made from a panel (not part of seed 000's file).
+    public var diagnostics: BalanceDiagnostics?
 
     public init(
         tenantID: String, generatedAt: Date, status: Status, reason: SkipReason?, geoCount: Int, holdoutCount: Int, controlShare: Double,
-        geoColumn: String, seed: UInt64, assignment: [Item]
+        geoColumn: String, seed: UInt64, assignment: [Item], diagnostics: BalanceDiagnostics? = nil
     ) {
         self.tenantID = tenantID
         self.generatedAt = generatedAt
@@ -61,6 +63,7 @@ public struct WeightedDesign: Sendable, Hashable, Codable {
         self.geoColumn = geoColumn
         self.seed = seed
         self.assignment = assignment
+        self.diagnostics = diagnostics
     }
 
     /// The assignment as analyses take it.
@@ -80,7 +83,7 @@ public struct WeightedDesign: Sendable, Hashable, Codable {
         case holdoutCount = "holdout_count"
         case controlShare = "control_share"
         case geoColumn = "geo_column"
-        case seed, assignment
+        case seed, assignment, diagnostics
     }
 
     public init(from decoder: any Decoder) throws {
@@ -99,6 +102,7 @@ public struct WeightedDesign: Sendable, Hashable, Codable {
         geoColumn = try c.decode(String.self, forKey: .geoColumn)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? GeoDesign.defaultSeed
         assignment = try c.decode([Item].self, forKey: .assignment)
+        diagnostics = try c.decodeIfPresent(BalanceDiagnostics.self, forKey: .diagnostics)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -113,5 +117,6 @@ public struct WeightedDesign: Sendable, Hashable, Codable {
         try c.encode(geoColumn, forKey: .geoColumn)
         try c.encode(seed, forKey: .seed)
         try c.encode(assignment, forKey: .assignment)
+        try c.encodeIfPresent(diagnostics, forKey: .diagnostics)
     }
 }
