@@ -24,6 +24,7 @@ struct WelchAnalysesTests {
             let assignment: [String: [String]]
             let periods: TBRTests.Reference.Case.Periods
             let welch: [Welch]
+            let fixed_cost: Bool
         }
         let cases: [Case]
     }
@@ -35,6 +36,14 @@ struct WelchAnalysesTests {
         let panel = try Fixture.panel(c.panel)
         let assignment = GeoAssignment(control: c.assignment["control"] ?? [], treatment: c.assignment["treatment"] ?? [])
         let periods = try TBRTests.periods(c.periods, cooldown: true)
+        // The treatment group's cost over the analysed days: the incremental cost when only treatment spends.
+        let first = panel.firstDay.distance(to: periods.testStart)
+        let last = panel.firstDay.distance(to: try #require(periods.cooldownEnd))
+        var cost = 0.0
+        for geo in c.assignment["treatment"]! {
+            let g = try #require(panel.position(of: geo))
+            for d in first...last { cost += panel.cost(geo: g, day: d) ?? 0 }
+        }
         for w in c.welch {
             let what = "\(caseName) tails=\(w.tails) level=\(w.level)"
             let summary = try GeoAnalysis.summary(panel: panel, assignment: assignment, periods: periods, level: w.level, tails: w.tails)
@@ -57,6 +66,13 @@ struct WelchAnalysesTests {
             #expect(Tolerance.isClose(did.estimate.ciLow, t * w.did.ci_low, rel: 1e-8), "\(what): did ci_low")
             #expect(Tolerance.isClose(did.estimate.ciHigh, w.did.ci_high.map { t * $0 }, rel: 1e-8), "\(what): did ci_high")
             #expect(Tolerance.isClose(did.df, w.did.df, rel: 1e-9))
+            if c.fixed_cost {
+                #expect(Tolerance.isClose(did.estimate.iroas, did.estimate.incremental / cost, rel: 1e-12))
+                #expect(Tolerance.isClose(did.estimate.iroasCiLow, did.estimate.ciLow / cost, rel: 1e-12))
+                #expect(Tolerance.isClose(summary.estimate.iroasCiHigh, summary.estimate.ciHigh.map { $0 / cost }, rel: 1e-12))
+            } else {
+                #expect(did.estimate.iroas == nil && summary.estimate.iroas == nil, "variable cost: no iROAS from DiD or the summary")
+            }
         }
     }
 }

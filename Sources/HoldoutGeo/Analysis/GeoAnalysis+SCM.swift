@@ -210,11 +210,7 @@ extension GeoAnalysis {
         var estimate = GeoEstimate(
             incremental: incremental, ciLow: t1 * low, ciHigh: high.map { t1 * $0 }, stdError: standardError, pValue: pZero,
             lift: lift(incremental: incremental, observed: observed), level: level, tails: tails)
-        if let cost = fixedIncrementalCost(panel, groups, days), cost > 0 {
-            estimate.iroas = incremental / cost
-            estimate.iroasCiLow = estimate.ciLow / cost
-            estimate.iroasCiHigh = estimate.ciHigh.map { $0 / cost }
-        }
+        estimate.addFixedCostIROAS(fixedIncrementalCost(panel, groups, days))
         let donorWeights = zip(donorGeos, w).map { SCMResult.DonorWeight(geo: panel.geos[$0], weight: $1) }
             .sorted { $0.weight > $1.weight || ($0.weight == $1.weight && GeoID($0.geo) < GeoID($1.geo)) }
         return SCMResult(

@@ -116,7 +116,8 @@ extension GeoAnalysis {
     ///
     ///     incremental = n_T·(ȳ_T − ȳ_C),  se = n_T·√(s²_T/n_T + s²_C/n_C),  lift = ȳ_T/ȳ_C − 1
     ///
-    /// (so lift = incremental / (observed − incremental) as in every method). It ignores the
+    /// (so lift = incremental / (observed − incremental) as in every method). With cost in the
+    /// fixed-cost scenario, `iroas` and its interval as in ``tbr(panel:assignment:periods:level:tails:)``. It ignores the
     /// pre-period, so differences in geo size between the groups show up as "lift"; prefer
     /// ``tbr(panel:assignment:periods:level:tails:)`` or ``did(panel:assignment:periods:level:tails:)``.
     ///
@@ -133,9 +134,10 @@ extension GeoAnalysis {
         let comparison = try welch(control: control, treatment: treatment, level: level, tails: tails, what: "summary: the geo totals")
         let nT = Double(treatment.count)
         let incremental = nT * comparison.estimate
-        let estimate = GeoEstimate(
+        var estimate = GeoEstimate(
             incremental: incremental, ciLow: nT * comparison.low, ciHigh: comparison.high.map { nT * $0 }, stdError: nT * comparison.se,
             pValue: comparison.p, lift: lift(incremental: incremental, observed: treatment.reduce(0, +)), level: level, tails: tails)
+        estimate.addFixedCostIROAS(fixedIncrementalCost(panel, groups, days))
         return SummaryResult(
             estimate: estimate, controlGeos: control.count, treatmentGeos: treatment.count, controlMean: comparison.controlMean,
             treatmentMean: comparison.treatmentMean, df: comparison.df)
@@ -148,7 +150,8 @@ extension GeoAnalysis {
     /// cumulative incremental response is T times it for T analysed days. Its standard error
     /// is T·√(s²_test/T + s²_pre/n_pre) with Welch–Satterthwaite degrees of freedom (the
     /// regression d_t = a + b·1[t analysed] with a variance per period), via
-    /// ``HoldoutStats/WelchTest``. Assumes parallel trends of the group totals and independent
+    /// ``HoldoutStats/WelchTest``. With cost in the fixed-cost scenario, `iroas` and its
+    /// interval as in ``tbr(panel:assignment:periods:level:tails:)``. Assumes parallel trends of the group totals and independent
     /// days (autocorrelation makes the interval too narrow).
     ///
     /// Reference: e.g. J. D. Angrist and J.-S. Pischke, *Mostly Harmless Econometrics* (2009), §5.2.
@@ -171,9 +174,10 @@ extension GeoAnalysis {
         let comparison = try welch(control: pre, treatment: test, level: level, tails: tails, what: "DiD: the daily differences")
         let t = Double(test.count)
         let incremental = t * comparison.estimate
-        let estimate = GeoEstimate(
+        var estimate = GeoEstimate(
             incremental: incremental, ciLow: t * comparison.low, ciHigh: comparison.high.map { t * $0 }, stdError: t * comparison.se,
             pValue: comparison.p, lift: lift(incremental: incremental, observed: observed.reduce(0, +)), level: level, tails: tails)
+        estimate.addFixedCostIROAS(fixedIncrementalCost(panel, groups, days))
         return DiDResult(
             estimate: estimate, dailyEffect: comparison.estimate, preDifference: comparison.controlMean, testDifference: comparison.treatmentMean,
             df: comparison.df)

@@ -164,11 +164,7 @@ extension GeoAnalysis {
         var incrementalCost: Double?
         if let cost = fixedIncrementalCost(panel, groups, days) {
             incrementalCost = cost
-            if cost > 0 {
-                estimate.iroas = incremental / cost
-                estimate.iroasCiLow = ci.low / cost
-                estimate.iroasCiHigh = ci.high.map { $0 / cost }
-            }
+            estimate.addFixedCostIROAS(cost)
         } else if panel.hasCost {
             let costFit = try fitTBR(panel, groups, days.pre, cost: true)
             let costX = groupSeries(panel, geos: groups.control, days: days.analysed, cost: true)

@@ -39,6 +39,17 @@ public struct GeoEstimate: Sendable, Hashable, Codable {
         self.iroasCiHigh = iroasCiHigh
     }
 
+    /// With an exactly known incremental cost (matched_markets' fixed-cost scenario: no cost in
+    /// the pre-period or in control during the test), iROAS = incremental / cost and its
+    /// interval is the response interval divided by the cost. Does nothing for `nil` or a
+    /// cost ≤ 0.
+    mutating func addFixedCostIROAS(_ cost: Double?) {
+        guard let cost, cost > 0 else { return }
+        iroas = incremental / cost
+        iroasCiLow = ciLow / cost
+        iroasCiHigh = ciHigh.map { $0 / cost }
+    }
+
     enum CodingKeys: String, CodingKey {
         case incremental
         case ciLow = "ci_low"
