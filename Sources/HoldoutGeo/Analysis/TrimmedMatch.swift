@@ -117,6 +117,8 @@ public struct TrimmedMatch: Sendable {
     /// - Parameters:
     ///   - confidence: the two-sided interval's confidence, in (0, 1] (the package's default 0.8).
     ///   - trimRate: a fixed trim rate in [0, max_trim_rate], or `nil` to choose it from the data.
+    ///     As in the package, a fixed rate above the core's cap min(0.5 − 1/n, max_trim_rate, 0.3)
+    ///     (but not above max_trim_rate) is ignored and the rate is chosen from the data.
     /// - Throws: ``GeoError`` `invalid_input` for a confidence outside (0, 1] or a trim rate above
     ///   the maximum; `no_solution` when the trimmed-mean equation has no root (the untrimmed
     ///   pairs have no incremental cost).

@@ -64,7 +64,7 @@ public struct GeoPanel: Sendable {
             }
             guard row.response >= 0 else {
                 throw GeoError(
-                    .negativeValue, "row \(i) (geo \(row.geo), \(row.date)): negative response \(row.response)", geo: row.geo, date: row.date,
+                    .negativeValue, "row \(i) (geo \(row.geo), \(row.date)): negative response (revenue) \(row.response)", geo: row.geo, date: row.date,
                     row: i)
             }
             if (row.cost != nil) != withCost {
