@@ -4,13 +4,18 @@ import HoldoutStats
 ///
 /// Each method returns a value with the shared ``GeoEstimate`` (cumulative incremental response
 /// over the test period, plus cooldown when given, with interval, standard error, p-value and
-/// lift) and its own fields:
+/// lift) and its own fields — except trimmed match, which estimates the iROAS itself
+/// (``TrimmedMatchResult``):
 ///
 /// - ``summary(panel:assignment:periods:level:tails:)``: seed 000's naive comparison of geo totals.
 /// - ``did(panel:assignment:periods:level:tails:)``: difference in differences of the group series.
 /// - ``tbr(panel:assignment:periods:level:tails:)``: Time-Based Regression (Kerman, Wang & Vaver 2017).
 /// - ``trimmedMatch(panel:assignment:periods:level:tails:trimRate:maxTrimRate:)``: Chen & Au's
 ///   trimmed match on a paired design.
+/// - ``scm(panel:assignment:periods:level:tails:ridge:permutations:seed:)``: synthetic control
+///   with a conformal permutation test.
+///
+/// Power for a planned test is ``GeoPower/placebo(panel:assignment:history:plan:)``.
 ///
 /// `level` is the interval's coverage (default 0.9); `tails` is 1 (H₁: the campaign increased
 /// the response; interval [low, ∞)) or 2.
