@@ -121,15 +121,20 @@ def tbr_runs(frame, with_cost, fixed_cost):
                 }
                 z = run["estimate"] / run["scale"]
                 run["p_value"] = float(stats.t.sf(z, run["df"]) if tails == 1 else 2 * stats.t.sf(abs(z), run["df"]))
-                if with_cost and fixed_cost:
+                if with_cost:
                     iroas = tbr_iroas.TBRiROAS(use_cooldown=use_cooldown)
                     iroas.fit(frame)
                     r = iroas.summary(level=level, tails=tails, nsims=100, random_state=np.random.RandomState(1)).iloc[-1]
-                    assert r["scenario"] == "fixed"
-                    run["iroas"] = float(r["estimate"])
-                    run["iroas_lower"] = finite(r["lower"])
-                    run["iroas_upper"] = finite(r["upper"])
+                    assert r["scenario"] == ("fixed" if fixed_cost else "variable")
                     run["incremental_cost"] = float(r["incremental_cost"])
+                    if fixed_cost:
+                        run["iroas"] = float(r["estimate"])
+                        run["iroas_lower"] = finite(r["lower"])
+                        run["iroas_upper"] = finite(r["upper"])
+                    else:
+                        # The variable-cost interval is simulated (nsims draws); only the
+                        # deterministic parts are reference values.
+                        run["incremental_response"] = float(r["incremental_response"])
                 runs.append(run)
     return runs
 

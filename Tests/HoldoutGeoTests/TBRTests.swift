@@ -18,7 +18,7 @@ struct TBRTests {
                 let lower: Double
                 let upper: Double?
                 let df: Int
-                let iroas, iroas_lower, iroas_upper, incremental_cost: Double?
+                let iroas, iroas_lower, iroas_upper, incremental_cost, incremental_response: Double?
             }
             let name, panel: String
             let assignment: [String: [String]]
@@ -69,6 +69,13 @@ struct TBRTests {
                 #expect(Tolerance.isClose(e.iroasCiLow, run.iroas_lower, rel: 1e-6), "\(what): iroas low")
                 #expect(Tolerance.isClose(e.iroasCiHigh, run.iroas_upper, rel: 1e-6), "\(what): iroas high")
             } else {
+                // Variable cost: matched_markets' deterministic parts (its interval is simulated).
+                let cost = try #require(run.incremental_cost)
+                #expect(
+                    Tolerance.isClose(result.incrementalCost, cost, rel: 1e-6),
+                    "\(what): incremental cost \(String(describing: result.incrementalCost)) vs \(cost)")
+                #expect(Tolerance.isClose(e.incremental, run.incremental_response, rel: 1e-6))
+                #expect(Tolerance.isClose(e.iroas, cost > 0 ? run.estimate / cost : nil, rel: 1e-6))
                 #expect(e.iroasCiLow == nil, "variable cost: no iROAS interval")
             }
         }

@@ -15,7 +15,8 @@ public struct TBRResult: Sendable, Hashable, Codable {
     public var preDays: Int
     /// T, the test days plus cooldown days.
     public var analysedDays: Int
-    /// Incremental cost over the analysed days, when the panel has cost.
+    /// Incremental cost, when the panel has cost: the treatment group's cost over the analysed
+    /// days in the fixed-cost scenario, TBR's estimate on cost over the test days otherwise.
     public var incrementalCost: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -132,7 +133,9 @@ extension GeoAnalysis {
     /// incremental_cost. When costs are zero in the pre-period and in control during the test
     /// (matched_markets' "fixed cost" scenario) the incremental cost is known exactly, and the
     /// iROAS interval is the response interval divided by it (matched_markets'
-    /// `TBRiROAS` with `rescale`); otherwise the iROAS has no interval here.
+    /// `TBRiROAS` with `rescale`). Otherwise `incremental_cost` is TBR's estimate on cost over the
+    /// test days (not the cooldown), as matched_markets' variable-cost scenario, and the iROAS
+    /// has no interval here: matched_markets simulates that one.
     ///
     /// Assumes the pre-period relation holds through the test and residuals are independent
     /// (no autocorrelation). O(G·D) for G geos and D days.
@@ -166,9 +169,11 @@ extension GeoAnalysis {
             incrementalCost = cost
             estimate.addFixedCostIROAS(cost)
         } else if panel.hasCost {
+            // As matched_markets: the cost effect over the test days only (costs are caused
+            // during the test), the response effect over the analysed days.
             let costFit = try fitTBR(panel, groups, days.pre, cost: true)
-            let costX = groupSeries(panel, geos: groups.control, days: days.analysed, cost: true)
-            let treatmentCost = groupSeries(panel, geos: groups.treatment, days: days.analysed, cost: true)
+            let costX = groupSeries(panel, geos: groups.control, days: days.test, cost: true)
+            let treatmentCost = groupSeries(panel, geos: groups.treatment, days: days.test, cost: true)
             let cost = cumulativeEffect(costFit, x: costX, y: treatmentCost).effect
             incrementalCost = cost
             if cost > 0 { estimate.iroas = incremental / cost }
