@@ -18,7 +18,7 @@ struct GeoPanelTests {
         #expect(try GeoDay("2025-12-31").advanced(by: 1).description == "2026-01-01")
         #expect(try GeoDay("2000-03-01").dayNumber - GeoDay("2000-02-28").dayNumber == 2)
         #expect(try GeoDay("1969-12-31").dayNumber == -1)
-        for text in ["2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "yesterday"] {
+        for text in ["2026-02-29", "2026-13-01", "26-01-01", "2026-1-01", "yesterday", "+202-01-01", "2026-+1-01", "2026-01-01T00:00"] {
             #expect(throws: GeoError.self) { try GeoDay(text) }
         }
     }

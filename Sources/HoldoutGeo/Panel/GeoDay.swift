@@ -31,6 +31,7 @@ public struct GeoDay: Sendable, Hashable, Comparable, Codable, CustomStringConve
     public init(_ text: String) throws(GeoError) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
             let value = GeoDay(year: year, month: month, day: day)
         else {
