@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
         .library(name: "HoldoutModel", targets: ["HoldoutModel"]),
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
+        .library(name: "HoldoutGeo", targets: ["HoldoutGeo"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
@@ -73,6 +74,12 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Geo experiment designs and analyses on geo × day panels (issue 13), pure, on top of Stats.
+        .target(
+            name: "HoldoutGeo",
+            dependencies: ["HoldoutStats"],
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
@@ -161,6 +168,12 @@ let package = Package(
         .testTarget(
             name: "HoldoutSimulationTests",
             dependencies: ["HoldoutSimulation", "HoldoutStats"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutGeoTests",
+            dependencies: ["HoldoutGeo", "HoldoutStats"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         // Fresh databases on every engine under test, for the test suites.

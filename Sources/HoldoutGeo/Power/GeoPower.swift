@@ -1,0 +1,126 @@
+/// Power of a geo experiment by placebo tests on history (TBR).
+///
+/// Slides a window of `preDays` + `testDays` days over the history; in each window it fits TBR
+/// on the first `preDays` days, multiplies the treatment group's response on the next `testDays`
+/// days by (1 + lift) for each lift on the grid, and counts the windows where TBR's test at
+/// `level` and `tails` rejects "no effect". The power at a lift is that share of windows; the
+/// share at lift 0 is the false-positive rate (it should be near 1 − level if TBR's assumptions
+/// hold on this panel); the minimum detectable lift is the smallest lift with power ≥ 80%,
+/// interpolated linearly between grid points.
+///
+/// Windows overlap, so they are not independent: with W windows the power is an average over
+/// the panel's own history, not a binomial proportion with W draws. O(W·(P + T)·L) after the
+/// group series are summed once.
+///
+/// Reference: the placebo (pseudo-experiment) approach to geo design as in Kerman, Wang & Vaver
+/// (2017) §5 and GeoLift's power analysis (facebookincubator/GeoLift).
+public enum GeoPower {
+    /// What to simulate.
+    public struct Plan: Sendable, Hashable, Codable {
+        public var preDays: Int
+        public var testDays: Int
+        public var level: Double
+        public var tails: Int
+        /// Relative lifts to inject, ascending.
+        public var lifts: [Double]
+
+        public init(preDays: Int, testDays: Int, level: Double = 0.9, tails: Int = 2, lifts: [Double] = (1...50).map { Double($0) / 100 }) {
+            self.preDays = preDays
+            self.testDays = testDays
+            self.level = level
+            self.tails = tails
+            self.lifts = lifts
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case preDays = "pre_days"
+            case testDays = "test_days"
+            case level, tails, lifts
+        }
+    }
+
+    /// Power at one lift.
+    public struct Point: Sendable, Hashable, Codable {
+        public var lift: Double
+        public var power: Double
+    }
+
+    public struct Result: Sendable, Hashable, Codable {
+        public var plan: Plan
+        /// Number of placebo windows that could be fitted.
+        public var windows: Int
+        /// Share of windows significant with nothing injected.
+        public var falsePositiveRate: Double
+        public var points: [Point]
+        /// Smallest lift with 80% power, or `nil` when the grid never reaches it.
+        public var minimumDetectableLift: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case plan, windows
+            case falsePositiveRate = "false_positive_rate"
+            case points
+            case minimumDetectableLift = "minimum_detectable_lift"
+        }
+    }
+
+    /// The target power of the minimum detectable lift.
+    public static let targetPower = 0.8
+
+    /// Placebo power of TBR over `history` (see ``GeoPower``).
+    /// - Throws: ``GeoError``: unknown geos, history outside the panel, fewer than 3 pre days or
+    ///   1 test day, a history shorter than one window, lifts not ascending or negative, bad
+    ///   level or tails.
+    public static func placebo(panel: GeoPanel, assignment: GeoAssignment, history: ClosedRange<GeoDay>, plan: Plan) throws(GeoError) -> Result {
+        try GeoAnalysis.validate(level: plan.level, tails: plan.tails)
+        guard plan.preDays >= 3, plan.testDays >= 1 else {
+            throw GeoError(.invalidInput, "power needs at least 3 pre days and 1 test day (got \(plan.preDays) and \(plan.testDays))")
+        }
+        guard plan.lifts.allSatisfy({ $0.isFinite && $0 >= 0 }), zip(plan.lifts, plan.lifts.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw GeoError(.invalidInput, "lifts must be finite, non-negative and ascending")
+        }
+        let groups = try assignment.resolve(in: panel)
+        let days = try panel.offsets(history, name: "history")
+        let x = GeoAnalysis.groupSeries(panel, geos: groups.control, days: days)
+        let y = GeoAnalysis.groupSeries(panel, geos: groups.treatment, days: days)
+        let span = plan.preDays + plan.testDays
+        guard days.count >= span else {
+            throw GeoError(.insufficientData, "the history has \(days.count) days, fewer than one window of \(plan.preDays) + \(plan.testDays)")
+        }
+        let windows = days.count - span + 1
+        let alpha = 1 - plan.level
+        var valid = 0
+        var rejectionsAtZero = 0
+        var rejections = [Int](repeating: 0, count: plan.lifts.count)
+        for start in 0..<windows {
+            let pre = start..<(start + plan.preDays)
+            let test = pre.upperBound..<(pre.upperBound + plan.testDays)
+            guard let fit = try? SimpleRegression(x: Array(x[pre]), y: Array(y[pre]), what: "power") else { continue }
+            let (baseEffect, se) = GeoAnalysis.cumulativeEffect(fit, x: Array(x[test]), y: Array(y[test]))
+            guard se > 0 else { continue }
+            valid += 1
+            let observed = y[test].reduce(0, +)
+            func rejects(_ effect: Double) -> Bool {
+                GeoAnalysis.interval(estimate: effect, standardError: se, df: Double(fit.n - 2), level: plan.level, tails: plan.tails).p < alpha
+            }
+            if rejects(baseEffect) { rejectionsAtZero += 1 }
+            for (k, lift) in plan.lifts.enumerated() where rejects(baseEffect + lift * observed) { rejections[k] += 1 }
+        }
+        guard valid > 0 else {
+            throw GeoError(.insufficientData, "no placebo window could be fitted (constant control series or perfect fits in all \(windows))")
+        }
+        let w = Double(valid)
+        let points = zip(plan.lifts, rejections).map { Point(lift: $0, power: Double($1) / w) }
+        var mde: Double?
+        for (k, point) in points.enumerated() where point.power >= targetPower {
+            if k == 0 {
+                mde = point.lift
+            } else {
+                let previous = points[k - 1]
+                let fraction = (targetPower - previous.power) / (point.power - previous.power)
+                mde = previous.lift + fraction * (point.lift - previous.lift)
+            }
+            break
+        }
+        return Result(plan: plan, windows: valid, falsePositiveRate: Double(rejectionsAtZero) / w, points: points, minimumDetectableLift: mde)
+    }
+}
