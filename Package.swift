@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
         .library(name: "HoldoutModel", targets: ["HoldoutModel"]),
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
+        .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
@@ -66,6 +67,12 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Uplift modelling, pure: evaluation metrics (scikit-uplift and causalml conventions),
+        // targeting-policy simulation. No I/O.
+        .target(
+            name: "HoldoutUplift",
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
@@ -144,6 +151,12 @@ let package = Package(
         .testTarget(
             name: "HoldoutSimulationTests",
             dependencies: ["HoldoutSimulation", "HoldoutStats"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutUpliftTests",
+            dependencies: ["HoldoutUplift"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         // Fresh databases on every engine under test, for the test suites.
