@@ -27,6 +27,14 @@ extension UpliftMetrics {
                 case k, overall
                 case byGroup = "by_group"
             }
+
+            /// Writes an undefined value as `null` rather than leaving the key out.
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(k, forKey: .k)
+                try container.encode(overall, forKey: .overall)
+                try container.encode(byGroup, forKey: .byGroup)
+            }
         }
 
         /// Weighted average uplift with one bin count, both strategies (scikit-uplift 0.5.1).
@@ -38,6 +46,14 @@ extension UpliftMetrics {
             enum CodingKeys: String, CodingKey {
                 case bins, overall
                 case byGroup = "by_group"
+            }
+
+            /// Writes an undefined value as `null` rather than leaving the key out.
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(bins, forKey: .bins)
+                try container.encode(overall, forKey: .overall)
+                try container.encode(byGroup, forKey: .byGroup)
             }
         }
 
@@ -51,6 +67,14 @@ extension UpliftMetrics {
                 case convention
                 case auucScore = "auuc_score"
                 case qiniScore = "qini_score"
+            }
+
+            /// Writes an undefined value as `null` rather than leaving the key out.
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(convention, forKey: .convention)
+                try container.encode(auucScore, forKey: .auucScore)
+                try container.encode(qiniScore, forKey: .qiniScore)
             }
         }
 
@@ -110,6 +134,25 @@ extension UpliftMetrics {
             case weightedAverageUplift = "weighted_average_uplift"
             case causalML = "causalml"
             case policy, bootstrap, undefined
+        }
+
+        /// Writes undefined scores as `null` rather than leaving the key out; `policy` and
+        /// `bootstrap` are left out when absent.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(n, forKey: .n)
+            try container.encode(treated, forKey: .treated)
+            try container.encode(control, forKey: .control)
+            try container.encode(convention, forKey: .convention)
+            try container.encode(upliftAUCScore, forKey: .upliftAUCScore)
+            try container.encode(qiniAUCScore, forKey: .qiniAUCScore)
+            try container.encode(qiniAUCScoreNoNegativeEffect, forKey: .qiniAUCScoreNoNegativeEffect)
+            try container.encode(upliftAtK, forKey: .upliftAtK)
+            try container.encode(weightedAverageUplift, forKey: .weightedAverageUplift)
+            try container.encode(causalML, forKey: .causalML)
+            try container.encodeIfPresent(policy, forKey: .policy)
+            try container.encodeIfPresent(bootstrap, forKey: .bootstrap)
+            try container.encode(undefined, forKey: .undefined)
         }
 
         /// Computes every metric from the sample's one ranking.

@@ -72,6 +72,21 @@ public struct TargetingPolicy: Sendable, Hashable, Codable {
         case intervals
     }
 
+    /// Writes `relative_to_random` as `null` when undefined; leaves `intervals` out when absent.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fraction, forKey: .fraction)
+        try container.encode(population, forKey: .population)
+        try container.encode(targeted, forKey: .targeted)
+        try container.encode(targetedUplift, forKey: .targetedUplift)
+        try container.encode(averageUplift, forKey: .averageUplift)
+        try container.encode(incrementalTargeted, forKey: .incrementalTargeted)
+        try container.encode(incrementalRandom, forKey: .incrementalRandom)
+        try container.encode(incrementalOverRandom, forKey: .incrementalOverRandom)
+        try container.encode(relativeToRandom, forKey: .relativeToRandom)
+        try container.encodeIfPresent(intervals, forKey: .intervals)
+    }
+
     /// Simulates targeting the top `fraction` of units by predicted uplift.
     ///
     /// - Parameters:
