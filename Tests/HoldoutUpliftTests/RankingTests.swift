@@ -30,6 +30,15 @@ struct RankingTests {
         #expect(RankedRows.rankingOrder(scores).map(Int.init) == Self.reference(scores))
     }
 
+    @Test("scores in one narrow range (one bucket of the first pass, sorted on the low bits)", arguments: [0.5, 1e-3, -7.25])
+    func narrowRange(_ center: Double) {
+        var generator = SplitMix64(seed: 99)
+        let scores = (0..<20_000).map { i -> Double in
+            i % 3 == 0 ? center : center + Double.random(in: 0..<(abs(center) * 1e-4), using: &generator) * (i % 2 == 0 ? 1 : -1)
+        }
+        #expect(RankedRows.rankingOrder(scores).map(Int.init) == Self.reference(scores))
+    }
+
     @Test("−0.0 and +0.0 are one group of tied scores")
     func signedZero() throws {
         let s = try UpliftSample(scores: [0.0, -0.0, 0.0, 1], treatment: [true, false, true, false], outcomes: [1, 0, 0, 1])
@@ -59,9 +68,12 @@ struct BootstrapAndPolicyTests {
         var scores: [Double] = []
         var treatment: [Bool] = []
         var outcomes: [Double] = []
+        // Distinct descending scores per group of ties keep the replicate's order and ties.
+        var group = 0
         for r in 0..<replicate.rows {
+            if r >= replicate.groupEnds[group] { group += 1 }
             for _ in 0..<Int(replicate.weight?[r] ?? 1) {
-                scores.append(replicate.score[r])
+                scores.append(-Double(group))
                 treatment.append(replicate.treated[r])
                 outcomes.append(replicate.outcome[r])
             }

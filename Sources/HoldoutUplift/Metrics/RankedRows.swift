@@ -6,9 +6,9 @@
 /// row (`weight`): a row drawn twice counts as two adjacent identical rows, which keeps the
 /// original ranking without sorting again.
 struct RankedRows: Sendable {
-    /// Scores, descending (tied rows in scikit-uplift's order).
-    let score: [Double]
+    /// Arm of each row, in ranking order.
     let treated: [Bool]
+    /// Outcome of each row, in ranking order.
     let outcome: [Double]
     /// Multiplicity of each row (≥ 1); `nil` when every row counts once.
     let weight: [Double]?
@@ -18,7 +18,8 @@ struct RankedRows: Sendable {
     let cumulativeTreated: [Double]
     let cumulativeTreatedOutcome: [Double]
     let cumulativeControlOutcome: [Double]
-    /// Exclusive end (a row count) of each group of tied scores, in ranking order.
+    /// Exclusive end (a row count) of each group of tied scores, in ranking order. The scores
+    /// themselves are not kept: no metric reads them beyond their order and ties.
     let groupEnds: [Int]
     /// Units: the number of rows counted with their multiplicity.
     let units: Int
@@ -45,57 +46,103 @@ struct RankedRows: Sendable {
     }
 
     /// Builds the cumulative sums for rows already in ranking order.
-    init(score: [Double], treated: [Bool], outcome: [Double], weight: [Double]?) {
-        let rows = score.count
-        self.score = score
+    ///
+    /// - Parameters:
+    ///   - groupEnds: exclusive end of each group of tied scores, increasing, the last = rows.
+    ///   - weight: multiplicity of each row, or `nil` for one each.
+    init(treated: [Bool], outcome: [Double], groupEnds: [Int], weight: [Double]?) {
+        let rows = treated.count
         self.treated = treated
         self.outcome = outcome
         self.weight = weight
+        self.groupEnds = groupEnds
         var cumulativeTreated = [Double](repeating: 0, count: rows + 1)
         var cumulativeTreatedOutcome = [Double](repeating: 0, count: rows + 1)
         var cumulativeControlOutcome = [Double](repeating: 0, count: rows + 1)
-        var cumulativeUnits: [Double]? = weight == nil ? nil : [Double](repeating: 0, count: rows + 1)
-        var groupEnds: [Int] = []
         var cells = Cells()
         var isBinary = true
         var units = 0.0
-        var t = 0.0
-        var yT = 0.0
-        var yC = 0.0
-        for i in 0..<rows {
-            let w = weight?[i] ?? 1
-            let y = outcome[i]
-            units += w
-            if treated[i] {
-                t += w
-                yT += w * y
-            } else {
-                yC += w * y
+        cumulativeTreated.withUnsafeMutableBufferPointer { cumulativeTreated in
+            cumulativeTreatedOutcome.withUnsafeMutableBufferPointer { cumulativeTreatedOutcome in
+                cumulativeControlOutcome.withUnsafeMutableBufferPointer { cumulativeControlOutcome in
+                    treated.withUnsafeBufferPointer { treated in
+                        outcome.withUnsafeBufferPointer { outcome in
+                            if let weight {
+                                (units, cells, isBinary) = Self.accumulate(
+                                    treated: treated, outcome: outcome, weight: { weight[$0] }, cumulativeTreated: cumulativeTreated,
+                                    cumulativeTreatedOutcome: cumulativeTreatedOutcome, cumulativeControlOutcome: cumulativeControlOutcome)
+                            } else {
+                                (units, cells, isBinary) = Self.accumulate(
+                                    treated: treated, outcome: outcome, weight: { _ in 1 }, cumulativeTreated: cumulativeTreated,
+                                    cumulativeTreatedOutcome: cumulativeTreatedOutcome, cumulativeControlOutcome: cumulativeControlOutcome)
+                            }
+                        }
+                    }
+                }
             }
-            cumulativeTreated[i + 1] = t
-            cumulativeTreatedOutcome[i + 1] = yT
-            cumulativeControlOutcome[i + 1] = yC
-            cumulativeUnits?[i + 1] = units
-            if y == 1 {
-                if treated[i] { cells.treatedResponders += w } else { cells.controlResponders += w }
-            } else if y == 0 {
-                if treated[i] { cells.treatedNonResponders += w } else { cells.controlNonResponders += w }
-            } else {
-                isBinary = false
-            }
-            if i == rows - 1 || score[i] != score[i + 1] { groupEnds.append(i + 1) }
+        }
+        if let weight {
+            var cumulative = [Double](repeating: 0, count: rows + 1)
+            for i in 0..<rows { cumulative[i + 1] = cumulative[i] + weight[i] }
+            self.cumulativeUnits = cumulative
+        } else {
+            self.cumulativeUnits = nil
         }
         self.cumulativeTreated = cumulativeTreated
         self.cumulativeTreatedOutcome = cumulativeTreatedOutcome
         self.cumulativeControlOutcome = cumulativeControlOutcome
-        self.cumulativeUnits = cumulativeUnits
-        self.groupEnds = groupEnds
         self.cells = cells
         self.isBinaryOutcome = isBinary
         self.units = Int(units)
     }
 
-    var rows: Int { score.count }
+    /// The one pass behind ``init(treated:outcome:groupEnds:weight:)``, on buffers and locals
+    /// only (inlined twice, so the unweighted pass reads no weight).
+    @inline(__always)
+    private static func accumulate(
+        treated: UnsafeBufferPointer<Bool>, outcome: UnsafeBufferPointer<Double>, weight: (Int) -> Double,
+        cumulativeTreated: UnsafeMutableBufferPointer<Double>, cumulativeTreatedOutcome: UnsafeMutableBufferPointer<Double>,
+        cumulativeControlOutcome: UnsafeMutableBufferPointer<Double>
+    ) -> (units: Double, cells: Cells, isBinary: Bool) {
+        var units = 0.0
+        var t = 0.0
+        var yT = 0.0
+        var yC = 0.0
+        var treatedResponders = 0.0
+        var controlResponders = 0.0
+        var treatedNonResponders = 0.0
+        var controlNonResponders = 0.0
+        var nonBinary = 0
+        // Branch-free (arms and outcomes are random along the ranking, so branches mispredict):
+        // adding w·y·0 = 0 leaves a sum exactly as skipping it would.
+        for i in 0..<treated.count {
+            let w = weight(i)
+            let y = outcome[i]
+            let isTreated: Double = treated[i] ? 1 : 0
+            let wT = w * isTreated
+            let wC = w - wT
+            units += w
+            t += wT
+            yT += wT * y
+            yC += wC * y
+            let one: Double = y == 1 ? 1 : 0
+            let zero: Double = y == 0 ? 1 : 0
+            treatedResponders += wT * one
+            treatedNonResponders += wT * zero
+            controlResponders += wC * one
+            controlNonResponders += wC * zero
+            nonBinary &+= one + zero == 0 ? 1 : 0
+            cumulativeTreated[i + 1] = t
+            cumulativeTreatedOutcome[i + 1] = yT
+            cumulativeControlOutcome[i + 1] = yC
+        }
+        let cells = Cells(
+            treatedResponders: treatedResponders, treatedNonResponders: treatedNonResponders, controlResponders: controlResponders,
+            controlNonResponders: controlNonResponders)
+        return (units, cells, nonBinary == 0)
+    }
+
+    var rows: Int { treated.count }
 
     /// Units in the first `row` rows.
     @inline(__always)

@@ -109,17 +109,24 @@ extension RankedRows {
             let size = arm.count
             for _ in 0..<size { counts[arm[Int.random(in: 0..<size, using: &generator)]] += 1 }
         }
-        var newScore: [Double] = []
         var newTreated: [Bool] = []
         var newOutcome: [Double] = []
         var newWeight: [Double] = []
-        for r in 0..<rows where counts[r] > 0 {
-            newScore.append(score[r])
-            newTreated.append(treated[r])
-            newOutcome.append(outcome[r])
-            newWeight.append(Double(counts[r]))
+        var newGroupEnds: [Int] = []
+        var r = 0
+        for end in groupEnds {
+            // A group of tied rows stays a group if any of its rows was drawn.
+            while r < end {
+                if counts[r] > 0 {
+                    newTreated.append(treated[r])
+                    newOutcome.append(outcome[r])
+                    newWeight.append(Double(counts[r]))
+                }
+                r += 1
+            }
+            if newTreated.count > (newGroupEnds.last ?? 0) { newGroupEnds.append(newTreated.count) }
         }
-        return RankedRows(score: newScore, treated: newTreated, outcome: newOutcome, weight: newWeight)
+        return RankedRows(treated: newTreated, outcome: newOutcome, groupEnds: newGroupEnds, weight: newWeight)
     }
 
     /// Replicate values for `settings.replicates` stratified resamples.

@@ -48,17 +48,8 @@ public struct UpliftSample: Sendable {
                 .invalidInput, "treatment has no \(missing) rows (\(n) rows, all \(treatedCount == 0 ? "control" : "treated")): need both arms",
                 field: "treatment")
         }
-        let order = RankedRows.rankingOrder(scores)
-        var sortedScore = [Double](repeating: 0, count: n)
-        var sortedTreated = [Bool](repeating: false, count: n)
-        var sortedOutcome = [Double](repeating: 0, count: n)
-        for (i, row) in order.enumerated() {
-            let r = Int(row)
-            sortedScore[i] = scores[r]
-            sortedTreated[i] = treatment[r]
-            sortedOutcome[i] = outcomes[r]
-        }
-        ranked = RankedRows(score: sortedScore, treated: sortedTreated, outcome: sortedOutcome, weight: nil)
+        let sorted = RankedRows.ranked(scores: scores, treated: treatment, outcomes: outcomes)
+        ranked = RankedRows(treated: sorted.treated, outcome: sorted.outcome, groupEnds: sorted.groupEnds, weight: nil)
     }
 
     /// Validates and ranks the rows, with treatment flags given as 0 (control) and 1 (treated).
