@@ -27,12 +27,19 @@ Usage (from the package root):
     python3 -m venv .venv-uplift
     .venv-uplift/bin/pip install -r Scripts/reference/requirements-uplift.txt
     .venv-uplift/bin/python Scripts/reference/uplift_metrics_reference.py
-    .venv-uplift/bin/python Scripts/reference/uplift_metrics_reference.py --bench 1000000
+
+    # benchmark: scikit-uplift and causalml, then HoldoutUplift on the same rows in the same run
+    swift build -c release --package-path Scripts/bench/uplift-metrics
+    .venv-uplift/bin/python Scripts/reference/uplift_metrics_reference.py --bench 1000000 \
+        --swift-bench Scripts/bench/uplift-metrics/.build/release/upliftbench
 """
 
 import argparse
 import importlib.metadata
 import json
+import os
+import subprocess
+import tempfile
 import math
 import sys
 import time
@@ -245,12 +252,21 @@ def main():
     parser.add_argument("--bench", type=int, metavar="N", help="time the libraries on N rows (seed 2024) instead of writing fixtures")
     parser.add_argument("--repeat", type=int, default=3, help="with --bench: best of this many runs")
     parser.add_argument("--write-bench-csv", metavar="PATH", help="with --bench: also write the data as CSV (score,treatment,outcome)")
+    parser.add_argument("--swift-bench", metavar="BINARY", help="with --bench: then run this upliftbench binary on the same rows")
     args = parser.parse_args()
     if args.bench:
-        if args.write_bench_csv:
+        warnings.simplefilter("ignore", FutureWarning)  # scikit-learn 1.8+: stable_cumsum is deprecated
+        csv_path = args.write_bench_csv
+        if args.swift_bench and not csv_path:
+            csv_path = os.path.join(tempfile.mkdtemp(), "uplift_bench.csv")
+        if csv_path:
             s, t, y = synthetic(2024, args.bench, 0.5, 0.1, 0.05, 0.03)
-            pd.DataFrame({"score": s, "treatment": t, "outcome": y}).to_csv(args.write_bench_csv, index=False, float_format="%.17g")
+            pd.DataFrame({"score": s, "treatment": t, "outcome": y}).to_csv(csv_path, index=False, float_format="%.17g")
+        print(f"scikit-uplift {sklift.__version__} / causalml {importlib.metadata.version('causalml')}, {args.bench} rows, best of {args.repeat}")
         bench(args.bench, args.repeat)
+        if args.swift_bench:
+            sys.stdout.flush()
+            subprocess.run([args.swift_bench, csv_path, "--repeat", str(max(args.repeat, 7))], check=True)
         return
     sklearn_version = tuple(int(part) for part in sklearn.__version__.split(".")[:2])
     if sklearn_version >= (1, 10) or sklift.__version__ != "0.5.1":
