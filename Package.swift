@@ -130,6 +130,7 @@ let package = Package(
                 "HoldoutSimulation",
                 "HoldoutStore",
                 "HoldoutCore",
+                "HoldoutUplift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

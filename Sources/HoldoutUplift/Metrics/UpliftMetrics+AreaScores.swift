@@ -37,12 +37,14 @@ extension UpliftMetrics {
 
 extension RankedRows {
     func upliftAUCScore(actualArea: Double) throws(UpliftError) -> Double {
+        try requireBinaryOutcomes("uplift_auc_score")
         let perfect = try perfectUpliftCurve()
         return try Self.normalisedArea(actual: actualArea, perfect: perfect, metric: "uplift_auc_score")
     }
 
     func qiniAUCScore(actualArea: Double, negativeEffect: Bool) throws(UpliftError) -> Double {
         let metric = negativeEffect ? "qini_auc_score" : "qini_auc_score_no_negative_effect"
+        try requireBinaryOutcomes(metric)
         let perfect = try perfectQiniCurve(negativeEffect: negativeEffect)
         if !negativeEffect {
             let r = overallIncrementalResponse
