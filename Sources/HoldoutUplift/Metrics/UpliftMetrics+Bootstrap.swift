@@ -113,6 +113,12 @@ extension RankedRows {
         var newOutcome: [Double] = []
         var newWeight: [Double] = []
         var newGroupEnds: [Int] = []
+        // About 1 − 1/e of the rows are drawn at least once.
+        let expected = rows - rows * 3 / 8
+        newTreated.reserveCapacity(expected)
+        newOutcome.reserveCapacity(expected)
+        newWeight.reserveCapacity(expected)
+        newGroupEnds.reserveCapacity(min(groupEnds.count, expected))
         var r = 0
         for end in groupEnds {
             // A group of tied rows stays a group if any of its rows was drawn.

@@ -63,8 +63,6 @@ public struct UpliftSample: Sendable {
         try self.init(scores: scores, treatment: treatment.map { $0 == 1 }, outcomes: outcomes)
     }
 
-    init(ranked: RankedRows) { self.ranked = ranked }
-
     /// Scored rows.
     public var count: Int { ranked.units }
     /// Treated rows.
