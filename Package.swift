@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HoldoutModel", targets: ["HoldoutModel"]),
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
         .library(name: "HoldoutGeo", targets: ["HoldoutGeo"]),
+        .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
@@ -82,6 +83,12 @@ let package = Package(
             dependencies: ["HoldoutStats"],
             swiftSettings: swiftSettings
         ),
+        // Uplift modelling, pure: evaluation metrics (scikit-uplift and causalml conventions),
+        // targeting-policy simulation. No I/O.
+        .target(
+            name: "HoldoutUplift",
+            swiftSettings: swiftSettings
+        ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
         // on embedded SQLite and PostgreSQL through one dialect-aware layer.
         .target(
@@ -141,6 +148,7 @@ let package = Package(
                 "HoldoutSimulation",
                 "HoldoutStore",
                 "HoldoutCore",
+                "HoldoutUplift",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -173,6 +181,12 @@ let package = Package(
         .testTarget(
             name: "HoldoutGeoTests",
             dependencies: ["HoldoutGeo", "HoldoutStats"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutUpliftTests",
+            dependencies: ["HoldoutUplift"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
