@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
         .library(name: "HoldoutModel", targets: ["HoldoutModel"]),
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
+        .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
@@ -65,6 +66,16 @@ let package = Package(
                 "HoldoutStats",
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Uplift modelling, pure: learners (logistic regression, histogram gradient boosting,
+        // S/T/X-learners, class transformation, transformed outcome) and evaluation metrics.
+        .target(
+            name: "HoldoutUplift",
+            dependencies: [
+                "HoldoutStats",
+                .product(name: "RealModule", package: "swift-numerics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -133,6 +144,12 @@ let package = Package(
                 "HoldoutStats",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutUpliftTests",
+            dependencies: ["HoldoutUplift"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
