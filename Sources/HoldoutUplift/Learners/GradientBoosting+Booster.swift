@@ -106,9 +106,12 @@ final class Booster {
         for round in 0..<settings.iterations {
             computeGradients()
             let (tree, leaves) = grow()
-            for leaf in leaves {
-                let v = tree.value[leaf.id]
-                for k in leaf.start..<leaf.end { raw[Int(indices[k])] += v }
+            // Leaves hold disjoint rows: update them in parallel.
+            let shared = UncheckedSendable(self)
+            Parallel.forEach(leaves.count, threads: settings.threads) { l in
+                let b = shared.value
+                let v = tree.value[leaves[l].id]
+                for k in leaves[l].start..<leaves[l].end { b.raw[Int(b.indices[k])] += v }
             }
             trees.append(tree)
             guard let validation, let stopping = settings.earlyStopping else { continue }
@@ -277,14 +280,18 @@ final class Booster {
         let start = node.start
         let m = node.end - node.start
         let hist = pool[node.histogram]
+        let shared = UncheckedSendable(self)
         if !isRoot {
-            for k in 0..<m {
-                let i = Int(indices[start + k])
-                orderedGradients[k] = gradients[i]
-                if !constantHessian { orderedHessians[k] = hessians[i] }
+            // Gather the node's gradients in row order once, so each feature's pass reads them sequentially.
+            Parallel.forChunks(m, threads: settings.threads) { range in
+                let b = shared.value
+                for k in range {
+                    let i = Int(b.indices[start + k])
+                    b.orderedGradients[k] = b.gradients[i]
+                    if !b.constantHessian { b.orderedHessians[k] = b.hessians[i] }
+                }
             }
         }
-        let shared = UncheckedSendable(self)
         Parallel.forEach(featureCount, threads: settings.threads) { f in
             let b = shared.value
             let out = UnsafeMutablePointer(hist.baseAddress! + f * Booster.binsPerFeature)
@@ -372,20 +379,55 @@ final class Booster {
     }
 
     /// Stable partition of the node's rows: bin ≤ split bin first. Returns the boundary.
+    ///
+    /// In chunks of rows: each chunk counts its left rows, then writes its left and right rows
+    /// at offsets given by the counts of the chunks before it (so the order is the same for any
+    /// thread count), and the scratch copy goes back.
     func partition(_ node: GrowingNode, _ split: Split) -> Int {
-        let column = binned.baseAddress! + split.feature * rows
+        let m = node.end - node.start
+        let chunkCount = m >= 65_536 ? 4 * settings.threads : 1
+        let size = (m + chunkCount - 1) / chunkCount
+        var leftCounts = [Int](repeating: 0, count: chunkCount)
+        let shared = UncheckedSendable(self)
+        let column = UncheckedSendable(UnsafePointer(binned.baseAddress! + split.feature * rows))
         let threshold = UInt8(split.bin)
-        var l = node.start
-        var r = 0
-        for k in node.start..<node.end {
-            let i = indices[k]
-            let goesLeft = column[Int(i)] <= threshold
-            indices[l] = i
-            scratch[r] = i
-            l += goesLeft ? 1 : 0
-            r += goesLeft ? 0 : 1
+        leftCounts.withUnsafeMutableBufferPointer { counts in
+            let counts = UncheckedSendable(counts)
+            Parallel.forEach(chunkCount, threads: settings.threads) { c in
+                let indices = shared.value.indices
+                let lower = node.start + c * size
+                let upper = min(node.end, lower + size)
+                var left = 0
+                for k in lower..<max(lower, upper) where column.value[Int(indices[k])] <= threshold { left += 1 }
+                counts.value[c] = left
+            }
         }
-        for k in 0..<r { indices[l + k] = scratch[k] }
-        return l
+        let totalLeft = leftCounts.reduce(0, +)
+        var leftOffsets = [Int](repeating: 0, count: chunkCount)
+        var rightOffsets = [Int](repeating: 0, count: chunkCount)
+        for c in 1..<max(chunkCount, 1) {
+            leftOffsets[c] = leftOffsets[c - 1] + leftCounts[c - 1]
+            rightOffsets[c] = rightOffsets[c - 1] + (min(size, max(0, m - (c - 1) * size)) - leftCounts[c - 1])
+        }
+        let offsets = UncheckedSendable((leftOffsets, rightOffsets))
+        Parallel.forEach(chunkCount, threads: settings.threads) { c in
+            let b = shared.value
+            let lower = node.start + c * size
+            let upper = min(node.end, lower + size)
+            var l = offsets.value.0[c]
+            var r = totalLeft + offsets.value.1[c]
+            for k in lower..<max(lower, upper) {
+                let i = b.indices[k]
+                let goesLeft = column.value[Int(i)] <= threshold
+                b.scratch[goesLeft ? l : r] = i
+                l += goesLeft ? 1 : 0
+                r += goesLeft ? 0 : 1
+            }
+        }
+        Parallel.forChunks(m, threads: settings.threads) { range in
+            let b = shared.value
+            for k in range { b.indices[node.start + k] = b.scratch[k] }
+        }
+        return node.start + totalLeft
     }
 }
