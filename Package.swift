@@ -73,10 +73,7 @@ let package = Package(
         // S/T/X-learners, class transformation, transformed outcome) and evaluation metrics.
         .target(
             name: "HoldoutUplift",
-            dependencies: [
-                "HoldoutStats",
-                .product(name: "RealModule", package: "swift-numerics"),
-            ],
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,

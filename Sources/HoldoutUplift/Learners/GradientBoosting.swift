@@ -268,6 +268,7 @@ extension GradientBoosting.Tree {
 public struct BoostedTreesClassifier: Classifier {
     public var settings: GradientBoosting.Settings
     public init(settings: GradientBoosting.Settings = .init()) { self.settings = settings }
+    public static var name: String { "boosted_trees_classifier" }
     public var isLinear: Bool { false }
     public func fit(_ features: FeatureMatrix, labels: [Bool], weights: [Double]?) throws(LearnerError) -> GradientBoosting.Model {
         try GradientBoosting.fit(features, targets: labels.map { $0 ? 1 : 0 }, weights: weights, loss: .logLoss, settings: settings)
@@ -278,6 +279,7 @@ public struct BoostedTreesClassifier: Classifier {
 public struct BoostedTreesRegressor: Regressor {
     public var settings: GradientBoosting.Settings
     public init(settings: GradientBoosting.Settings = .init()) { self.settings = settings }
+    public static var name: String { "boosted_trees_regressor" }
     public func fit(_ features: FeatureMatrix, targets: [Double], weights: [Double]?) throws(LearnerError) -> GradientBoosting.Model {
         try GradientBoosting.fit(features, targets: targets, weights: weights, loss: .squaredError, settings: settings)
     }

@@ -23,6 +23,8 @@ public protocol RegressionModel: Sendable, Codable {
 /// Conformers: ``LogisticRegression``, ``BoostedTreesClassifier``.
 public protocol Classifier: Sendable, Codable {
     associatedtype Model: ProbabilityModel
+    /// The learner's name in model files, e.g. `logistic_regression`.
+    static var name: String { get }
     /// True for a model linear in its inputs: the S-learner then adds treatment × feature
     /// columns, since a treatment column alone could only shift every row's log-odds alike.
     var isLinear: Bool { get }
@@ -40,10 +42,29 @@ public protocol Classifier: Sendable, Codable {
 /// Conformers: ``BoostedTreesRegressor``, ``RidgeRegression``.
 public protocol Regressor: Sendable, Codable {
     associatedtype Model: RegressionModel
+    /// The learner's name in model files, e.g. `ridge_regression`.
+    static var name: String { get }
     /// Fits E[y | x] by (weighted) least squares.
     ///
     /// - Throws: ``LearnerError`` for mismatched shapes, bad weights or bad settings.
     func fit(_ features: FeatureMatrix, targets: [Double], weights: [Double]?) throws(LearnerError) -> Model
+}
+
+/// A fitted uplift model: the predicted conditional average treatment effect
+/// τ(x) = E[Y | X = x, T = 1] − E[Y | X = x, T = 0] for each row.
+///
+/// Conformers: the `Model` of ``SLearner``, ``TLearner``, ``XLearner``, ``ClassTransformation``
+/// and ``TransformedOutcome``. A fitted model is `Codable`; ``UpliftModelFile`` wraps it in a
+/// versioned file.
+public protocol UpliftModel: Sendable, Codable {
+    /// The learner and its base learners, e.g. `s_learner(logistic_regression)`.
+    static var learnerName: String { get }
+    /// The features the model was fitted on, in order (without the treatment).
+    var featureNames: [String] { get }
+    /// Predicted uplift per row.
+    ///
+    /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
+    func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double]
 }
 
 extension Classifier {

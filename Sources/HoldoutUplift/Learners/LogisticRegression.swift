@@ -36,6 +36,8 @@ public struct LogisticRegression: Classifier, Hashable {
         self.tolerance = tolerance
     }
 
+    public static var name: String { "logistic_regression" }
+
     /// A linear model: the S-learner adds treatment × feature columns.
     public var isLinear: Bool { true }
 
