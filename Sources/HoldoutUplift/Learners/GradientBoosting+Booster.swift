@@ -380,9 +380,10 @@ final class Booster {
 
     /// Stable partition of the node's rows: bin ≤ split bin first. Returns the boundary.
     ///
-    /// In chunks of rows: each chunk counts its left rows, then writes its left and right rows
-    /// at offsets given by the counts of the chunks before it (so the order is the same for any
-    /// thread count), and the scratch copy goes back.
+    /// In chunks of rows: each chunk writes its left rows forwards and its right rows backwards
+    /// into its own range of `scratch` (one pass over the feature's bins), then each chunk
+    /// copies its two runs back to `indices` at offsets given by the counts of the chunks before
+    /// it, the right run reversed. The order is the rows' order for any thread count.
     func partition(_ node: GrowingNode, _ split: Split) -> Int {
         let m = node.end - node.start
         let chunkCount = m >= 65_536 ? 4 * settings.threads : 1
@@ -391,42 +392,46 @@ final class Booster {
         let shared = UncheckedSendable(self)
         let column = UncheckedSendable(UnsafePointer(binned.baseAddress! + split.feature * rows))
         let threshold = UInt8(split.bin)
+        func bounds(_ c: Int) -> Range<Int> {
+            let lower = node.start + min(m, c * size)
+            return lower..<(node.start + min(m, (c + 1) * size))
+        }
         leftCounts.withUnsafeMutableBufferPointer { counts in
             let counts = UncheckedSendable(counts)
             Parallel.forEach(chunkCount, threads: settings.threads) { c in
                 let indices = shared.value.indices
-                let lower = node.start + c * size
-                let upper = min(node.end, lower + size)
-                var left = 0
-                for k in lower..<max(lower, upper) where column.value[Int(indices[k])] <= threshold { left += 1 }
-                counts.value[c] = left
+                let scratch = shared.value.scratch
+                let range = bounds(c)
+                var l = range.lowerBound
+                var r = range.upperBound - 1
+                for k in range {
+                    let i = indices[k]
+                    let goesLeft = column.value[Int(i)] <= threshold
+                    scratch[l] = i
+                    scratch[max(r, l)] = i
+                    l += goesLeft ? 1 : 0
+                    r -= goesLeft ? 0 : 1
+                }
+                counts.value[c] = l - range.lowerBound
             }
         }
-        let totalLeft = leftCounts.reduce(0, +)
         var leftOffsets = [Int](repeating: 0, count: chunkCount)
         var rightOffsets = [Int](repeating: 0, count: chunkCount)
         for c in 1..<max(chunkCount, 1) {
             leftOffsets[c] = leftOffsets[c - 1] + leftCounts[c - 1]
-            rightOffsets[c] = rightOffsets[c - 1] + (min(size, max(0, m - (c - 1) * size)) - leftCounts[c - 1])
+            rightOffsets[c] = rightOffsets[c - 1] + bounds(c - 1).count - leftCounts[c - 1]
         }
-        let offsets = UncheckedSendable((leftOffsets, rightOffsets))
+        let totalLeft = leftCounts.reduce(0, +)
+        let plan = UncheckedSendable((leftCounts, leftOffsets, rightOffsets))
         Parallel.forEach(chunkCount, threads: settings.threads) { c in
-            let b = shared.value
-            let lower = node.start + c * size
-            let upper = min(node.end, lower + size)
-            var l = offsets.value.0[c]
-            var r = totalLeft + offsets.value.1[c]
-            for k in lower..<max(lower, upper) {
-                let i = b.indices[k]
-                let goesLeft = column.value[Int(i)] <= threshold
-                b.scratch[goesLeft ? l : r] = i
-                l += goesLeft ? 1 : 0
-                r += goesLeft ? 0 : 1
-            }
-        }
-        Parallel.forChunks(m, threads: settings.threads) { range in
-            let b = shared.value
-            for k in range { b.indices[node.start + k] = b.scratch[k] }
+            let indices = shared.value.indices
+            let scratch = shared.value.scratch
+            let range = bounds(c)
+            let (counts, leftOffsets, rightOffsets) = plan.value
+            let left = node.start + leftOffsets[c]
+            for k in 0..<counts[c] { indices[left + k] = scratch[range.lowerBound + k] }
+            let right = node.start + totalLeft + rightOffsets[c]
+            for k in 0..<(range.count - counts[c]) { indices[right + k] = scratch[range.upperBound - 1 - k] }
         }
         return node.start + totalLeft
     }
