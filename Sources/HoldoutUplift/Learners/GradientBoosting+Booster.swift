@@ -300,6 +300,10 @@ final class Booster {
             let g = UnsafePointer(isRoot ? b.gradients.baseAddress! : b.orderedGradients.baseAddress!)
             let h = UnsafePointer(isRoot ? b.hessians.baseAddress! : b.orderedHessians.baseAddress!)
             let idx = UnsafePointer(b.indices.baseAddress! + start)
+            if b.binCounts[f] <= Booster.fewBins {
+                b.fewBinsHistogram(out, bins: b.binCounts[f], rows: m, isRoot: isRoot) { k in Int(column[isRoot ? k : Int(idx[k])]) }
+                return
+            }
             switch (isRoot, b.constantHessian) {
             case (true, true):
                 for i in 0..<m {
@@ -330,6 +334,38 @@ final class Booster {
             }
             if b.constantHessian {
                 for bin in 0..<b.binCounts[f] { out[bin].hessian = out[bin].count }
+            }
+        }
+    }
+
+    static let fewBins = 64
+    static let ways = 4
+
+    /// The histogram of a feature with few bins (a 0/1 treatment column, a small count): rows
+    /// of such a feature mostly hit the same bins, so consecutive updates of one bin would wait
+    /// on each other. Row k goes to partial histogram k mod 4 instead, and the partials are
+    /// summed in a fixed order (the result does not depend on threads).
+    @inline(__always)
+    func fewBinsHistogram(_ out: UnsafeMutablePointer<HistogramBin>, bins: Int, rows m: Int, isRoot: Bool, bin: (Int) -> Int) {
+        let g = UnsafePointer(isRoot ? gradients.baseAddress! : orderedGradients.baseAddress!)
+        let h = UnsafePointer(isRoot ? hessians.baseAddress! : orderedHessians.baseAddress!)
+        withUnsafeTemporaryAllocation(of: HistogramBin.self, capacity: Self.ways * Self.fewBins) { local in
+            local.initialize(repeating: HistogramBin(gradient: 0, hessian: 0, count: 0))
+            let local = local.baseAddress!
+            for k in 0..<m {
+                let slot = (k & (Self.ways - 1)) * Self.fewBins + bin(k)
+                local[slot].gradient += Double(g[k])
+                local[slot].hessian += constantHessian ? 1 : Double(h[k])
+                local[slot].count += 1
+            }
+            for b in 0..<bins {
+                var sum = local[b]
+                for w in 1..<Self.ways {
+                    sum.gradient += local[w * Self.fewBins + b].gradient
+                    sum.hessian += local[w * Self.fewBins + b].hessian
+                    sum.count += local[w * Self.fewBins + b].count
+                }
+                out[b] = sum
             }
         }
     }
