@@ -20,6 +20,7 @@ struct LearnersFixture {
         struct SLearner: Decodable {
             let test_uplift: [Double]
             let test_qini_auc: Double
+            let true_cate_qini_auc: Double
             let correlation_with_true_cate: Double
         }
         let features: [String]
@@ -103,5 +104,37 @@ enum LearnersCheck {
         let order = score.indices.sorted { score[$0] > score[$1] }
         let k = Int(Double(score.count) * share)
         return order.prefix(k).map { truth[$0] }.reduce(0, +) / Double(k)
+    }
+
+    /// scikit-uplift 0.5.1's `qini_auc_score` (negative effects allowed): the area between the
+    /// Qini curve and the random line, over the same area for the perfect ranking. Ties in the
+    /// score share one point of the curve, as in scikit-uplift.
+    static func qiniAUC(_ y: [Double], _ score: [Double], _ treated: [Bool]) -> Double {
+        func curve(_ score: [Double]) -> [(x: Double, y: Double)] {
+            let order = score.indices.sorted { score[$0] > score[$1] || (score[$0] == score[$1] && $0 > $1) }
+            var points = [(x: 0.0, y: 0.0)]
+            var (nt, nc, yt, yc) = (0.0, 0.0, 0.0, 0.0)
+            for (k, i) in order.enumerated() {
+                if treated[i] {
+                    nt += 1
+                    yt += y[i]
+                } else {
+                    nc += 1
+                    yc += y[i]
+                }
+                if k == order.count - 1 || score[order[k + 1]] != score[i] {
+                    points.append((Double(k + 1), yt - (nc > 0 ? yc * nt / nc : 0)))
+                }
+            }
+            return points
+        }
+        func area(_ p: [(x: Double, y: Double)]) -> Double {
+            zip(p, p.dropFirst()).map { ($1.x - $0.x) * ($1.y + $0.y) / 2 }.reduce(0, +)
+        }
+        let actual = curve(score)
+        let perfect = curve(y.indices.map { treated[$0] ? y[$0] : -y[$0] })
+        let last = perfect.last!
+        let baseline = last.x * last.y / 2
+        return (area(actual) - baseline) / (area(perfect) - baseline)
     }
 }

@@ -61,6 +61,15 @@ struct MetaLearnerTests {
         #expect(largest <= 1e-6, "largest difference \(largest)")
         let truth = fixture.column("cate", fixture.testRows)
         #expect(abs(LearnersCheck.correlation(uplift, truth) - fixture.reference.s_learner.correlation_with_true_cate) <= 1e-6)
+        // Qini coefficient (scikit-uplift's qini_auc_score) within 5% of scikit-learn's S-learner.
+        let y = fixture.column("conversion", fixture.testRows)
+        let treated = fixture.column("treatment", fixture.testRows).map { $0 == 1 }
+        // The helper is scikit-uplift's formula: on the true CATE it gives scikit-uplift's value.
+        let trueQini = LearnersCheck.qiniAUC(y, truth, treated)
+        #expect(abs(trueQini - fixture.reference.s_learner.true_cate_qini_auc) <= 1e-9, "Qini of the true CATE \(trueQini)")
+        let qini = LearnersCheck.qiniAUC(y, uplift, treated)
+        let expected = fixture.reference.s_learner.test_qini_auc
+        #expect(abs(qini - expected) <= 0.05 * abs(expected), "Qini \(qini) vs scikit-learn S-learner \(expected)")
     }
 
     @Test("the S-learner adds treatment × feature columns for a linear base only")
