@@ -162,7 +162,9 @@ struct CompiledForest: Sendable {
                 let chunks = max(1, min(threads, blocks))
                 Parallel.forEach(chunks, threads: threads) { c in
                     let (out, forest) = shared.value
-                    let rowBlock = UnsafeMutablePointer<Double>.allocate(capacity: Self.blockSize * f)
+                    // Rows padded to 16 values when they fit: lane offsets become constants.
+                    let stride = f <= 16 ? 16 : f
+                    let rowBlock = UnsafeMutablePointer<Double>.allocate(capacity: Self.blockSize * stride)
                     defer { rowBlock.deallocate() }
                     var block = c * blocks / chunks
                     while block < (c + 1) * blocks / chunks {
@@ -170,9 +172,13 @@ struct CompiledForest: Sendable {
                         let m = min(Self.blockSize, n - start)
                         for j in 0..<f {
                             let column = values.baseAddress! + j * n + start
-                            for r in 0..<m { rowBlock[r * f + j] = column[r] }
+                            for r in 0..<m { rowBlock[r * stride + j] = column[r] }
                         }
-                        forest.addTrees(rows: rowBlock, count: m, featureCount: f, into: out.baseAddress! + start)
+                        if stride == 16 {
+                            forest.addTrees(rows: rowBlock, count: m, stride: 16, into: out.baseAddress! + start)
+                        } else {
+                            forest.addTrees(rows: rowBlock, count: m, stride: stride, into: out.baseAddress! + start)
+                        }
                         block += 1
                     }
                 }
@@ -181,7 +187,8 @@ struct CompiledForest: Sendable {
         return out
     }
 
-    private func addTrees(rows: UnsafeMutablePointer<Double>, count m: Int, featureCount f: Int, into out: UnsafeMutablePointer<Double>) {
+    @inline(__always)
+    private func addTrees(rows: UnsafeMutablePointer<Double>, count m: Int, stride f: Int, into out: UnsafeMutablePointer<Double>) {
         nodes.withUnsafeBufferPointer { nodes in
             value.withUnsafeBufferPointer { value in
                 @inline(__always) func step(_ k: Int, _ row: UnsafeMutablePointer<Double>) -> Int {
