@@ -1,5 +1,7 @@
 import RealModule
 
+// Written by hand for Holdout: no Swift machine-learning library is mirrored for the project.
+
 /// Histogram gradient-boosted regression trees for binary log-loss and squared error.
 ///
 /// Friedman's gradient boosting with second-order (Newton) leaf values: starting from a

@@ -1,5 +1,7 @@
 import RealModule
 
+// Written by hand for Holdout: no Swift machine-learning library is mirrored for the project.
+
 /// L2-regularized logistic regression fitted by Newton's method (IRLS).
 ///
 /// Minimizes the penalized (weighted) log-loss, the intercept b unpenalized,
