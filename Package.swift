@@ -83,10 +83,12 @@ let package = Package(
             dependencies: ["HoldoutStats"],
             swiftSettings: swiftSettings
         ),
-        // Uplift modelling, pure: evaluation metrics (scikit-uplift and causalml conventions),
-        // targeting-policy simulation. No I/O.
+        // Uplift modelling, pure, no I/O: learners (logistic regression, histogram gradient
+        // boosting, S/T/X-learners, class transformation, transformed outcome), evaluation metrics
+        // (scikit-uplift and causalml conventions) and targeting-policy simulation.
         .target(
             name: "HoldoutUplift",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
@@ -163,6 +165,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "HoldoutUpliftTests",
+            dependencies: ["HoldoutUplift"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HoldoutModelTests",
             dependencies: ["HoldoutModel"],
             swiftSettings: swiftSettings
@@ -181,12 +189,6 @@ let package = Package(
         .testTarget(
             name: "HoldoutGeoTests",
             dependencies: ["HoldoutGeo", "HoldoutStats"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "HoldoutUpliftTests",
-            dependencies: ["HoldoutUplift"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
