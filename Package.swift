@@ -145,6 +145,7 @@ let package = Package(
             name: "holdout",
             dependencies: [
                 "HoldoutServer",
+                "HoldoutCSV",
                 "HoldoutModel",
                 "HoldoutStats",
                 "HoldoutSimulation",

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HoldoutStore
+import HoldoutCSV
 import HoldoutUplift
 
 struct UpliftCommand: ParsableCommand {
