@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "HoldoutStats", targets: ["HoldoutStats"]),
         .library(name: "HoldoutModel", targets: ["HoldoutModel"]),
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
+        .library(name: "HoldoutSQLGuard", targets: ["HoldoutSQLGuard"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
@@ -66,6 +67,13 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The SQL guard, pure: a per-dialect tokenizer and parser for the SELECT subset of SQLite
+        // and PostgreSQL, and the allowlist rules that decide whether a query may read the
+        // semantic views. No dependencies.
+        .target(
+            name: "HoldoutSQLGuard",
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
@@ -139,6 +147,12 @@ let package = Package(
         .testTarget(
             name: "HoldoutModelTests",
             dependencies: ["HoldoutModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutSQLGuardTests",
+            dependencies: ["HoldoutSQLGuard"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

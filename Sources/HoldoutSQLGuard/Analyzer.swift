@@ -9,6 +9,7 @@
 /// - **No CTE named like a database relation** (an allowed asset or a known table). SQLite's
 ///   authorizer reports a CTE under its name, so `WITH fct_experiment_results AS (SELECT * FROM
 ///   api_keys)` would inherit the view's rights, and a text-based check would see an allowed name.
+///   Catalog-like names (`sqlite_…`, `pg_…`) are refused for the same reason.
 /// - **Scopes.** A CTE is visible in its own query (to later CTEs of the same WITH and to the
 ///   body and its subqueries), never outside it and never to itself: a name that is not a visible
 ///   CTE is a relation read.
@@ -41,6 +42,8 @@ struct Analyzer {
         for cte in query.ctes {
             if configuration.relationKeys.contains(cte.name.key) || configuration.knownRelationKeys.contains(cte.name.key) {
                 refuse("CTE \"\(cte.name.display)\" reuses the name of a database relation")
+            } else if cte.name.key.starts(with: Array("sqlite_".utf8)) || cte.name.key.starts(with: Array("pg_".utf8)) {
+                refuse("CTE \"\(cte.name.display)\" takes a catalog name (sqlite_…, pg_…)")
             }
             analyze(cte.query)
             scopes[scopes.count - 1].insert(cte.name.key)

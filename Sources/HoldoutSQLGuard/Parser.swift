@@ -349,7 +349,11 @@ struct Parser {
             return
         }
         if allowsColumnList && accept(.leftParen) {
-            repeat { _ = try name(what: "a column alias") } while accept(.comma)
+            repeat {
+                _ = try name(what: "a column alias")
+                // PostgreSQL's column definition list after a function (`AS t(x int)`).
+                if dialect == .postgres && current.kind != .comma && current.kind != .rightParen { _ = try typeName() }
+            } while accept(.comma)
             try expect(.rightParen, ")")
         }
     }
@@ -401,6 +405,8 @@ struct Parser {
             try optionalAlias(allowsColumnList: true)
             return reference
         }
+        // PostgreSQL's `ONLY t` (no inheritance children) reads t.
+        if dialect == .postgres && !lateral { _ = accept(.only) }
         let offset = current.offset
         let names = try qualifiedName(what: "a table name")
         if current.kind == .leftParen {

@@ -93,6 +93,8 @@ struct Tokenizer {
                         i += 1
                     }
                 }
+            } else if b == 0 {
+                throw Refusal("NUL byte in the query", at: i)
             } else if b < 0x20 || b == 0x7F {
                 throw Refusal("control byte 0x\(String(b, radix: 16)) in the query", at: i)
             } else {
