@@ -27,7 +27,7 @@ enum Keyword: String, Sendable, CaseIterable {
     var isReserved: Bool {
         switch self {
         case .first, .last, .following, .preceding, .unbounded, .current, .others, .ties, .materialized, .zone, .time, .row,
-            .range, .rows, .groups, .nulls, .partition, .only, .do, .table, .exclude, .to, .some, .filter, .within:
+            .range, .rows, .groups, .nulls, .partition, .only, .do, .exclude, .to, .some, .filter, .within:
             return false
         default:
             return true
