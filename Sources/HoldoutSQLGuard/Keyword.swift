@@ -13,13 +13,24 @@ enum Keyword: String, Sendable, CaseIterable {
     case regexp, returning, right, row, rows, select, similar, some, symmetric, table, then, ties, time, to, `true`, unbounded
     case union, `using`, values, `where`, when, window, with, within, zone
 
-    private static let byBytes: [[UInt8]: Keyword] = Dictionary(
-        uniqueKeysWithValues: allCases.map { (Array($0.rawValue.utf8), $0) })
+    /// Keywords grouped by length, so a lookup compares a few candidates byte for byte instead
+    /// of hashing every word of the query.
+    private static let byLength: [[(bytes: [UInt8], keyword: Keyword)]] = {
+        var table = Array(repeating: [(bytes: [UInt8], keyword: Keyword)](), count: 18)
+        for keyword in allCases { table[keyword.rawValue.utf8.count].append((Array(keyword.rawValue.utf8), keyword)) }
+        return table
+    }()
 
-    /// The keyword spelled by these (already lower-cased) bytes.
-    init?(lowercased bytes: [UInt8]) {
-        guard bytes.count >= 2, bytes.count <= 17, let keyword = Self.byBytes[bytes] else { return nil }
-        self = keyword
+    /// The keyword spelled by `source[start..<start + count]`, ASCII case folded.
+    init?(source: [UInt8], start: Int, count: Int) {
+        guard count >= 2, count < Self.byLength.count else { return nil }
+        let first = asciiLowercased(source[start])
+        candidates: for candidate in Self.byLength[count] where candidate.bytes[0] == first {
+            for i in 1..<count where candidate.bytes[i] != asciiLowercased(source[start + i]) { continue candidates }
+            self = candidate.keyword
+            return
+        }
+        return nil
     }
 
     /// Words that can never be an implicit alias or a bare column name: they start or end a

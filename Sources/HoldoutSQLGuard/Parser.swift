@@ -17,6 +17,7 @@
 /// ``maximumDepth`` (so a hostile query cannot exhaust the stack).
 struct Parser {
     let dialect: SQLDialect
+    private let list: TokenList
     private var tokens: [Token]
     private var position = 0
     private var depth = 0
@@ -24,14 +25,15 @@ struct Parser {
     /// How deeply queries and parenthesised expressions may nest.
     static let maximumDepth = 64
 
-    init(tokens: [Token], dialect: SQLDialect) {
-        self.tokens = tokens
+    init(_ query: String, dialect: SQLDialect) throws(Refusal) {
         self.dialect = dialect
+        self.list = try Tokenizer.tokenize(query, dialect: dialect)
+        self.tokens = list.tokens
     }
 
     /// Parses `query` as one statement, with at most one trailing semicolon.
     static func parse(_ query: String, dialect: SQLDialect) throws(Refusal) -> Syntax.Query {
-        var parser = Parser(tokens: try Tokenizer.tokenize(query, dialect: dialect), dialect: dialect)
+        var parser = try Parser(query, dialect: dialect)
         return try parser.statement()
     }
 
@@ -68,10 +70,20 @@ struct Parser {
         guard accept(kind) else { throw unexpected(expecting: what) }
     }
 
-    private func isWord(_ spelling: StaticString) -> Bool {
-        guard current.kind == .word, current.text.count == spelling.utf8CodeUnitCount else { return false }
-        return spelling.withUTF8Buffer { current.text.elementsEqual($0) }
+    private func isWord(_ spelling: StaticString) -> Bool { isWord(current, spelling) }
+
+    /// Whether `token` is the unquoted word `spelling` (lower case), compared in the source.
+    private func isWord(_ token: Token, _ spelling: StaticString) -> Bool {
+        guard token.kind == .word, token.end - token.offset == spelling.utf8CodeUnitCount else { return false }
+        return spelling.withUTF8Buffer { expected in
+            for i in 0..<expected.count where asciiLowercased(list.source[token.offset + i]) != expected[i] { return false }
+            return true
+        }
     }
+
+    private func key(_ token: Token) -> [UInt8] { list.key(token) }
+
+    private func spelling(_ token: Token) -> String { list.spelling(token) }
 
     /// Words that start a statement other than a query: named in the reason when one appears
     /// where a query was expected.
@@ -92,14 +104,14 @@ struct Parser {
             return Refusal("the query ends where \(what) was expected")
         case .semicolon:
             return Refusal("more than one statement: only one query is accepted", at: token.offset)
-        case .word where Self.statementWords.contains(token.display):
-            return Refusal("only a SELECT query is accepted, found \(token.display.uppercased())", at: token.offset)
+        case .word where Self.statementWords.contains(spelling(token)):
+            return Refusal("only a SELECT query is accepted, found \(spelling(token).uppercased())", at: token.offset)
         case .op:
-            return Refusal("operator \(token.display) where \(what) was expected", at: token.offset)
+            return Refusal("operator \(spelling(token)) where \(what) was expected", at: token.offset)
         default:
             let spelling =
                 switch token.kind {
-                case .word, .quotedIdentifier: "'\(token.display)'"
+                case .word, .quotedIdentifier: "'\(spelling(token))'"
                 case .string, .otherString: "a string literal"
                 case .number: "a number"
                 default: "'\(Self.punctuation(token.kind))'"
@@ -135,7 +147,7 @@ struct Parser {
         let startsQuery = first.isKeyword(.select) || first.isKeyword(.with) || first.isKeyword(.values) || first.kind == .leftParen
         guard startsQuery else {
             if first.kind == .end { throw Refusal("the query is empty") }
-            if first.kind == .word { throw Refusal("only a SELECT query is accepted, found \(first.display.uppercased())", at: first.offset) }
+            if first.kind == .word { throw Refusal("only a SELECT query is accepted, found \(spelling(first).uppercased())", at: first.offset) }
             throw unexpected(expecting: "SELECT")
         }
         let query = try self.query()
@@ -170,10 +182,10 @@ struct Parser {
     /// as written so the analyzer can refuse it by name.
     private mutating func lockingClause(into query: inout Syntax.Query) throws(Refusal) {
         guard current.isKeyword(.for) else { return }
-        var words: [String] = [advance().display.uppercased()]
+        var words: [String] = [spelling(advance()).uppercased()]
         while current.kind == .word || current.kind == .comma || current.kind == .quotedIdentifier || current.kind == .dot {
             let token = advance()
-            if token.kind == .word { words.append(token.display.uppercased()) }
+            if token.kind == .word { words.append(spelling(token).uppercased()) }
         }
         if words.count == 1 { throw unexpected(expecting: "UPDATE or SHARE after FOR") }
         query.locking = words.joined(separator: " ")
@@ -217,8 +229,8 @@ struct Parser {
             _ = accept(.materialized)
         }
         try expect(.leftParen, "( before the CTE's query")
-        if current.kind == .word && Self.statementWords.contains(current.display) {
-            throw Refusal("a data-modifying statement (\(current.display.uppercased())) in WITH is refused", at: current.offset)
+        if current.kind == .word && Self.statementWords.contains(spelling(current)) {
+            throw Refusal("a data-modifying statement (\(spelling(current).uppercased())) in WITH is refused", at: current.offset)
         }
         let query = try self.query()
         try expect(.rightParen, ") after the CTE's query")
@@ -228,7 +240,7 @@ struct Parser {
     private mutating func setExpression() throws(Refusal) -> Syntax.SetExpression {
         var left = try setTerm()
         while current.isKeyword(.union) || current.isKeyword(.intersect) || current.isKeyword(.except) {
-            let op = advance().display.uppercased()
+            let op = spelling(advance()).uppercased()
             _ = accept(.all) || accept(.distinct)
             left = .operation(op, left, try setTerm())
         }
@@ -308,7 +320,7 @@ struct Parser {
                 try expect(.rightParen, ")")
                 return parts
             }
-            if isWord("grouping") && peek().kind == .word && peek().text == Array("sets".utf8) {
+            if isWord("grouping") && isWord(peek(), "sets") {
                 advance()
                 advance()
                 try expect(.leftParen, "( after GROUPING SETS")
@@ -433,13 +445,13 @@ struct Parser {
         switch token.kind {
         case .word where !(token.keyword?.isReserved ?? false):
             advance()
-            return Syntax.Name(key: token.text, isQuoted: false)
+            return Syntax.Name(key: key(token), isQuoted: false)
         case .quotedIdentifier:
             advance()
-            return Syntax.Name(key: token.text, isQuoted: true)
+            return Syntax.Name(key: list.text(token), isQuoted: true)
         case .string where dialect.acceptsStringsAsNames:
             advance()
-            return Syntax.Name(key: token.text, isQuoted: true)
+            return Syntax.Name(key: list.text(token), isQuoted: true)
         default:
             throw unexpected(expecting: what)
         }
@@ -454,7 +466,7 @@ struct Parser {
                 throw unexpected(expecting: "a name after '.'")
             }
             advance()
-            names.append(Syntax.Name(key: token.text, isQuoted: token.kind != .word))
+            names.append(Syntax.Name(key: key(token), isQuoted: token.kind != .word))
         }
         return names
     }
@@ -600,7 +612,7 @@ struct Parser {
             case .regexp, .match:
                 // SQLite runs these as the application functions regexp() and match().
                 let pattern = try binary(minimum: 0)
-                left = .call(Syntax.FunctionCall(name: [Syntax.Name(key: next.text, isQuoted: false)], offset: next.offset, arguments: [pattern, left]))
+                left = .call(Syntax.FunctionCall(name: [Syntax.Name(key: key(next), isQuoted: false)], offset: next.offset, arguments: [pattern, left]))
             default:
                 if keyword == .similar { try expect(.to) }
                 var parts = [left, try binary(minimum: 0)]
@@ -641,37 +653,45 @@ struct Parser {
     /// Binding strength of a binary operator token, or nil when the token is not one.
     private func precedence(_ token: Token) throws(Refusal) -> Int? {
         switch token.kind {
-        case .star: return 4
+        case .star:
+            return 4
         case .op:
-            let text = token.display
-            switch text {
-            case "=", "<>", "<", ">", "<=", ">=": return 1
-            case "+", "-": return 3
-            case "/", "%": return 4
-            case "^" where dialect == .postgres: return 5
-            default:
-                guard Self.allowedOperators(dialect).contains(text) else {
-                    throw Refusal("operator \(text) is not on the operator allowlist", at: token.offset)
+            let text = list.text(token)
+            if text.count == 1 {
+                switch text[0] {
+                case 0x3D, 0x3C, 0x3E: return 1  // = < >
+                case 0x2B, 0x2D: return 3  // + -
+                case 0x2F, 0x25: return 4  // / %
+                case 0x5E where dialect == .postgres: return 5  // ^
+                default: break
                 }
-                return 2
+            } else if text.count == 2 && text[1] == 0x3D && (text[0] == 0x3C || text[0] == 0x3E) {
+                return 1  // <= >=
+            } else if text == [0x3C, 0x3E] {
+                return 1  // <>
             }
-        default: return nil
+            guard (dialect == .sqlite ? Self.sqliteOperators : Self.postgresOperators).contains(text) else {
+                throw Refusal("operator \(spelling(token)) is not on the operator allowlist", at: token.offset)
+            }
+            return 2
+        default:
+            return nil
         }
     }
 
-    /// Operators other than comparison and arithmetic that the guard accepts.
-    private static func allowedOperators(_ dialect: SQLDialect) -> Set<String> {
-        switch dialect {
-        case .sqlite: ["||", "->", "->>", "&", "|", "<<", ">>"]
-        case .postgres: ["||", "->", "->>", "#>", "#>>", "@>", "<@", "~", "~*", "!~", "!~*", "~~", "!~~", "~~*", "!~~*", "&&", "&", "|", "#", "<<", ">>"]
-        }
-    }
+    /// Operators other than comparison and arithmetic that the guard accepts: concatenation,
+    /// JSON access, bit operations, and on PostgreSQL pattern matching and containment.
+    private static let sqliteOperators: Set<[UInt8]> = Set(["||", "->", "->>", "&", "|", "<<", ">>"].map { Array($0.utf8) })
+    private static let postgresOperators: Set<[UInt8]> = Set(
+        [
+            "||", "->", "->>", "#>", "#>>", "@>", "<@", "~", "~*", "!~", "!~*", "~~", "!~~", "~~*", "!~~*", "&&", "&", "|", "#", "<<", ">>",
+        ].map { Array($0.utf8) })
 
     private mutating func binary(minimum: Int) throws(Refusal) -> Syntax.Expression {
         var left = try unary()
         while let strength = try precedence(current), strength > minimum {
             let op = advance()
-            let spelling = op.kind == .star ? "*" : op.display
+            let spelling = op.kind == .star ? "*" : spelling(op)
             if dialect == .postgres && strength == 1 && (current.isKeyword(.any) || current.isKeyword(.all) || current.isKeyword(.some)) {
                 advance()
                 try expect(.leftParen, "( after ANY or ALL")
@@ -691,10 +711,10 @@ struct Parser {
     }
 
     private mutating func unary() throws(Refusal) -> Syntax.Expression {
-        if current.kind == .op && (current.isOperator("-") || current.isOperator("+") || current.isOperator("~")) {
+        if current.kind == .op && (list.isOperator(current, "-") || list.isOperator(current, "+") || list.isOperator(current, "~")) {
             try nest()
             defer { depth -= 1 }
-            let op = advance().display
+            let op = spelling(advance())
             return .operation(op, [try unary()])
         }
         var value = try primary()
@@ -801,24 +821,32 @@ struct Parser {
         ["user", "current_user", "session_user", "current_role", "current_schema", "current_catalog", "system_user"].map { Array($0.utf8) })
 
     /// A column, `table.column`, a function call or (PostgreSQL) a typed literal `type 'text'`.
+    /// Names are built only when kept (a call or a type): a column reference allocates nothing.
     private mutating func nameExpression() throws(Refusal) -> Syntax.Expression {
+        let firstIndex = position
         let first = advance()
-        let offset = first.offset
-        var names = [Syntax.Name(key: first.text, isQuoted: first.kind != .word)]
+        var parts = 1
         while current.kind == .dot {
             advance()
-            let token = current
-            guard token.kind == .word || token.kind == .quotedIdentifier else { throw unexpected(expecting: "a name after '.'") }
+            guard current.kind == .word || current.kind == .quotedIdentifier else { throw unexpected(expecting: "a name after '.'") }
             advance()
-            names.append(Syntax.Name(key: token.text, isQuoted: token.kind != .word))
+            parts += 1
         }
-        if current.kind == .leftParen { return try functionCall(names, offset: offset) }
-        if dialect.hasPostgresExpressions && names.count == 1 && first.kind == .word && (current.kind == .otherString || current.kind == .string) {
+        func names() -> [Syntax.Name] {
+            (0..<parts).map { part in
+                let token = tokens[firstIndex + 2 * part]
+                return Syntax.Name(key: key(token), isQuoted: token.kind != .word)
+            }
+        }
+        if current.kind == .leftParen { return try functionCall(names(), offset: first.offset) }
+        if dialect.hasPostgresExpressions && parts == 1 && first.kind == .word && (current.kind == .otherString || current.kind == .string) {
             advance()
-            return .cast(.literal, Syntax.TypeName(words: names, offset: offset))
+            return .cast(.literal, Syntax.TypeName(words: names(), offset: first.offset))
         }
-        if names.count == 1 && first.kind == .word && Self.niladicFunctions.contains(first.text) {
-            return .call(Syntax.FunctionCall(name: names, offset: offset, arguments: []))
+        if parts == 1 && first.kind == .word && first.end - first.offset >= 4 && [0x75, 0x63, 0x73].contains(asciiLowercased(list.source[first.offset]))
+            && Self.niladicFunctions.contains(key(first))
+        {
+            return .call(Syntax.FunctionCall(name: names(), offset: first.offset, arguments: []))
         }
         return .column
     }
@@ -898,15 +926,15 @@ struct Parser {
             } else if (first == "character" || first == "char") && isWord("varying") {
                 words.append(try typeWord())
             } else if (first == "timestamp" || first == "time") && (current.isKeyword(.with) || isWord("without")) {
-                words.append(Syntax.Name(key: advance().text, isQuoted: false))
+                words.append(Syntax.Name(key: key(advance()), isQuoted: false))
                 guard current.isKeyword(.time), peek().isKeyword(.zone) else { throw unexpected(expecting: "TIME ZONE") }
-                words.append(Syntax.Name(key: advance().text, isQuoted: false))
-                words.append(Syntax.Name(key: advance().text, isQuoted: false))
+                words.append(Syntax.Name(key: key(advance()), isQuoted: false))
+                words.append(Syntax.Name(key: key(advance()), isQuoted: false))
             }
         }
         if accept(.leftParen) {
             repeat {
-                guard current.kind == .number || (current.kind == .op && current.isOperator("-") && peek().kind == .number) else {
+                guard current.kind == .number || (current.kind == .op && list.isOperator(current, "-") && peek().kind == .number) else {
                     throw unexpected(expecting: "a number in a type's size")
                 }
                 if current.kind == .op { advance() }
@@ -925,10 +953,10 @@ struct Parser {
         switch token.kind {
         case .word where !(token.keyword?.isReserved ?? false) || token.isKeyword(.time):
             advance()
-            return Syntax.Name(key: token.text, isQuoted: false)
+            return Syntax.Name(key: key(token), isQuoted: false)
         case .quotedIdentifier:
             advance()
-            return Syntax.Name(key: token.text, isQuoted: true)
+            return Syntax.Name(key: list.text(token), isQuoted: true)
         default:
             throw unexpected(expecting: "a type name")
         }

@@ -24,22 +24,39 @@ struct Tokenizer {
     let dialect: SQLDialect
     private let bytes: [UInt8]
     private var index = 0
+    /// The texts of quoted identifiers, name-like strings and operators, which tokens index.
+    private var texts: [[UInt8]] = []
 
-    init(_ query: String, dialect: SQLDialect) {
+    init(_ bytes: [UInt8], dialect: SQLDialect) {
         self.dialect = dialect
-        self.bytes = Array(query.utf8)
+        self.bytes = bytes
     }
 
     /// All tokens of the query, ending with an `.end` token.
-    static func tokenize(_ query: String, dialect: SQLDialect) throws(Refusal) -> [Token] {
-        var tokenizer = Tokenizer(query, dialect: dialect)
+    static func tokenize(_ query: String, dialect: SQLDialect) throws(Refusal) -> TokenList {
+        try tokenize(Array(query.utf8), dialect: dialect)
+    }
+
+    /// All tokens of the query's UTF-8 bytes, ending with an `.end` token.
+    static func tokenize(_ bytes: [UInt8], dialect: SQLDialect) throws(Refusal) -> TokenList {
+        var tokenizer = Tokenizer(bytes, dialect: dialect)
         var tokens: [Token] = []
         tokens.reserveCapacity(tokenizer.bytes.count / 4 + 8)
         while true {
             let token = try tokenizer.next()
             tokens.append(token)
-            if token.kind == .end { return tokens }
+            if token.kind == .end { return TokenList(tokens: tokens, texts: tokenizer.texts, source: bytes) }
         }
+    }
+
+    /// A token ending at the current index, its text (if any) kept in the side table.
+    private mutating func token(_ kind: Token.Kind, text: [UInt8]? = nil, offset: Int) -> Token {
+        var token = Token(kind: kind, offset: offset, end: index)
+        if let text {
+            token.textIndex = texts.count
+            texts.append(text)
+        }
+        return token
     }
 
     // MARK: Bytes
@@ -109,7 +126,7 @@ struct Tokenizer {
     private mutating func next() throws(Refusal) -> Token {
         index = try skipTrivia(from: index)
         let start = index
-        guard index < bytes.count else { return Token(kind: .end, text: [], offset: start) }
+        guard index < bytes.count else { return token(.end, offset: start) }
         let b = bytes[index]
         let b1 = byte(at: index + 1)
 
@@ -135,7 +152,7 @@ struct Tokenizer {
         case 0x3A:  // :
             if b1 == 0x3A && dialect.hasPostgresExpressions {
                 index += 2
-                return Token(kind: .doubleColon, text: [], offset: start)
+                return token(.doubleColon, offset: start)
             }
             throw Refusal("query parameters (:name) are not accepted", at: start)
         default:
@@ -154,7 +171,7 @@ struct Tokenizer {
             }
         if let single {
             index += 1
-            return Token(kind: single, text: [], offset: start)
+            return token(single, offset: start)
         }
         return try dialect == .postgres ? postgresOperator() : sqliteOperator()
     }
@@ -183,12 +200,11 @@ struct Tokenizer {
                 if quote == 0x22 {
                     let start = index
                     index += 2
-                    var token = try quotedIdentifier(close: 0x22, escapesByDoubling: true, checksLength: false)
-                    token.offset = start
+                    let raw = try quotedName(close: 0x22, escapesByDoubling: true)
                     let escape = try uescape() ?? 0x5C
-                    token.text = try Self.decodeUnicodeEscapes(token.text, escape: escape, at: start)
-                    try checkLength(token.text, at: start)
-                    return token
+                    let name = try Self.decodeUnicodeEscapes(raw, escape: escape, at: start)
+                    try checkLength(name, at: start)
+                    return token(.quotedIdentifier, text: name, offset: start)
                 }
             }
             return nil
@@ -200,10 +216,10 @@ struct Tokenizer {
     private mutating func word() throws(Refusal) -> Token {
         let start = index
         while index < bytes.count && Self.isIdentifierPart(bytes[index]) { index += 1 }
-        var text = Array(bytes[start..<index])
-        for i in text.indices { text[i] = asciiLowercased(text[i]) }
-        try checkLength(text, at: start)
-        return Token(kind: .word, text: text, keyword: Keyword(lowercased: text), offset: start)
+        if let limit = dialect.maximumIdentifierLength, index - start > limit {
+            throw Refusal("identifier longer than \(limit) bytes (PostgreSQL would truncate it)", at: start)
+        }
+        return Token(kind: .word, keyword: Keyword(source: bytes, start: start, count: index - start), offset: start, end: index)
     }
 
     private func checkLength(_ name: [UInt8], at offset: Int) throws(Refusal) {
@@ -235,7 +251,7 @@ struct Tokenizer {
         if index < bytes.count && (Self.isIdentifierPart(bytes[index]) || bytes[index] == 0x2E) {
             throw Refusal("a number runs into a name or another number", at: start)
         }
-        return Token(kind: .number, text: [], offset: start)
+        return token(.number, offset: start)
     }
 
     /// `'…'` with `''` for a quote, after `prefixLength` letters. On PostgreSQL a backslash in a
@@ -263,8 +279,8 @@ struct Tokenizer {
             if mayBeName { value.append(c) }
             index += 1
         }
-        guard mayBeName && dialect.acceptsStringsAsNames else { return Token(kind: .otherString, text: [], offset: start) }
-        return Token(kind: .string, text: value.map(asciiLowercased), offset: start)
+        guard mayBeName && dialect.acceptsStringsAsNames else { return token(.otherString, offset: start) }
+        return token(.string, text: value.map(asciiLowercased), offset: start)
     }
 
     /// PostgreSQL's `E'…'`: a backslash escapes the next byte, `''` is a quote.
@@ -282,7 +298,7 @@ struct Tokenizer {
                     index += 2
                 } else {
                     index += 1
-                    return Token(kind: .otherString, text: [], offset: start)
+                    return token(.otherString, offset: start)
                 }
             } else {
                 index += 1
@@ -304,7 +320,7 @@ struct Tokenizer {
             if bytes[k] == 0 { throw Refusal("NUL byte in the query", at: k) }
             if bytes[k] == 0x24 && bytes[k..<(k + tag.count)].elementsEqual(tag) {
                 index = k + tag.count
-                return Token(kind: .otherString, text: [], offset: start)
+                return token(.otherString, offset: start)
             }
             k += 1
         }
@@ -313,7 +329,15 @@ struct Tokenizer {
 
     /// A quoted identifier up to `close`; `escapesByDoubling` makes a doubled `close` one
     /// character of the name. Empty names are refused (PostgreSQL refuses them too).
-    private mutating func quotedIdentifier(close: UInt8, escapesByDoubling: Bool, checksLength: Bool = true) throws(Refusal) -> Token {
+    private mutating func quotedIdentifier(close: UInt8, escapesByDoubling: Bool) throws(Refusal) -> Token {
+        let start = index
+        let name = try quotedName(close: close, escapesByDoubling: escapesByDoubling)
+        try checkLength(name, at: start)
+        return token(.quotedIdentifier, text: name, offset: start)
+    }
+
+    /// The unescaped name of a quoted identifier (ASCII case folded where the dialect folds it).
+    private mutating func quotedName(close: UInt8, escapesByDoubling: Bool) throws(Refusal) -> [UInt8] {
         let start = index
         index += 1
         var name: [UInt8] = []
@@ -337,8 +361,7 @@ struct Tokenizer {
         if !dialect.hasCaseSensitiveQuotedIdentifiers {
             for i in name.indices { name[i] = asciiLowercased(name[i]) }
         }
-        if checksLength { try checkLength(name, at: start) }
-        return Token(kind: .quotedIdentifier, text: name, offset: start)
+        return name
     }
 
     /// After a `U&` literal: an optional `UESCAPE 'c'` (comments and whitespace may come
@@ -440,10 +463,10 @@ struct Tokenizer {
             throw Refusal("unexpected character '\(String(decoding: [b], as: UTF8.self))'", at: start)
         }
         index += length
-        if length == 1 && b == 0x2A { return Token(kind: .star, text: [], offset: start) }
+        if length == 1 && b == 0x2A { return token(.star, offset: start) }
         var text = Array(bytes[start..<index])
         if text == [0x21, 0x3D] || text == [0x3D, 0x3D] { text = text == [0x3D, 0x3D] ? [0x3D] : [0x3C, 0x3E] }
-        return Token(kind: .op, text: text, offset: start)
+        return token(.op, text: text, offset: start)
     }
 
     @inline(__always) private static func isPostgresOperatorByte(_ b: UInt8) -> Bool {
@@ -473,9 +496,9 @@ struct Tokenizer {
             }
         }
         index = end
-        if end - start == 1 && bytes[start] == 0x2A { return Token(kind: .star, text: [], offset: start) }
+        if end - start == 1 && bytes[start] == 0x2A { return token(.star, offset: start) }
         var text = Array(bytes[start..<end])
         if text == [0x21, 0x3D] { text = [0x3C, 0x3E] }
-        return Token(kind: .op, text: text, offset: start)
+        return token(.op, text: text, offset: start)
     }
 }

@@ -5,11 +5,12 @@ import Testing
 @Suite("Tokenizer, per dialect")
 struct TokenizerTests {
     static func kinds(_ query: String, _ dialect: SQLDialect) throws -> [Token.Kind] {
-        try Tokenizer.tokenize(query, dialect: dialect).map(\.kind).dropLast()
+        try Tokenizer.tokenize(query, dialect: dialect).tokens.map(\.kind).dropLast()
     }
 
     static func names(_ query: String, _ dialect: SQLDialect) throws -> [[UInt8]] {
-        try Tokenizer.tokenize(query, dialect: dialect).filter { $0.kind == .word || $0.kind == .quotedIdentifier }.map(\.text)
+        let list = try Tokenizer.tokenize(query, dialect: dialect)
+        return list.tokens.filter { $0.kind == .word || $0.kind == .quotedIdentifier }.map { list.key($0) }
     }
 
     static func refusal(_ query: String, _ dialect: SQLDialect) -> String? {
@@ -119,10 +120,11 @@ struct TokenizerTests {
 
     @Test("Operators: PostgreSQL's longest-run rule and trailing + or -, SQLite's fixed list")
     func operators() throws {
-        let pgOps = try Tokenizer.tokenize("a*-1 <-2 @>x !=y ->>z", dialect: .postgres).filter { $0.kind == .op || $0.kind == .star }
-        #expect(pgOps.map { $0.kind == .star ? "*" : $0.display } == ["*", "-", "<", "-", "@>", "<>", "->>"])
-        let sqliteOps = try Tokenizer.tokenize("a==b!=c||d->>e<<f", dialect: .sqlite).filter { $0.kind == .op }
-        #expect(sqliteOps.map(\.display) == ["=", "<>", "||", "->>", "<<"])
+        let pg = try Tokenizer.tokenize("a*-1 <-2 @>x !=y ->>z", dialect: .postgres)
+        let pgOps = pg.tokens.filter { $0.kind == .op || $0.kind == .star }.map { $0.kind == .star ? "*" : pg.spelling($0) }
+        #expect(pgOps == ["*", "-", "<", "-", "@>", "<>", "->>"])
+        let sqlite = try Tokenizer.tokenize("a==b!=c||d->>e<<f", dialect: .sqlite)
+        #expect(sqlite.tokens.filter { $0.kind == .op }.map { sqlite.spelling($0) } == ["=", "<>", "||", "->>", "<<"])
         #expect(try Self.kinds("SELECT 1 --x", .postgres) == [.word, .number])
         #expect(try Self.kinds("SELECT 1+/*x*/2", .postgres) == [.word, .number, .op, .number])
     }
@@ -148,6 +150,7 @@ struct TokenizerTests {
         #expect(try Self.kinds("SELECT X'41'", .sqlite) == [.word, .otherString])
         #expect(try Self.kinds("SELECT B'01', X'1F', N'x'", .postgres) == [.word, .otherString, .comma, .otherString, .comma, .otherString])
         #expect(try Self.kinds("SELECT 'a''b'", .sqlite) == [.word, .string])
-        #expect(try Tokenizer.tokenize("SELECT 'Ab''c'", dialect: .sqlite)[1].text == Array("ab'c".utf8))
+        let list = try Tokenizer.tokenize("SELECT 'Ab''c'", dialect: .sqlite)
+        #expect(list.text(list.tokens[1]) == Array("ab'c".utf8))
     }
 }
