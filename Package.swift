@@ -131,6 +131,7 @@ let package = Package(
                 "HoldoutSimulation",
                 "HoldoutStore",
                 "HoldoutCore",
+                "HoldoutSQLGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

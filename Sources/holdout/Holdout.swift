@@ -13,7 +13,8 @@ struct Holdout: AsyncParsableCommand {
             `holdout stats compare` and analyse a unit-level CSV with `holdout stats analyze`. Serve the same \
             over HTTP with `holdout serve` (keys from `holdout keys create`) and run the nightly report with \
             `holdout report nightly`. Simulate experiments whose true effect is known with `holdout simulate` \
-            and check every estimator against the truth with `holdout calibrate`. Data lives in \
+            and check every estimator against the truth with `holdout calibrate`. Check a query over the semantic views \
+            with `holdout sql check`. Data lives in \
             ./holdout.sqlite unless --database (or HOLDOUT_DATABASE_URL) names another SQLite file or a \
             postgres:// URL. Every command takes --json for scripting.
             """,
@@ -21,7 +22,7 @@ struct Holdout: AsyncParsableCommand {
             PowerCommand.self, StatsCommand.self, ExperimentCommand.self, AssignCommand.self, AssignmentCommand.self,
             ImportCommand.self, CheckCommand.self, QualityCommand.self, ResultsCommand.self, DatabaseCommand.self,
             ServeCommand.self, KeysCommand.self, WebhooksCommand.self, ReportCommand.self, BenchCommand.self, SimulateCommand.self,
-            CalibrateCommand.self,
+            CalibrateCommand.self, SQLCommand.self,
         ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage
