@@ -67,10 +67,11 @@ public struct SQLGuard: Sendable {
         "fct_experiment_exposure_quality_daily", "dim_ai_allowed_assets",
     ]
 
-    /// Holdout's tables (HoldoutStore's migrations), which a CTE may not shadow.
+    /// Holdout's tables (every table HoldoutStore's migrations create, including the copies a
+    /// migration renames), which a CTE may not shadow. A test checks them against the migrations.
     public static let holdoutTables: Set<String> = [
-        "schema_migrations", "api_keys", "events", "experiment_assignments", "experiment_assignments_v", "experiment_exposures",
-        "experiment_outcomes", "experiment_results", "experiment_variants", "experiments", "reports", "touchpoints", "touchpoints_v",
+        "schema_migrations", "api_keys", "events", "experiment_assignments", "experiment_assignments_v4", "experiment_exposures",
+        "experiment_outcomes", "experiment_results", "experiment_variants", "experiments", "reports", "touchpoints", "touchpoints_v2",
         "unit_covariates", "unit_properties", "webhook_secrets",
     ]
 
