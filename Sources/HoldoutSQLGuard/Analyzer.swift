@@ -65,9 +65,8 @@ struct Analyzer {
             for row in rows { for expression in row { analyze(expression) } }
         case .query(let query):
             analyze(query)
-        case .operation(_, let left, let right):
-            analyze(left)
-            analyze(right)
+        case .operation(_, let terms):
+            for term in terms { analyze(term) }
         }
     }
 
@@ -81,10 +80,9 @@ struct Analyzer {
             for argument in arguments { analyze(argument) }
         case .subquery(let query):
             analyze(query)
-        case .join(let left, let right, let condition):
-            analyze(left)
-            analyze(right)
-            for expression in condition { analyze(expression) }
+        case .join(let items, let conditions):
+            for item in items { analyze(item) }
+            for expression in conditions { analyze(expression) }
         }
     }
 
@@ -114,8 +112,8 @@ struct Analyzer {
             }
             for argument in call.arguments { analyze(argument) }
             for modifier in call.modifiers { analyze(modifier) }
-        case .cast(let value, let type):
-            if !configuration.typeKeys.contains(Array(type.spelling.utf8)) {
+        case .cast(let value, let types):
+            for type in types where !configuration.typeKeys.contains(Array(type.spelling.utf8)) {
                 refuse("type \"\(type.spelling)\" is not on the type allowlist")
             }
             analyze(value)

@@ -238,13 +238,17 @@ struct Parser {
     }
 
     private mutating func setExpression() throws(Refusal) -> Syntax.SetExpression {
-        var left = try setTerm()
+        // A chain of set operations is one flat node, so a long chain cannot nest the tree deeply.
+        var terms = [try setTerm()]
+        var op: String?
         while current.isKeyword(.union) || current.isKeyword(.intersect) || current.isKeyword(.except) {
-            let op = spelling(advance()).uppercased()
+            let spelled = spelling(advance()).uppercased()
+            op = op ?? spelled
             _ = accept(.all) || accept(.distinct)
-            left = .operation(op, left, try setTerm())
+            terms.append(try setTerm())
         }
-        return left
+        guard let op else { return terms[0] }
+        return .operation(op, terms)
     }
 
     private mutating func setTerm() throws(Refusal) -> Syntax.SetExpression {
@@ -373,7 +377,9 @@ struct Parser {
     // MARK: FROM
 
     private mutating func joinedTable() throws(Refusal) -> Syntax.TableReference {
-        var left = try tableItem()
+        // Joins are one flat node, so a long chain of joins cannot nest the tree deeply.
+        var items = [try tableItem()]
+        var conditions: [Syntax.Expression] = []
         while true {
             let natural = accept(.natural)
             var hasJoinKind = false
@@ -387,18 +393,16 @@ struct Parser {
                 if natural || hasJoinKind { throw unexpected(expecting: "JOIN") }
                 break
             }
-            let right = try tableItem()
-            var condition: [Syntax.Expression] = []
+            items.append(try tableItem())
             if accept(.on) {
-                condition.append(try expression())
+                conditions.append(try expression())
             } else if accept(.using) {
                 try expect(.leftParen, "( after USING")
                 repeat { _ = try name(what: "a column name") } while accept(.comma)
                 try expect(.rightParen, ")")
             }
-            left = .join(left, right, condition: condition)
         }
-        return left
+        return items.count == 1 ? items[0] : .join(items, conditions: conditions)
     }
 
     private mutating func tableItem() throws(Refusal) -> Syntax.TableReference {
@@ -548,15 +552,19 @@ struct Parser {
     mutating func expression() throws(Refusal) -> Syntax.Expression {
         try nest()
         defer { depth -= 1 }
-        var left = try conjunction()
-        while accept(.or) { left = .operation("OR", [left, try conjunction()]) }
-        return left
+        let first = try conjunction()
+        guard current.isKeyword(.or) else { return first }
+        var parts = [first]
+        while accept(.or) { parts.append(try conjunction()) }
+        return .operation("OR", parts)
     }
 
     private mutating func conjunction() throws(Refusal) -> Syntax.Expression {
-        var left = try negation()
-        while accept(.and) { left = .operation("AND", [left, try negation()]) }
-        return left
+        let first = try negation()
+        guard current.isKeyword(.and) else { return first }
+        var parts = [first]
+        while accept(.and) { parts.append(try negation()) }
+        return .operation("AND", parts)
     }
 
     private mutating func negation() throws(Refusal) -> Syntax.Expression {
@@ -568,70 +576,86 @@ struct Parser {
         return try predicate()
     }
 
+    /// An operation over `parts`, or the one part alone. Chains (`a AND b AND c`, `1 + 2 - 3`,
+    /// `x IS NULL IS NULL`) are built flat, so no chain of any length nests the tree deeply (the
+    /// analyzer walks it recursively, and a deep tree would also be freed recursively).
+    static func flat(_ op: String, _ parts: [Syntax.Expression]) -> Syntax.Expression {
+        parts.count == 1 ? parts[0] : .operation(op, parts)
+    }
+
+    private static let predicateKeywords: Set<Keyword> = [.is, .isnull, .notnull, .in, .between, .like, .ilike, .glob, .regexp, .match, .similar, .null]
+
     /// IS, IN, BETWEEN, LIKE and their negations, after a comparison-level operand.
     private mutating func predicate() throws(Refusal) -> Syntax.Expression {
-        var left = try binary(minimum: 0)
+        let first = try binary(minimum: 0)
+        // The list is made only when an operator follows: most operands have none.
+        var parts: [Syntax.Expression] = []
+        var op: String?
         while true {
+            if parts.isEmpty {
+                let next = current.isKeyword(.not) ? peek() : current
+                guard let keyword = next.keyword, Self.predicateKeywords.contains(keyword) else { return first }
+                parts.append(first)
+            }
             if accept(.is) {
                 _ = accept(.not)
+                op = op ?? "IS"
                 if accept(.distinct) {
                     try expect(.from)
-                    left = .operation("IS DISTINCT FROM", [left, try binary(minimum: 0)])
+                    parts.append(try binary(minimum: 0))
                 } else if accept(.null) || accept(.true) || accept(.false) || (isWord("unknown") && advance().kind == .word) {
-                    left = .operation("IS", [left])
                 } else if dialect == .sqlite {
-                    left = .operation("IS", [left, try binary(minimum: 0)])
+                    parts.append(try binary(minimum: 0))
                 } else {
                     throw unexpected(expecting: "NULL, TRUE, FALSE, UNKNOWN or DISTINCT FROM after IS")
                 }
                 continue
             }
             if accept(.isnull) || accept(.notnull) {
-                left = .operation("IS NULL", [left])
+                op = op ?? "IS NULL"
                 continue
             }
             let negated = current.isKeyword(.not)
             let next = negated ? peek() : current
-            guard
-                let keyword = next.keyword,
-                [.in, .between, .like, .ilike, .glob, .regexp, .match, .similar, .null].contains(keyword)
-            else { return left }
+            guard let keyword = next.keyword, [.in, .between, .like, .ilike, .glob, .regexp, .match, .similar, .null].contains(keyword) else {
+                return Self.flat(op ?? "IS", parts)
+            }
             if negated { advance() }
             advance()
+            op = op ?? keyword.rawValue.uppercased()
             switch keyword {
             case .null:
                 guard negated else { throw unexpected(expecting: "an operator") }
-                left = .operation("IS NULL", [left])
             case .in:
-                left = try inPredicate(left)
+                parts.append(contentsOf: try inOperands())
             case .between:
                 _ = accept(.symmetric)
-                let low = try binary(minimum: 0)
+                parts.append(try binary(minimum: 0))
                 try expect(.and)
-                left = .operation("BETWEEN", [left, low, try binary(minimum: 0)])
+                parts.append(try binary(minimum: 0))
             case .regexp, .match:
                 // SQLite runs these as the application functions regexp() and match().
                 let pattern = try binary(minimum: 0)
-                left = .call(Syntax.FunctionCall(name: [Syntax.Name(key: key(next), isQuoted: false)], offset: next.offset, arguments: [pattern, left]))
+                parts.append(.call(Syntax.FunctionCall(name: [Syntax.Name(key: key(next), isQuoted: false)], offset: next.offset, arguments: [pattern])))
             default:
                 if keyword == .similar { try expect(.to) }
-                var parts = [left, try binary(minimum: 0)]
+                parts.append(try binary(minimum: 0))
                 if accept(.escape) { parts.append(try binary(minimum: 0)) }
-                left = .operation(keyword.rawValue.uppercased(), parts)
             }
         }
     }
 
-    private mutating func inPredicate(_ left: Syntax.Expression) throws(Refusal) -> Syntax.Expression {
+    /// What follows IN: a subquery, a list, or on SQLite a table or table-valued function.
+    private mutating func inOperands() throws(Refusal) -> [Syntax.Expression] {
         if accept(.leftParen) {
             if current.isKeyword(.select) || current.isKeyword(.with) || current.isKeyword(.values) {
                 let query = try self.query()
                 try expect(.rightParen, ")")
-                return .operation("IN", [left, .subquery(query)])
+                return [.subquery(query)]
             }
             let list = current.kind == .rightParen ? [] : try expressionList()
             try expect(.rightParen, ")")
-            return .operation("IN", [left] + list)
+            return list
         }
         guard dialect == .sqlite else { throw unexpected(expecting: "( after IN") }
         // SQLite's `x IN table` and `x IN table_function(…)` read a relation.
@@ -647,7 +671,7 @@ struct Parser {
         }
         var select = Syntax.Select()
         select.from = [reference]
-        return .operation("IN", [left, .subquery(Syntax.Query(body: .select(select)))])
+        return [.subquery(Syntax.Query(body: .select(select)))]
     }
 
     /// Binding strength of a binary operator token, or nil when the token is not one.
@@ -688,10 +712,13 @@ struct Parser {
         ].map { Array($0.utf8) })
 
     private mutating func binary(minimum: Int) throws(Refusal) -> Syntax.Expression {
-        var left = try unary()
+        let first = try unary()
+        guard let strength = try precedence(current), strength > minimum else { return first }
+        var parts = [first]
+        var op: String?
         while let strength = try precedence(current), strength > minimum {
-            let op = advance()
-            let spelling = op.kind == .star ? "*" : spelling(op)
+            let token = advance()
+            op = op ?? (token.kind == .star ? "*" : spelling(token))
             if dialect == .postgres && strength == 1 && (current.isKeyword(.any) || current.isKeyword(.all) || current.isKeyword(.some)) {
                 advance()
                 try expect(.leftParen, "( after ANY or ALL")
@@ -702,12 +729,12 @@ struct Parser {
                     inner = try expression()
                 }
                 try expect(.rightParen, ")")
-                left = .operation(spelling, [left, inner])
+                parts.append(inner)
                 continue
             }
-            left = .operation(spelling, [left, try binary(minimum: strength)])
+            parts.append(try binary(minimum: strength))
         }
-        return left
+        return Self.flat(op ?? "", parts)
     }
 
     private mutating func unary() throws(Refusal) -> Syntax.Expression {
@@ -717,23 +744,28 @@ struct Parser {
             let op = spelling(advance())
             return .operation(op, [try unary()])
         }
-        var value = try primary()
+        // Postfix chains (`x::a::b`, `x[1][2]`, `AT TIME ZONE`) are kept flat, as binary chains are.
+        let first = try primary()
+        var parts: [Syntax.Expression] = []
+        var types: [Syntax.TypeName] = []
         while true {
             if dialect.hasPostgresExpressions && accept(.doubleColon) {
-                value = .cast(value, try typeName())
+                types.append(try typeName())
             } else if dialect.hasPostgresExpressions && accept(.leftBracket) {
-                let index = try expression()
+                if parts.isEmpty { parts.append(first) }
+                parts.append(try expression())
                 try expect(.rightBracket, "]")
-                value = .operation("[]", [value, index])
             } else if accept(.collate) {
                 _ = try qualifiedName(what: "a collation name")
             } else if dialect == .postgres && current.isKeyword(.at) && peek().isKeyword(.time) && peek(2).isKeyword(.zone) {
                 advance()
                 advance()
                 advance()
-                value = .operation("AT TIME ZONE", [value, try unary()])
+                if parts.isEmpty { parts.append(first) }
+                parts.append(try primary())
             } else {
-                return value
+                let value = parts.isEmpty ? first : Self.flat("postfix", parts)
+                return types.isEmpty ? value : .cast(value, types)
             }
         }
     }
@@ -777,7 +809,7 @@ struct Parser {
             try expect(.as)
             let type = try typeName()
             try expect(.rightParen, ")")
-            return .cast(value, type)
+            return .cast(value, [type])
         case .exists:
             advance()
             try expect(.leftParen, "( after EXISTS")
@@ -841,7 +873,7 @@ struct Parser {
         if current.kind == .leftParen { return try functionCall(names(), offset: first.offset) }
         if dialect.hasPostgresExpressions && parts == 1 && first.kind == .word && (current.kind == .otherString || current.kind == .string) {
             advance()
-            return .cast(.literal, Syntax.TypeName(words: names(), offset: first.offset))
+            return .cast(.literal, [Syntax.TypeName(words: names(), offset: first.offset)])
         }
         if parts == 1 && first.kind == .word && first.end - first.offset >= 4 && [0x75, 0x63, 0x73].contains(asciiLowercased(list.source[first.offset]))
             && Self.niladicFunctions.contains(key(first))

@@ -30,7 +30,8 @@ enum Syntax {
         case select(Select)
         case values([[Expression]])
         case query(Query)
-        case operation(String, SetExpression, SetExpression)
+        /// `UNION`, `INTERSECT`, `EXCEPT` over two or more terms (named by the first operator).
+        case operation(String, [SetExpression])
     }
 
     struct Select: Sendable {
@@ -49,15 +50,18 @@ enum Syntax {
         /// A function in FROM (`generate_series(1, 3)`, `json_each(x)`, `pragma_table_info('t')`).
         case function([Name], arguments: [Expression], offset: Int)
         case subquery(Query)
-        case join(TableReference, TableReference, condition: [Expression])
+        /// Two or more items joined, with every ON condition.
+        case join([TableReference], conditions: [Expression])
     }
 
     indirect enum Expression: Sendable {
         case literal
         case column
         case call(FunctionCall)
-        case cast(Expression, TypeName)
-        /// An operator, `CASE`, `IN`, `BETWEEN`, a row or an array: what it reads is its parts.
+        /// A value converted to one type or, with `::` chained, several.
+        case cast(Expression, [TypeName])
+        /// An operator chain, `CASE`, `IN`, `BETWEEN`, a row or an array: what it reads is its parts.
+        /// Chains are flat (two or more parts, named by the first operator).
         case operation(String, [Expression])
         case subquery(Query)
     }
