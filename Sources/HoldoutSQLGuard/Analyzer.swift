@@ -24,6 +24,9 @@ struct Analyzer {
     let configuration: SQLGuard
     private(set) var relations: [String] = []
     private(set) var functions: [String] = []
+    /// What `relations` and `functions` already hold, so listing stays linear in the query's size.
+    private var listedRelations: Set<String> = []
+    private var listedFunctions: Set<String> = []
     private(set) var refusal: String?
     private var scopes: [Set<[UInt8]>] = []
 
@@ -75,7 +78,7 @@ struct Analyzer {
         case .relation(let names, _):
             read(names)
         case .function(let names, let arguments, _):
-            Self.record(&functions, Self.spelled(names))
+            record(function: Self.spelled(names))
             refuse("table-valued function \"\(Self.spelled(names))\" in FROM is refused")
             for argument in arguments { analyze(argument) }
         case .subquery(let query):
@@ -90,7 +93,7 @@ struct Analyzer {
         if names.count == 1, scopes.contains(where: { $0.contains(names[0].key) }) { return }
         let spelled = Self.spelled(names)
         guard let table = names.last else { return }
-        Self.record(&relations, table.display)
+        record(relation: table.display)
         if names.count > 2 || (names.count == 2 && names[0].key != configuration.defaultSchemaKey) {
             refuse("relation \"\(spelled)\" is refused: only \(configuration.dialect.defaultSchema).<asset> may be schema-qualified")
         } else if !configuration.relationKeys.contains(table.key) {
@@ -104,7 +107,7 @@ struct Analyzer {
             return
         case .call(let call):
             let spelled = Self.spelled(call.name)
-            Self.record(&functions, spelled)
+            record(function: spelled)
             if call.name.count > 1 {
                 refuse("schema-qualified function \"\(spelled)\" is refused")
             } else if !configuration.functionKeys.contains(call.name[0].key) {
@@ -124,7 +127,11 @@ struct Analyzer {
         }
     }
 
-    private static func record(_ list: inout [String], _ name: String) {
-        if !list.contains(name) { list.append(name) }
+    private mutating func record(relation name: String) {
+        if listedRelations.insert(name).inserted { relations.append(name) }
+    }
+
+    private mutating func record(function name: String) {
+        if listedFunctions.insert(name).inserted { functions.append(name) }
     }
 }
