@@ -28,7 +28,7 @@ struct Analyzer {
     private var listedRelations: Set<String> = []
     private var listedFunctions: Set<String> = []
     private(set) var refusal: String?
-    private var scopes: [Set<[UInt8]>] = []
+    private var scopes: [Set<NameKey>] = []
 
     init(configuration: SQLGuard) { self.configuration = configuration }
 
@@ -49,7 +49,7 @@ struct Analyzer {
                 refuse("CTE \"\(cte.name.display)\" takes a catalog name (sqlite_…, pg_…)")
             }
             analyze(cte.query)
-            scopes[scopes.count - 1].insert(cte.name.key)
+            scopes[scopes.count - 1].insert(NameKey(cte.name.key))
         }
         analyze(query.body)
         for expression in query.orderBy { analyze(expression) }

@@ -705,9 +705,9 @@ struct Parser {
 
     /// Operators other than comparison and arithmetic that the guard accepts: concatenation,
     /// JSON access, bit operations, and on PostgreSQL pattern matching and containment.
-    private static let sqliteOperators: Set<[UInt8]> = Set(["||", "->", "->>", "&", "|", "<<", ">>"].map { Array($0.utf8) })
-    private static let postgresOperators: Set<[UInt8]> = Set(
-        [
+    private static let sqliteOperators: Set<NameKey> = Set(names: ["||", "->", "->>", "&", "|", "<<", ">>"].map { Array($0.utf8) })
+    private static let postgresOperators: Set<NameKey> = Set(
+        names: [
             "||", "->", "->>", "#>", "#>>", "@>", "<@", "~", "~*", "!~", "!~*", "~~", "!~~", "~~*", "!~~*", "&&", "&", "|", "#", "<<", ">>",
         ].map { Array($0.utf8) })
 
@@ -849,8 +849,8 @@ struct Parser {
 
     /// Functions PostgreSQL calls without parentheses; the guard treats the bare words as calls on
     /// both engines, so they are refused unless allowlisted.
-    private static let niladicFunctions: Set<[UInt8]> = Set(
-        ["user", "current_user", "session_user", "current_role", "current_schema", "current_catalog", "system_user"].map { Array($0.utf8) })
+    private static let niladicFunctions: Set<NameKey> = Set(
+        names: ["user", "current_user", "session_user", "current_role", "current_schema", "current_catalog", "system_user"].map { Array($0.utf8) })
 
     /// A column, `table.column`, a function call or (PostgreSQL) a typed literal `type 'text'`.
     /// Names are built only when kept (a call or a type): a column reference allocates nothing.

@@ -25,10 +25,10 @@ public struct SQLGuard: Sendable {
     /// Longer queries are refused before they are parsed (bytes of UTF-8).
     public var maximumQueryLength = 65_536
 
-    let relationKeys: Set<[UInt8]>
-    let knownRelationKeys: Set<[UInt8]>
-    let functionKeys: Set<[UInt8]>
-    let typeKeys: Set<[UInt8]>
+    let relationKeys: Set<NameKey>
+    let knownRelationKeys: Set<NameKey>
+    let functionKeys: Set<NameKey>
+    let typeKeys: Set<NameKey>
     let defaultSchemaKey: [UInt8]
 
     /// - Parameters:
@@ -48,11 +48,11 @@ public struct SQLGuard: Sendable {
         self.knownRelations = knownRelations
         self.allowedFunctions = allowedFunctions ?? dialect.defaultAllowedFunctions
         self.allowedTypes = allowedTypes ?? dialect.defaultAllowedTypes
-        relationKeys = Set(allowedRelations.map(dialect.key(forConfigured:)))
-        knownRelationKeys = Set(knownRelations.map(dialect.key(forConfigured:)))
+        relationKeys = Set(names: allowedRelations.map(dialect.key(forConfigured:)))
+        knownRelationKeys = Set(names: knownRelations.map(dialect.key(forConfigured:)))
         // Function and type names are listed in lower case, the spelling unquoted names fold to.
-        functionKeys = Set(self.allowedFunctions.map { Array($0.utf8).map(asciiLowercased) })
-        typeKeys = Set(self.allowedTypes.map { Array($0.utf8).map(asciiLowercased) })
+        functionKeys = Set(names: self.allowedFunctions.map { Array($0.utf8).map(asciiLowercased) })
+        typeKeys = Set(names: self.allowedTypes.map { Array($0.utf8).map(asciiLowercased) })
         defaultSchemaKey = Array(dialect.defaultSchema.utf8)
     }
 
