@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "HoldoutSimulation", targets: ["HoldoutSimulation"]),
         .library(name: "HoldoutGeo", targets: ["HoldoutGeo"]),
         .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
+        .library(name: "HoldoutSQLGuard", targets: ["HoldoutSQLGuard"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
@@ -91,6 +92,13 @@ let package = Package(
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
+        // The SQL guard, pure: a per-dialect tokenizer and parser for the SELECT subset of SQLite
+        // and PostgreSQL, and the allowlist rules that decide whether a query may read the
+        // semantic views. No dependencies.
+        .target(
+            name: "HoldoutSQLGuard",
+            swiftSettings: swiftSettings
+        ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
         // on embedded SQLite and PostgreSQL through one dialect-aware layer.
         .target(
@@ -152,6 +160,7 @@ let package = Package(
                 "HoldoutStore",
                 "HoldoutCore",
                 "HoldoutUplift",
+                "HoldoutSQLGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -180,6 +189,12 @@ let package = Package(
         .testTarget(
             name: "HoldoutCoreTests",
             dependencies: ["HoldoutCore", "HoldoutModel", "HoldoutStats"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutSQLGuardTests",
+            dependencies: ["HoldoutSQLGuard"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,8 +14,9 @@ struct BenchCommand: AsyncParsableCommand {
             .build/release/holdout bench stats                 # comparisons per second, one core
             .build/release/holdout bench analyze               # 10M-row, 12-covariate CSV, rows per second
             python Scripts/bench/gbstats_compare.py            # against GrowthBook's gbstats, same inputs
+            .build/release/holdout bench sql-guard             # SQL guard verdicts: a 2 KB query, the corpus
             """,
-        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self, SimulateBench.self])
+        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self, SimulateBench.self, SQLGuardBench.self])
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB, or nil off Linux.
