@@ -104,6 +104,7 @@ let package = Package(
                 "HoldoutCSV",
                 "HoldoutStats",
                 "HoldoutSimulation",
+                "HoldoutGeo",
                 "HoldoutStore",
             ],
             swiftSettings: swiftSettings
@@ -139,6 +140,7 @@ let package = Package(
                 "HoldoutModel",
                 "HoldoutStats",
                 "HoldoutSimulation",
+                "HoldoutGeo",
                 "HoldoutStore",
                 "HoldoutCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -162,7 +164,7 @@ let package = Package(
         // Domain services on in-memory sufficient statistics (no database).
         .testTarget(
             name: "HoldoutCoreTests",
-            dependencies: ["HoldoutCore", "HoldoutModel", "HoldoutStats"],
+            dependencies: ["HoldoutCore", "HoldoutModel", "HoldoutStats", "HoldoutGeo"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -186,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "HoldoutStoreTests",
             dependencies: [
-                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutGeo", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -201,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "holdoutTests",
-            dependencies: ["holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore"],
+            dependencies: ["holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore", "HoldoutGeo"],
             swiftSettings: swiftSettings
         ),
     ],

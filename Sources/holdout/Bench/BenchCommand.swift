@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
             .build/release/holdout bench analyze               # 10M-row, 12-covariate CSV, rows per second
             python Scripts/bench/gbstats_compare.py            # against GrowthBook's gbstats, same inputs
             """,
-        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self, SimulateBench.self])
+        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self, SimulateBench.self, GeoBench.self])
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB, or nil off Linux.
