@@ -70,7 +70,7 @@ struct GeoCommandTests {
             #expect((report["panel"] as? [String: Any])?["pre_days"] as? Int == 28)
             let methods = try #require(report["methods"] as? [String: Any])
             #expect(Set(methods.keys) == ["summary", "did", "tbr", "trimmed-match", "scm"])
-            #expect((methods["tbr"] as? [String: Any])?["estimate"] != nil)
+            #expect((methods["tbr"] as? [String: Any])?["incremental"] is Double)
             #expect((methods["trimmed-match"] as? [String: Any])?["error"] != nil)  // no pairs, no cost
             let power = try CLI.run(["geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--json"])
             #expect(power.status == 0, "\(power.stderr)")
