@@ -107,7 +107,9 @@ extension APIRoutes {
                 options.method = method
             }
             if let ratio = body.holdout_ratio {
-                guard ratio.isFinite, ratio > 0, ratio < 1 else { throw APIError.badRequest("holdout_ratio must be in (0, 1), got \(ratio)", field: "holdout_ratio") }
+                guard ratio.isFinite, ratio > 0, ratio < 1 else {
+                    throw APIError.badRequest("holdout_ratio must be in (0, 1), got \(ratio)", field: "holdout_ratio")
+                }
                 options.holdoutRatio = ratio
             }
             if let units = body.min_holdout_units {

@@ -152,7 +152,9 @@ struct IncrementalityStepTests {
         }
     }
 
-    @Test("control holds max(min, round(ratio × G)) geos, at most half; the rest is treatment", arguments: [(10, 0.2, 4), (30, 0.2, 6), (50, 0.3, 15), (12, 0.9, 6)])
+    @Test(
+        "control holds max(min, round(ratio × G)) geos, at most half; the rest is treatment",
+        arguments: [(10, 0.2, 4), (30, 0.2, 6), (50, 0.3, 15), (12, 0.9, 6)])
     func treatmentControlSplit(geos: Int, ratio: Double, expected: Int) async throws {
         try await Self.withState { state, _ in
             let orders = InMemoryOrders.sample(geos: geos)
@@ -183,7 +185,8 @@ struct IncrementalityStepTests {
     @Test("the design file is valid JSON with seed 000's keys, and decodes to the design")
     func validJSON() async throws {
         try await Self.withState { state, _ in
-            let result = await IncrementalityStep(state: state).run(tenant: "t", orders: InMemoryOrders.sample(tenant: "t", geos: 10), designs: nil, at: Self.now)
+            let result = await IncrementalityStep(state: state).run(
+                tenant: "t", orders: InMemoryOrders.sample(tenant: "t", geos: 10), designs: nil, at: Self.now)
             let path = try #require(result.assignmentPath)
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -205,7 +208,11 @@ struct IncrementalityStepTests {
         let cases = ["tenant-1", "acme_eu", "acme/eu", "../../etc", "a b", "café", "x%2Fy", ""]
         for tenant in cases {
             let encoded = GeoStateDirectory.encodeTenant(tenant)
-            #expect(encoded.utf8.allSatisfy { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+            #expect(
+                encoded.utf8.allSatisfy {
+                    $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                        || (0x61...0x7A).contains($0)
+                })
             #expect(GeoStateDirectory.decodeTenant(encoded) == tenant)
         }
         #expect(GeoStateDirectory.encodeTenant("acme/eu") == "acme%2Feu")
@@ -261,7 +268,8 @@ struct IncrementalityStepTests {
     @Test("telemetry lines and file names carry the step's clock, in UTC")
     func timestamps() async throws {
         try await Self.withState { state, _ in
-            let result = await IncrementalityStep(state: state).run(tenant: "t", orders: InMemoryOrders.sample(tenant: "t", geos: 8), designs: nil, at: Self.now)
+            let result = await IncrementalityStep(state: state).run(
+                tenant: "t", orders: InMemoryOrders.sample(tenant: "t", geos: 8), designs: nil, at: Self.now)
             let line = try #require(try Self.lines(state.telemetryFile).first)
             #expect(line["timestamp"] as? String == "2026-03-01T02:03:04.500Z")
             #expect(GeoStateDirectory.fileStamp(Self.now) == "20260301_020304")
@@ -320,7 +328,8 @@ struct IncrementalityStepTests {
     @Test("the telemetry line of a design: seed 000's fields")
     func telemetryLogged() async throws {
         try await Self.withState { state, _ in
-            let result = await IncrementalityStep(state: state).run(tenant: "t", orders: InMemoryOrders.sample(tenant: "t", geos: 12), designs: nil, at: Self.now)
+            let result = await IncrementalityStep(state: state).run(
+                tenant: "t", orders: InMemoryOrders.sample(tenant: "t", geos: 12), designs: nil, at: Self.now)
             let line = try #require(try Self.lines(state.telemetryFile).first)
             #expect(line["tenant_id"] as? String == "t" && line["event"] as? String == "holdout_assigned")
             #expect(line["geo_count"] as? Int == 12 && line["holdout_count"] as? Int == result.design?.holdoutCount)

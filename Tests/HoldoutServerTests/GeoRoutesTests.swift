@@ -78,11 +78,13 @@ struct GeoRoutesTests {
         }
     }
 
-    @Test("every input is validated, naming the field", arguments: [
-        (#"{"holdout_ratio": 1.5}"#, "holdout_ratio"), (#"{"holdout_ratio": "x"}"#, "holdout_ratio"), (#"{"method": "random"}"#, "method"),
-        (#"{"min_holdout_units": 0}"#, "min_holdout_units"), (#"{"min_holdout_units": 2.5}"#, "min_holdout_units"), (#"{"seed": -1}"#, "seed"),
-        (#"{"geo_column": ""}"#, "geo_column"), (#"{"colour": 1}"#, "colour"),
-    ])
+    @Test(
+        "every input is validated, naming the field",
+        arguments: [
+            (#"{"holdout_ratio": 1.5}"#, "holdout_ratio"), (#"{"holdout_ratio": "x"}"#, "holdout_ratio"), (#"{"method": "random"}"#, "method"),
+            (#"{"min_holdout_units": 0}"#, "min_holdout_units"), (#"{"min_holdout_units": 2.5}"#, "min_holdout_units"), (#"{"seed": -1}"#, "seed"),
+            (#"{"geo_column": ""}"#, "geo_column"), (#"{"colour": 1}"#, "colour"),
+        ])
     func validation(body: String, field: String) async throws {
         try await Self.with(.sqlite) { h, _, client in
             let error = try await call(client, .post, "/api/geo/holdouts", key: h.writeKey, body: body, expect: .badRequest)

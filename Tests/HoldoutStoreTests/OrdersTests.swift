@@ -40,7 +40,11 @@ struct OrdersTests {
             let other = try await Self.importer(tenant: "globex").run(path: csv.path, store: store)
             #expect(other.inserted == 4)
             let revenue = try await store.revenueByGeo(tenant: "acme")
-            #expect(revenue == [GeoRevenue(geo: "9q8yy", revenue: 145, orders: 2), GeoRevenue(geo: "9q9zz", revenue: 30, orders: 1), GeoRevenue(geo: "dr5ru", revenue: 7.5, orders: 1)])
+            #expect(
+                revenue == [
+                    GeoRevenue(geo: "9q8yy", revenue: 145, orders: 2), GeoRevenue(geo: "9q9zz", revenue: 30, orders: 1),
+                    GeoRevenue(geo: "dr5ru", revenue: 7.5, orders: 1),
+                ])
             let daily = try await store.dailyRevenue(tenant: "acme")
             let day = 20_513  // 2026-03-01
             #expect(
@@ -148,7 +152,8 @@ struct OrdersTests {
             let none = await IncrementalityStep(state: state).run(tenant: "globex", orders: store, designs: store, at: now)
             #expect(none.status == .skip && none.reason == "no_orders")
             // The matched-pairs design reads the daily panel from the store.
-            let pairs = await IncrementalityStep(options: .init(method: .matchedPairs), state: state).run(tenant: "acme", orders: store, designs: store, at: now)
+            let pairs = await IncrementalityStep(options: .init(method: .matchedPairs), state: state).run(
+                tenant: "acme", orders: store, designs: store, at: now)
             #expect(pairs.status == .success && pairs.design?.assignment.allSatisfy { $0.pair != nil } == true, "\(pairs)")
         }
     }

@@ -82,12 +82,15 @@ struct GeoCommandTests {
     func errors() throws {
         try Self.withDirectory { directory in
             let database = directory.appendingPathComponent("db.sqlite").path
-            let missing = try CLI.run(["import", "orders", "--tenant", "t", "--file", directory.appendingPathComponent("nope.csv").path, "--database", database])
+            let missing = try CLI.run([
+                "import", "orders", "--tenant", "t", "--file", directory.appendingPathComponent("nope.csv").path, "--database", database,
+            ])
             #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
             let noGeo = directory.appendingPathComponent("nogeo.csv")
             try "order_id,created_at,zip,net_revenue\no1,2026-01-01T00:00:00Z,10001,5\n".write(to: noGeo, atomically: true, encoding: .utf8)
             let geoError = try CLI.run(["import", "orders", "--tenant", "t", "--file", noGeo.path, "--database", database])
-            #expect(geoError.status != 0 && geoError.stderr.contains("'ship_geohash' is missing") && geoError.stderr.contains("--geo-column"), "\(geoError.stderr)")
+            #expect(
+                geoError.status != 0 && geoError.stderr.contains("'ship_geohash' is missing") && geoError.stderr.contains("--geo-column"), "\(geoError.stderr)")
             let noTenant = try CLI.run(["import", "orders", "--file", noGeo.path, "--database", database])
             #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
 
@@ -96,7 +99,10 @@ struct GeoCommandTests {
             try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,2\n2026-01-02,a,1\n".write(to: panel, atomically: true, encoding: .utf8)
             let assignment = directory.appendingPathComponent("assignment.csv")
             try "geo,group\na,control\nb,treatment\n".write(to: assignment, atomically: true, encoding: .utf8)
-            let base = ["geo", "analyze", "--panel", panel.path, "--assignment", assignment.path, "--pre-start", "2026-01-01", "--test-start", "2026-01-02", "--test-end", "2026-01-02"]
+            let base = [
+                "geo", "analyze", "--panel", panel.path, "--assignment", assignment.path, "--pre-start", "2026-01-01", "--test-start", "2026-01-02",
+                "--test-end", "2026-01-02",
+            ]
             let gap = try CLI.run(base)
             #expect(gap.status != 0 && gap.stderr.contains("geo b has no row for 2026-01-02") && gap.stderr.contains("add a row with 0"), "\(gap.stderr)")
             try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,-2\n".write(to: panel, atomically: true, encoding: .utf8)

@@ -79,13 +79,16 @@ public struct GeoAnalysisReport: Sendable, Encodable {
         panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods, method: Method?, level: Double = 0.9, tails: Int = 2
     ) throws(GeoError) -> GeoAnalysisReport {
         guard periods.preStart < periods.testStart, periods.testStart <= periods.testEnd else {
-            throw GeoError(.invalidInput, "periods must satisfy pre_start < test_start ≤ test_end (got \(periods.preStart), \(periods.testStart), \(periods.testEnd))")
+            throw GeoError(
+                .invalidInput, "periods must satisfy pre_start < test_start ≤ test_end (got \(periods.preStart), \(periods.testStart), \(periods.testEnd))")
         }
         if let end = periods.cooldownEnd, end <= periods.testEnd {
             throw GeoError(.invalidInput, "cooldown_end (\(end)) must be after test_end (\(periods.testEnd))")
         }
         guard periods.preStart >= panel.firstDay, (periods.cooldownEnd ?? periods.testEnd) <= panel.lastDay else {
-            throw GeoError(.invalidInput, "the periods \(periods.preStart) … \(periods.cooldownEnd ?? periods.testEnd) must lie inside the panel (\(panel.firstDay) … \(panel.lastDay))")
+            throw GeoError(
+                .invalidInput,
+                "the periods \(periods.preStart) … \(periods.cooldownEnd ?? periods.testEnd) must lie inside the panel (\(panel.firstDay) … \(panel.lastDay))")
         }
         let shape = PanelShape(
             geos: panel.geos.count, days: panel.dayCount, preDays: periods.preStart.distance(to: periods.testStart),

@@ -16,7 +16,9 @@ public enum GeoFiles {
     /// - Throws: ``HoldoutError`` for an unreadable file, a missing column, a bad date or number
     ///   (naming the line and column), a negative value, a duplicate (geo, date) or a missing day
     ///   (naming the geo and date).
-    public static func readPanel(path: String, responseColumn: String = "revenue", costColumn: String = "cost", costRequired: Bool = false)
+    public static func readPanel(
+        path: String, responseColumn: String = "revenue", costColumn: String = "cost", costRequired: Bool = false
+    )
         throws(HoldoutError) -> GeoPanel
     {
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -99,7 +101,9 @@ public enum GeoFiles {
             throw HoldoutError(.invalidInput, "--panel: cannot read '\(path)': \(error)", field: "panel")
         }
         if let failure { throw failure }
-        guard !rows.isEmpty else { throw HoldoutError(.invalidInput, "\(path) has no data rows (expected a header date,geo,\(responseColumn) and rows)", field: "panel") }
+        guard !rows.isEmpty else {
+            throw HoldoutError(.invalidInput, "\(path) has no data rows (expected a header date,geo,\(responseColumn) and rows)", field: "panel")
+        }
         do throws(GeoError) {
             return try GeoPanel(rows: rows)
         } catch {

@@ -243,7 +243,9 @@ struct GeoAnalyzeCommand: ParsableCommand {
             case .tbr(let r): rows.append(row(r.estimate))
             case .scm(let r): rows.append(row(r.estimate))
             case .trimmedMatch(let r):
-                rows.append([method.rawValue, "iROAS " + Output.number(r.iroas), Output.number(r.ciLow), Output.number(r.ciHigh), Output.pValue(r.pValue), "", ""])
+                rows.append([
+                    method.rawValue, "iROAS " + Output.number(r.iroas), Output.number(r.ciLow), Output.number(r.ciHigh), Output.pValue(r.pValue), "", "",
+                ])
             case .failed(let message): rows.append([method.rawValue, "—", "—", "—", "—", "—", message])
             }
         }
@@ -321,7 +323,9 @@ struct GeoPowerCommand: ParsableCommand {
             try Output.json(result)
             return
         }
-        print("placebo power (TBR): \(result.windows) windows of \(pre) pre + \(testDays) test days; false-positive rate \(Output.number(result.falsePositiveRate, digits: 3))")
+        print(
+            "placebo power (TBR): \(result.windows) windows of \(pre) pre + \(testDays) test days; false-positive rate \(Output.number(result.falsePositiveRate, digits: 3))"
+        )
         print(Output.table(header: ["effect", "power"], rows: result.points.map { [Output.percent($0.lift), Output.number($0.power, digits: 3)] }))
         print("minimum detectable effect (80% power): \(result.minimumDetectableLift.map { Output.percent($0) } ?? "not reached on this grid")")
     }
