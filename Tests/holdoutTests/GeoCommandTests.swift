@@ -91,6 +91,18 @@ struct GeoCommandTests {
             let geoError = try CLI.run(["import", "orders", "--tenant", "t", "--file", noGeo.path, "--database", database])
             #expect(
                 geoError.status != 0 && geoError.stderr.contains("'ship_geohash' is missing") && geoError.stderr.contains("--geo-column"), "\(geoError.stderr)")
+            // A step that fails (the state directory is a file) neither fails nor rolls back the import.
+            let blocked = directory.appendingPathComponent("blocked")
+            try "x".write(to: blocked, atomically: true, encoding: .utf8)
+            let orders = try Self.orders(directory)
+            let stepError = try CLI.run([
+                "import", "orders", "--tenant", "t", "--file", orders.path, "--database", database, "--state-dir", blocked.path, "--json",
+            ])
+            #expect(stepError.status == 0, "\(stepError.stderr)")
+            let stepJSON = try stepError.json()
+            #expect(stepJSON["inserted"] as? Int == 640)
+            let failed = try #require(stepJSON["incrementality"] as? [String: Any])
+            #expect(failed["status"] as? String == "error" && (failed["reason"] as? String)?.contains("--state-dir") == true, "\(failed)")
             let noTenant = try CLI.run(["import", "orders", "--file", noGeo.path, "--database", database])
             #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
 
