@@ -78,6 +78,32 @@ struct GeoCommandTests {
         }
     }
 
+    @Test("concurrent processes append whole telemetry lines and keep every design file")
+    func concurrentProcesses() throws {
+        try Self.withDirectory { directory in
+            let database = directory.appendingPathComponent("db.sqlite").path
+            let state = directory.appendingPathComponent("state").path
+            let file = try Self.orders(directory)
+            #expect(try CLI.run(["import", "orders", "--tenant", "acme", "--file", file.path, "--database", database, "--state-dir", state]).status == 0)
+            let processes = (0..<6).map { i -> Process in
+                let process = Process()
+                process.executableURL = CLI.binary
+                process.arguments = ["geo", "design", "--tenant", "acme", "--database", database, "--state-dir", state, "--seed", "\(i)", "--json"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                return process
+            }
+            for process in processes { try process.run() }
+            for process in processes { process.waitUntilExit() }
+            #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+            let lines = try String(contentsOfFile: state + "/telemetry/experiments/geo_holdout_runs.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 7)
+            for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)") }
+            let files = try FileManager.default.contentsOfDirectory(atPath: state + "/analytics/experiments/geo_holdouts")
+            #expect(files.count == 7 && files.allSatisfy { $0.hasPrefix("acme_") && $0.hasSuffix(".json") })
+        }
+    }
+
     @Test("errors name the file, line, geo or column and how to fix it")
     func errors() throws {
         try Self.withDirectory { directory in
