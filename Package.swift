@@ -121,6 +121,7 @@ let package = Package(
                 "HoldoutCSV",
                 "HoldoutStats",
                 "HoldoutSimulation",
+                "HoldoutGeo",
                 "HoldoutStore",
             ],
             swiftSettings: swiftSettings
@@ -157,6 +158,7 @@ let package = Package(
                 "HoldoutModel",
                 "HoldoutStats",
                 "HoldoutSimulation",
+                "HoldoutGeo",
                 "HoldoutStore",
                 "HoldoutCore",
                 "HoldoutUplift",
@@ -188,7 +190,7 @@ let package = Package(
         // Domain services on in-memory sufficient statistics (no database).
         .testTarget(
             name: "HoldoutCoreTests",
-            dependencies: ["HoldoutCore", "HoldoutModel", "HoldoutStats"],
+            dependencies: ["HoldoutCore", "HoldoutModel", "HoldoutStats", "HoldoutGeo"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -218,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "HoldoutStoreTests",
             dependencies: [
-                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutGeo", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -233,7 +235,7 @@ let package = Package(
         ),
         .testTarget(
             name: "holdoutTests",
-            dependencies: ["holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore"],
+            dependencies: ["holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore", "HoldoutGeo"],
             swiftSettings: swiftSettings
         ),
     ],

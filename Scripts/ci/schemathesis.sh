@@ -55,7 +55,7 @@ key=$("$binary" keys create --database "$db" --tenant ci --scope write --json |
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
-"$binary" serve --database "$db" --host 127.0.0.1 --port "$port" --log-level warning >"$work/server.log" 2>&1 &
+"$binary" serve --database "$db" --host 127.0.0.1 --port "$port" --log-level warning --state-dir "$work/state" >"$work/server.log" 2>&1 &
 server_pid=$!
 
 for _ in $(seq 1 100); do
@@ -87,6 +87,14 @@ api POST /api/experiments/demo/outcomes "$outcomes"
 api POST /api/touchpoints '{"touchpoints": [{"profile_id": "user_001", "channel": "email", "ts": "2026-03-02T09:00:00Z", "campaign_id": "email_q1_2026"}]}'
 # A nightly report, so /api/reports/nightly/latest has one to serve.
 "$binary" report nightly --database "$db" --json >/dev/null
+# Orders for tenant ci (12 geos × 20 days), so POST /api/geo/holdouts designs and design 1 exists
+# for GET /api/geo/holdouts/{id}.
+python3 -c "
+import sys
+print('order_id,created_at,ship_geohash,net_revenue')
+for i in range(240): print('o%d,2026-03-%02dT12:00:00Z,geo%d,%d' % (i, 1 + i % 20, i % 12, 5 + i % 13))
+" >"$work/orders.csv"
+"$binary" import orders --database "$db" --tenant ci --file "$work/orders.csv" --state-dir "$work/state" --json >/dev/null
 
 report_args=()
 if [[ -n "${SCHEMATHESIS_REPORT:-}" ]]; then

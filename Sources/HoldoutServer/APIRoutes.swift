@@ -17,6 +17,8 @@ struct APIRoutes {
     /// Assignments from concurrent requests are written together (group commit).
     let writer: AssignmentWriter
     let cache = ExperimentCache()
+    /// Where the geo holdout step writes designs and telemetry (seed 000's `state`).
+    var geoState = GeoStateDirectory()
     /// The most items one batch request may carry.
     static let maximumBatch = 10_000
 
@@ -35,6 +37,9 @@ struct APIRoutes {
         group.post("experiments/:id/auto-assign", use: autoAssign)
         group.post("touchpoints", use: touchpoints)
         group.get("reports/nightly/latest", use: latestNightly)
+        group.get("geo/holdouts", use: listGeoHoldouts)
+        group.post("geo/holdouts", use: createGeoHoldout)
+        group.get("geo/holdouts/:id", use: showGeoHoldout)
     }
 
     // MARK: Helpers

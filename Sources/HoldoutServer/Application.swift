@@ -1,5 +1,5 @@
 import Foundation
-import HoldoutCore
+public import HoldoutCore
 import HoldoutModel
 public import HoldoutStore
 public import Hummingbird
@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// How long a stop (SIGTERM, SIGINT) waits for requests in flight.
     public var shutdownGrace: Duration
+    /// Where `POST /api/geo/holdouts` writes designs and telemetry (seed 000's `state`).
+    public var geoStateDirectory = "state"
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, nightlyAt: DailyTime? = nil, alertWebhook: String? = nil, idleTimeout: Duration = .seconds(30),
@@ -52,7 +54,7 @@ public enum ServerMetrics {
 ///   between tenants and time-limited (``AnalyticsPool``), so a long analysis does not hold up
 ///   assignments, ingestion or another tenant (SQLite's WAL lets readers run beside the
 ///   writer). Without one, analyses run on `store`.
-public func buildRouter(store: Store, analytics: AnalyticsPool? = nil) -> Router<HoldoutRequestContext> {
+public func buildRouter(store: Store, analytics: AnalyticsPool? = nil, geoState: GeoStateDirectory = GeoStateDirectory()) -> Router<HoldoutRequestContext> {
     _ = ServerMetrics.bootstrap
     let router = Router(context: HoldoutRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -76,7 +78,9 @@ public func buildRouter(store: Store, analytics: AnalyticsPool? = nil) -> Router
     }
     let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: KeyCache()))
     let pool = analytics ?? AnalyticsPool(stores: [store], open: { throw StoreError(.unavailable, "no analytics connections to open") })
-    APIRoutes(store: store, analytics: pool, writer: AssignmentWriter(store: store)).register(on: api)
+    var routes = APIRoutes(store: store, analytics: pool, writer: AssignmentWriter(store: store))
+    routes.geoState = geoState
+    routes.register(on: api)
     WebhookRoutes(store: store).register(on: router.group("webhooks"))
     return router
 }
@@ -91,7 +95,7 @@ public func buildApplication(store: Store, analytics: AnalyticsPool? = nil, conf
     }
     let idle = configuration.idleTimeout
     return Application(
-        router: buildRouter(store: store, analytics: analytics),
+        router: buildRouter(store: store, analytics: analytics, geoState: GeoStateDirectory(root: configuration.geoStateDirectory)),
         server: .http1(
             configuration: .init(
                 additionalChannelHandlers: [

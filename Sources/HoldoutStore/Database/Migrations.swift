@@ -52,6 +52,7 @@ enum Migrations {
                     name: "exposures_unit", table: "experiment_exposures", key: ["experiment_id", "profile_id"], include: ["exposure_ts", "variant"])
                     + [d.analyze(table: "experiment_exposures")]
             }),
+        Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -314,5 +315,46 @@ extension Store {
             }
         }
         return applied
+    }
+}
+
+extension Migrations {
+    /// Version 7 (issue 13): a tenant's orders, the input of seed 000's geo holdout step, and the
+    /// designs the step made.
+    ///
+    /// Orders are keyed by (tenant, order id), which makes re-imports idempotent; the table is
+    /// clustered on that key where the engine can (SQLite `WITHOUT ROWID`), so it holds no
+    /// second copy of the key in a unique index. Revenue per geo and the daily panel read a
+    /// tenant's range of the key. `created_at` is microseconds since the Unix epoch, UTC.
+    /// A design keeps its whole JSON document (seed 000's file) beside the columns the API lists.
+    static func version7(_ d: any StoreDialect) -> [String] {
+        let double = d.doubleType
+        return [
+            """
+            CREATE TABLE orders (
+                tenant TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                geo TEXT NOT NULL,
+                revenue \(double) NOT NULL,
+                PRIMARY KEY (tenant, order_id),
+                CHECK (revenue >= 0)
+            )\(d.clusteredTableOptions)
+            """,
+            """
+            CREATE TABLE geo_holdout_designs (
+                id \(d.autoIncrementPrimaryKey),
+                tenant TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                method TEXT NOT NULL,
+                geo_count INTEGER NOT NULL,
+                holdout_count INTEGER NOT NULL,
+                control_share \(double) NOT NULL,
+                assignment_path TEXT,
+                design TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX geo_holdout_designs_tenant ON geo_holdout_designs (tenant, id)",
+        ]
     }
 }

@@ -3,6 +3,9 @@ import HoldoutModel
 /// What an import file holds, with its columns (seed 001's field names).
 public enum ImportKind: String, Sendable, CaseIterable, Codable {
     case assignments, exposures, outcomes, events, touchpoints, covariates, properties
+    /// A tenant's orders (issue 13): `order_id, created_at`, a geo column (``Importer/geoColumn``,
+    /// default `ship_geohash`), and revenue as `net_revenue`, else `subtotal − discounts`.
+    case orders
 
     /// The columns read, required first.
     public var columns: (required: [String], optional: [String]) {
@@ -13,13 +16,14 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .events: (["event_id", "event_name", "profile_id", "ts"], ["value", "properties"])
         case .touchpoints: (["profile_id", "channel", "ts"], ["campaign_id"])
         case .covariates, .properties: (["profile_id"], [])
+        case .orders: (["order_id", "created_at"], ["net_revenue", "subtotal", "discounts"])
         }
     }
 
     /// Whether rows belong to one experiment (`--experiment` required).
     public var needsExperiment: Bool {
         switch self {
-        case .events, .touchpoints, .properties: false
+        case .events, .touchpoints, .properties, .orders: false
         default: true
         }
     }
@@ -37,6 +41,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .touchpoints: "touchpoints"
         case .covariates: "unit_covariates"
         case .properties: "unit_properties"
+        case .orders: "orders"
         }
     }
 
@@ -53,6 +58,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .touchpoints: [("tenant", .text), ("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]
         case .covariates: [("experiment_id", .bigint), ("profile_id", .text), ("name", .text), ("value", .double)]
         case .properties: [("profile_id", .text), ("name", .text), ("value", .text)]
+        case .orders: [("tenant", .text), ("order_id", .text), ("created_at", .bigint), ("geo", .text), ("revenue", .double)]
         }
     }
 
@@ -65,6 +71,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         case .touchpoints: ["tenant", "profile_id", "channel", "ts", "campaign_id"]
         case .covariates: ["experiment_id", "profile_id", "name"]
         case .properties: ["profile_id", "name"]
+        case .orders: ["tenant", "order_id"]
         }
     }
 }

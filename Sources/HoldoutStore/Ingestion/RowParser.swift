@@ -32,26 +32,38 @@ struct RowParser {
     static let maximumValueBytes = 64 << 10
     /// Columns that hold identifiers (``maximumIdentifierBytes``).
     static let identifierColumns: Set<String> = [
-        "profile_id", "group", "variant", "event_id", "campaign_id", "message_id", "channel", "event_name",
+        "order_id", "profile_id", "group", "variant", "event_id", "campaign_id", "message_id", "channel", "event_name",
     ]
 
     /// - Parameter header: the CSV header, checked for required columns; nil for JSON lines
     ///   (checked per row).
     /// The tenant touchpoints belong to (auto-assign reads only its own tenant's).
     let tenant: String
+    /// The column that names an order's geo (orders imports).
+    let geoColumn: String
 
-    init(kind: ImportKind, experiment: Experiment?, header: [String]?, tenant: String = "default", importedAt: Timestamp = .now) throws {
+    init(
+        kind: ImportKind, experiment: Experiment?, header: [String]?, tenant: String = "default", importedAt: Timestamp = .now,
+        geoColumn: String = "ship_geohash"
+    ) throws {
         self.importedAt = importedAt.microseconds
+        self.geoColumn = geoColumn
         self.kind = kind
         self.tenant = experiment?.tenant ?? tenant
         self.experiment = experiment
         variantNames = experiment?.variants.map(\.name) ?? []
-        let known = Set(kind.columns.required + kind.columns.optional)
+        let required = kind.columns.required + (kind == .orders ? [geoColumn] : [])
+        let known = Set(required + kind.columns.optional)
         if let header {
-            for column in kind.columns.required where !header.contains(column) {
+            for column in required where !header.contains(column) {
+                let hint = column == geoColumn && kind == .orders ? " (name the geo column with --geo-column)" : ""
                 throw ImportError(
-                    "column '\(column)' is missing from the header (found: \(header.joined(separator: ", "))); \(kind.rawValue) need \(kind.columns.required.joined(separator: ", "))"
+                    "column '\(column)' is missing from the header (found: \(header.joined(separator: ", "))); \(kind.rawValue) need \(required.joined(separator: ", "))\(hint)"
                 )
+            }
+            if kind == .orders && !header.contains("net_revenue") && !header.contains("subtotal") {
+                throw ImportError(
+                    "orders need revenue: a net_revenue column, or subtotal (and optionally discounts); the header has \(header.joined(separator: ", "))")
             }
             if kind == .covariates || kind == .properties {
                 covariates = header.filter { $0 != "profile_id" && !$0.isEmpty }
@@ -260,6 +272,27 @@ struct RowParser {
                 }
             }
             return present.map { [.text(profile), .text($0), .text(row.values[$0]?.text ?? "")] }
+        case .orders:
+            let orderID = try identifier("order_id")
+            let createdAt = try timestamp("created_at")
+            let geo = try identifier(geoColumn)
+            // Seed 000: net_revenue when present, else subtotal − discounts.
+            let revenue: Double
+            let column: String
+            if let net = try number("net_revenue") {
+                (revenue, column) = (net, "net_revenue")
+            } else if let subtotal = try number("subtotal") {
+                (revenue, column) = (subtotal - (try number("discounts") ?? 0), "subtotal")
+            } else {
+                throw RowError(line: row.line, column: "net_revenue", reason: "is empty, and so is subtotal: an order needs net_revenue or subtotal")
+            }
+            guard revenue >= 0 else {
+                let how = column == "net_revenue" ? "net_revenue" : "subtotal − discounts"
+                throw RowError(
+                    line: row.line, column: column,
+                    reason: "gives negative revenue \(revenue) (\(how)); refunds and corrections are not orders, leave them out or net them into the order")
+            }
+            return [[.text(tenant), .text(orderID), .integer(createdAt), .text(geo), .double(revenue)]]
         }
     }
 }

@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             python Scripts/bench/gbstats_compare.py            # against GrowthBook's gbstats, same inputs
             .build/release/holdout bench sql-guard             # SQL guard verdicts: a 2 KB query, the corpus
             """,
-        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self, SimulateBench.self, SQLGuardBench.self])
+        subcommands: [StatsBench.self, AnalyzeBench.self, GbstatsBench.self, StoreBench.self, SimulateBench.self, SQLGuardBench.self, GeoBench.self])
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB, or nil off Linux.

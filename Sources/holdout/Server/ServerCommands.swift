@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Stop an analytical query (results, time series, quality) after this many seconds.", valueName: "seconds"))
     var queryTimeout: Double = 30
     @Option(help: "Connections for analytical queries, shared fairly between tenants.") var analyticsConnections = 3
+    @Option(help: "Where POST /api/geo/holdouts writes designs and telemetry (as --state-dir of holdout geo design).") var stateDir = "state"
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
@@ -64,9 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
             let analytics = try await AnalyticsPool.open(
                 store.location,
                 limits: .init(connections: analyticsConnections, timeout: .milliseconds(Int64(queryTimeout * 1000))), logger: logger)
-            let configuration = ServerConfiguration(
+            var configuration = ServerConfiguration(
                 host: host, port: port, nightlyAt: nightlyAt.flatMap(DailyTime.init), alertWebhook: alertWebhook,
                 idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            configuration.geoStateDirectory = stateDir
             let app = buildApplication(store: store, analytics: analytics, configuration: configuration, logger: logger)
             do {
                 try await runServer(app, analytics: analytics, configuration: configuration, logger: logger)

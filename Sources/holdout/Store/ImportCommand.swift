@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import HoldoutCore
 import HoldoutModel
 import HoldoutStore
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load assignments, exposures, outcomes, events, touchpoints or covariates from CSV or JSON lines.",
+        abstract: "Load assignments, exposures, outcomes, events, touchpoints, covariates, properties or orders from CSV or JSON lines.",
         discussion: """
             Columns (CSV header or JSON keys), seed 001's names:
               assignments  profile_id, group, assigned_at (optional; default now)
@@ -16,6 +17,8 @@ struct ImportCommand: AsyncParsableCommand {
               touchpoints  profile_id, channel, ts, [campaign_id]
               covariates   profile_id, then one column per pre-experiment covariate (numbers)
               properties   profile_id, then one column per unit property (country, plan…), for --segment-by
+              orders       order_id, created_at, the geo column (--geo-column, default ship_geohash), and revenue: \
+            net_revenue, or subtotal [− discounts] when net_revenue is absent (seed 000); needs --tenant
             Timestamps: ISO 8601 with or without a zone (UTC assumed; offsets within ±18:00), or epoch \
             seconds, from 1970-01-01 to before 2200-01-01. Numbers are plain decimals (1.5, -2e3). Identifiers \
             (profile ids, variants, event, campaign and message ids, channels, event names, covariate and \
@@ -33,10 +36,19 @@ struct ImportCommand: AsyncParsableCommand {
               holdout import exposures --experiment email-q1 --file exposures.csv
               holdout import outcomes --experiment email-q1 --file outcomes.jsonl --json
               holdout import touchpoints --file touchpoints.csv
+              holdout import orders --tenant acme --file orders.csv --geo-column ship_geohash --state-dir state
+
+            Orders: keyed by (tenant, order_id), so a re-import adds nothing; an order id twice in one file \
+            rejects the second (naming both), negative revenue rejects the row. After every orders import the \
+            geo holdout step (seed 000) runs for the tenant and its result is printed under `incrementality`: \
+            success (the design, written to STATE/analytics/experiments/geo_holdouts/ and stored in the \
+            database), skip (no_orders, or fewer than max(2 × --min-holdout-units, 4) geos: insufficient_geo) \
+            or error (the reason); each run appends a line to STATE/telemetry/experiments/geo_holdout_runs.jsonl. \
+            An error in the step never fails the import.
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case assignments, exposures, outcomes, events, touchpoints, covariates, properties
+        case assignments, exposures, outcomes, events, touchpoints, covariates, properties, orders
         var value: ImportKind { ImportKind(rawValue: rawValue) ?? .exposures }
     }
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl }
@@ -48,7 +60,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "csv or jsonl (default: from the file name).") var format: Format?
     @Option(help: "Rows per transaction.") var batchSize = 10_000
     @Option(help: "Where to write rejected rows (default FILE.rejects.csv).") var rejects: String?
-    @Option(help: "The tenant whose auto-assign may use these touchpoints.") var tenant = "default"
+    @Option(help: "The tenant of orders (required for orders), or whose auto-assign may use these touchpoints (default 'default').")
+    var tenant: String?
+    @OptionGroup var geo: GeoStepOptions
     @Flag(help: "Print a line on stderr after each committed batch.") var verbose = false
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -57,6 +71,10 @@ struct ImportCommand: AsyncParsableCommand {
             throw ValidationError("importing \(kind.rawValue) needs --experiment KEY")
         }
         if batchSize < 1 || batchSize > 1_000_000 { throw ValidationError("--batch-size must be in 1…1000000") }
+        if kind == .orders {
+            guard let tenant, !tenant.isEmpty else { throw ValidationError("importing orders needs --tenant T (the tenant the orders belong to)") }
+            try geo.validate()
+        }
     }
 
     func run() async throws {
@@ -65,7 +83,8 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let interactive = isatty(STDERR_FILENO) == 1 && !json
         let verbose = self.verbose
-        let summary = try await db.with { store in
+        let tenant = self.tenant ?? "default"
+        let (summary, incrementality) = try await db.with { store in
             let experiment = try await experimentKey.asyncMap { key in try await store.requireExperiment(key: key) }
             var importer = Importer(
                 kind: kind.value, experiment: experiment, batchSize: batchSize, format: format.map { ImportFormat(rawValue: $0.rawValue) ?? .csv },
@@ -79,12 +98,21 @@ struct ImportCommand: AsyncParsableCommand {
                     }
                 })
             importer.tenant = tenant
-            return try await importer.run(path: file, store: store)
+            importer.geoColumn = geo.geoColumn
+            let summary = try await importer.run(path: file, store: store)
+            guard kind == .orders else { return (summary, IncrementalityResult?.none) }
+            // Seed 000: the geo holdout step after every orders import; its errors are its result.
+            let step = IncrementalityStep(options: geo.options(method: .weighted), state: geo.state)
+            return (summary, await step.run(tenant: tenant, orders: store, designs: store, at: Date()))
         }
         if interactive { Output.error("\r\u{1B}[K") }
         let allRejected = summary.read > 0 && summary.rejected == summary.read
         if json {
-            try Output.json(summary)
+            if let incrementality {
+                try Output.json(OrdersImportOutput(summary: summary, incrementality: incrementality))
+            } else {
+                try Output.json(summary)
+            }
         } else {
             if let values = summary.values {
                 // Covariates and properties: rows hold several values, which the store counts.
@@ -101,10 +129,26 @@ struct ImportCommand: AsyncParsableCommand {
             if let path = summary.rejectsFile, !allRejected {
                 print("all \(summary.rejected) rejected rows are in \(path)")
             }
+            if let incrementality { print(GeoOutput.describe(incrementality)) }
         }
         if allRejected {
             throw CLIError("all \(summary.read) rows were rejected; see \(summary.rejectsFile ?? "the rejects file")")
         }
+    }
+}
+
+/// `holdout import orders --json`: the import summary's keys and the step's result under
+/// `incrementality`.
+struct OrdersImportOutput: Encodable {
+    var summary: ImportSummary
+    var incrementality: IncrementalityResult
+
+    enum CodingKeys: String, CodingKey { case incrementality }
+
+    func encode(to encoder: any Encoder) throws {
+        try summary.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(incrementality, forKey: .incrementality)
     }
 }
 

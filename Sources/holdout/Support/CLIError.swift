@@ -1,3 +1,5 @@
+import HoldoutCore
+import HoldoutGeo
 import HoldoutModel
 import HoldoutSimulation
 import HoldoutStats
@@ -34,6 +36,8 @@ extension CLIError {
         case let error as StatsError: CLIError(error)
         case let error as ImportError: CLIError(error.message)
         case let error as SimulationError: CLIError(error.message)
+        case let error as GeoError: CLIError(error.message)
+        case let error as GeoStateError: CLIError(error.message)
         default: nil
         }
     }

@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+
+/// `holdout import orders` and `holdout geo …` through the real binary.
+@Suite("holdout import orders and holdout geo", .serialized)
+struct GeoCommandTests {
+    static func withDirectory(_ body: (URL) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-geo-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try body(directory)
+    }
+
+    /// 16 geos × 40 days of orders, revenue from subtotal − discounts.
+    static func orders(_ directory: URL) throws -> URL {
+        var csv = "order_id,created_at,ship_geohash,subtotal,discounts\n"
+        var n = 0
+        for day in 0..<40 {
+            for geo in 0..<16 {
+                let date = Calendar(identifier: .gregorian).date(byAdding: .day, value: day, to: Date(timeIntervalSince1970: 1_767_225_600))!
+                let stamp = ISO8601DateFormatter().string(from: date)
+                csv += "o\(n),\(stamp),g\(geo),\(50 + geo * 10 + (day * 7 + geo) % 13),\(geo % 3)\n"
+                n += 1
+            }
+        }
+        let file = directory.appendingPathComponent("orders.csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test("import orders runs the step: --json carries incrementality; files and telemetry under --state-dir; idempotent")
+    func importOrders() throws {
+        try Self.withDirectory { directory in
+            let database = directory.appendingPathComponent("db.sqlite").path
+            let state = directory.appendingPathComponent("state").path
+            let file = try Self.orders(directory)
+            let arguments = ["import", "orders", "--tenant", "acme/eu", "--file", file.path, "--database", database, "--state-dir", state]
+            let run = try CLI.run(arguments + ["--json"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let json = try run.json()
+            #expect(json["inserted"] as? Int == 640 && json["rejected"] as? Int == 0)
+            let step = try #require(json["incrementality"] as? [String: Any])
+            #expect(step["status"] as? String == "success" && step["tenant_id"] as? String == "acme/eu")
+            let path = try #require(step["assignment_path"] as? String)
+            #expect(path.hasPrefix(state + "/analytics/experiments/geo_holdouts/acme%2Feu_") && FileManager.default.fileExists(atPath: path))
+            let telemetry = try String(contentsOfFile: state + "/telemetry/experiments/geo_holdout_runs.jsonl", encoding: .utf8)
+            #expect(telemetry.split(separator: "\n").count == 1 && telemetry.contains("\"event\":\"holdout_assigned\""))
+
+            let again = try CLI.run(arguments)
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("orders: read 640, inserted 0, duplicates 640"), "\(again.stdout)")
+            #expect(again.stdout.contains("incrementality: success"), "\(again.stdout)")
+
+            // geo design on its own, and the panel.
+            let design = try CLI.run(["geo", "design", "--tenant", "acme/eu", "--database", database, "--state-dir", state, "--method", "stratified", "--json"])
+            #expect(design.status == 0, "\(design.stderr)")
+            #expect((try design.json()["design"] as? [String: Any])?["method"] as? String == "stratified")
+            let panel = directory.appendingPathComponent("panel.csv")
+            let written = try CLI.run(["geo", "panel", "--tenant", "acme/eu", "--database", database, "--out", panel.path, "--json"])
+            #expect(written.status == 0, "\(written.stderr)")
+            #expect(try written.json()["rows"] as? Int == 640)
+
+            // Analyse the panel with the design file; then power.
+            let analyze = try CLI.run([
+                "geo", "analyze", "--panel", panel.path, "--assignment", path, "--pre-start", "2026-01-01", "--test-start", "2026-01-29", "--test-end",
+                "2026-02-09", "--json",
+            ])
+            #expect(analyze.status == 0, "\(analyze.stderr)")
+            let report = try analyze.json()
+            #expect((report["panel"] as? [String: Any])?["pre_days"] as? Int == 28)
+            let methods = try #require(report["methods"] as? [String: Any])
+            #expect(Set(methods.keys) == ["summary", "did", "tbr", "trimmed-match", "scm"])
+            #expect((methods["tbr"] as? [String: Any])?["incremental"] is Double)
+            #expect((methods["trimmed-match"] as? [String: Any])?["error"] != nil)  // no pairs, no cost
+            let power = try CLI.run(["geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--json"])
+            #expect(power.status == 0, "\(power.stderr)")
+            #expect(try power.json()["windows"] as? Int != nil)
+        }
+    }
+
+    @Test("concurrent processes append whole telemetry lines and keep every design file")
+    func concurrentProcesses() throws {
+        try Self.withDirectory { directory in
+            let database = directory.appendingPathComponent("db.sqlite").path
+            let state = directory.appendingPathComponent("state").path
+            let file = try Self.orders(directory)
+            #expect(try CLI.run(["import", "orders", "--tenant", "acme", "--file", file.path, "--database", database, "--state-dir", state]).status == 0)
+            let processes = (0..<6).map { i -> Process in
+                let process = Process()
+                process.executableURL = CLI.binary
+                process.arguments = ["geo", "design", "--tenant", "acme", "--database", database, "--state-dir", state, "--seed", "\(i)", "--json"]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                return process
+            }
+            for process in processes { try process.run() }
+            for process in processes { process.waitUntilExit() }
+            #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+            let lines = try String(contentsOfFile: state + "/telemetry/experiments/geo_holdout_runs.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 7)
+            for line in lines { #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)") }
+            let files = try FileManager.default.contentsOfDirectory(atPath: state + "/analytics/experiments/geo_holdouts")
+            #expect(files.count == 7 && files.allSatisfy { $0.hasPrefix("acme_") && $0.hasSuffix(".json") })
+        }
+    }
+
+    @Test("errors name the file, line, geo or column and how to fix it")
+    func errors() throws {
+        try Self.withDirectory { directory in
+            let database = directory.appendingPathComponent("db.sqlite").path
+            let missing = try CLI.run([
+                "import", "orders", "--tenant", "t", "--file", directory.appendingPathComponent("nope.csv").path, "--database", database,
+            ])
+            #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
+            let noGeo = directory.appendingPathComponent("nogeo.csv")
+            try "order_id,created_at,zip,net_revenue\no1,2026-01-01T00:00:00Z,10001,5\n".write(to: noGeo, atomically: true, encoding: .utf8)
+            let geoError = try CLI.run(["import", "orders", "--tenant", "t", "--file", noGeo.path, "--database", database])
+            #expect(
+                geoError.status != 0 && geoError.stderr.contains("'ship_geohash' is missing") && geoError.stderr.contains("--geo-column"), "\(geoError.stderr)")
+            // A step that fails (the state directory is a file) neither fails nor rolls back the import.
+            let blocked = directory.appendingPathComponent("blocked")
+            try "x".write(to: blocked, atomically: true, encoding: .utf8)
+            let orders = try Self.orders(directory)
+            let stepError = try CLI.run([
+                "import", "orders", "--tenant", "t", "--file", orders.path, "--database", database, "--state-dir", blocked.path, "--json",
+            ])
+            #expect(stepError.status == 0, "\(stepError.stderr)")
+            let stepJSON = try stepError.json()
+            #expect(stepJSON["inserted"] as? Int == 640)
+            let failed = try #require(stepJSON["incrementality"] as? [String: Any])
+            #expect(failed["status"] as? String == "error" && (failed["reason"] as? String)?.contains("--state-dir") == true, "\(failed)")
+            let noTenant = try CLI.run(["import", "orders", "--file", noGeo.path, "--database", database])
+            #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
+
+            // A panel with a missing day, an assignment naming an unknown geo.
+            let panel = directory.appendingPathComponent("panel.csv")
+            try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,2\n2026-01-02,a,1\n".write(to: panel, atomically: true, encoding: .utf8)
+            let assignment = directory.appendingPathComponent("assignment.csv")
+            try "geo,group\na,control\nb,treatment\n".write(to: assignment, atomically: true, encoding: .utf8)
+            let base = [
+                "geo", "analyze", "--panel", panel.path, "--assignment", assignment.path, "--pre-start", "2026-01-01", "--test-start", "2026-01-02",
+                "--test-end", "2026-01-02",
+            ]
+            let gap = try CLI.run(base)
+            #expect(gap.status != 0 && gap.stderr.contains("geo b has no row for 2026-01-02") && gap.stderr.contains("add a row with 0"), "\(gap.stderr)")
+            try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,-2\n".write(to: panel, atomically: true, encoding: .utf8)
+            let negative = try CLI.run(base)
+            #expect(negative.status != 0 && negative.stderr.contains("line 3, column revenue: negative value"), "\(negative.stderr)")
+            try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,2\n".write(to: panel, atomically: true, encoding: .utf8)
+            try "geo,group\na,control\nzz,treatment\n".write(to: assignment, atomically: true, encoding: .utf8)
+            let unknown = try CLI.run(base)
+            #expect(unknown.status != 0 && unknown.stderr.contains("line 3: geo 'zz' is not in the panel"), "\(unknown.stderr)")
+            let help = try CLI.run(["geo", "analyze", "--help"])
+            #expect(help.stdout.contains("Example:"))
+        }
+    }
+}
