@@ -150,9 +150,22 @@ public final class Store: Sendable {
         return text.count > 400 ? String(text.prefix(400)) + "…" : text
     }
 
-    /// Closes the connection.
+    /// Closes the connection. Closing twice does nothing.
     public func close() async throws {
+        guard isOpen.exchange(false, ordering: .acquiringAndReleasing) else { return }
         try await closer()
+    }
+
+    /// Whether ``close()`` has not run yet.
+    private let isOpen = Atomic<Bool>(true)
+
+    /// A store dropped without ``close()`` (a caller that threw between opening and closing)
+    /// still closes its connection, in a task of its own: a driver connection released while
+    /// open is a resource leak, and SQLiteNIO stops a debug build on it.
+    deinit {
+        guard isOpen.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        let closer = self.closer
+        Task { try? await closer() }
     }
 
     /// Runs `body` alone on the connection.
