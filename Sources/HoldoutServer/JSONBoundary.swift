@@ -85,12 +85,6 @@ extension APIError {
     }
 }
 
-/// A number as import text: integers without a fraction, others in Swift's shortest round-trip
-/// form (the importer parses it back exactly).
-func numberText(_ value: Double) -> String {
-    value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-}
-
 /// An experiment named in a body by its numeric id or its key.
 struct ExperimentReference: Decodable, Sendable {
     var text: String
