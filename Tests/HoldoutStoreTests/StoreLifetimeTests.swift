@@ -1,0 +1,23 @@
+import Foundation
+import HoldoutStore
+import Testing
+
+@Suite("Store lifetime")
+struct StoreLifetimeTests {
+    @Test("a store dropped without close() closes its connection (no leak, no driver assertion); closing twice is harmless")
+    func droppedStore() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dropped-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for _ in 0..<3 {
+            let store = try await Store.open(.sqlite(path: path))
+            _ = try await store.experiments()
+        }
+        let store = try await Store.open(.sqlite(path: path))
+        try await store.close()
+        try await store.close()
+        // The dropped stores' connections close in their own tasks; the file is usable meanwhile.
+        let again = try await Store.open(.sqlite(path: path))
+        #expect(try await again.integrityCheck() == "ok")
+        try await again.close()
+    }
+}
