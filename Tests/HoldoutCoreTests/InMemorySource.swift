@@ -38,7 +38,7 @@ final class InMemorySource: StatisticsSource, ExperimentRepository, @unchecked S
         return lock.withLock { statistics[request.experimentID] ?? [] }
     }
 
-    func notCounted(experimentID: Int64, mode: AnalysisMode) async throws(HoldoutError) -> NotCounted {
+    func notCounted(experimentID: Int64, mode: AnalysisMode, metric: String) async throws(HoldoutError) -> NotCounted {
         lock.withLock { excluded[experimentID] ?? NotCounted(outcomes: .init(), exposures: mode == .exposure ? .init() : nil) }
     }
 

@@ -161,17 +161,19 @@ extension AnalyticsQueries {
                 SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = 
             """)
         query.appendInterpolation(bind: experimentID)
-        // Conversions: outcomes recorded for the experiment, plus events named like its
-        // conversion_key (seed 003's stg_conversion_events).
-        query.appendLiteral(
-            """
+        appendMetricCondition(to: &query)
+        // Conversions: outcomes recorded for the experiment's metric, plus, for its default
+        // metric, events named like its conversion_key (seed 003's stg_conversion_events).
+        if metric.isEmpty {
+            query.appendLiteral(
+                """
 
-                UNION ALL
-                SELECT ev.profile_id, ev.ts, ev.value FROM x CROSS JOIN events ev
-                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
-            )
-
-            """)
+                    UNION ALL
+                    SELECT ev.profile_id, ev.ts, ev.value FROM x CROSS JOIN events ev
+                    WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
+                """)
+        }
+        query.appendLiteral("\n)\n")
         if mode == .itt {
             // Not materialized: referenced twice, it is still a plain scan (or index lookup) of
             // the assignments, which a materialized copy of every unit would only slow down.
@@ -196,14 +198,17 @@ extension AnalyticsQueries {
         appendValidationCTEs(to: &q, experimentID: experimentID, validation: false)
         q.appendLiteral(", all_outcomes AS (SELECT profile_id, conversion_ts FROM experiment_outcomes WHERE experiment_id = ")
         q.appendInterpolation(bind: experimentID)
-        q.appendLiteral(
-            """
+        appendMetricCondition(to: &q)
+        if metric.isEmpty {
+            q.appendLiteral(
+                """
 
-                UNION ALL
-                SELECT ev.profile_id, ev.ts FROM x CROSS JOIN events ev
-                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key)
-
-            """)
+                    UNION ALL
+                    SELECT ev.profile_id, ev.ts FROM x CROSS JOIN events ev
+                    WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
+                """)
+        }
+        q.appendLiteral(")\n")
         let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
         let eventVariant = dialect.jsonText("ev.properties", key: "variant")
         if mode == .exposure {

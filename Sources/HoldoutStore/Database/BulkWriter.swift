@@ -12,6 +12,8 @@ package enum DatabaseValue: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case double(Double)
+    /// Raw bytes (`BLOB`/`BYTEA`): packed unit features.
+    case bytes([UInt8])
     case null
 
     package init(_ text: String?) { self = text.map(DatabaseValue.text) ?? .null }
@@ -23,6 +25,7 @@ package enum ColumnType: String, Sendable {
     case text = "TEXT"
     case bigint = "BIGINT"
     case double = "DOUBLE PRECISION"
+    case bytes = "BYTEA"
 }
 
 /// Loads many rows at once, skipping rows whose key exists: the engine-specific fast path of
@@ -115,6 +118,7 @@ extension BulkWriter {
                     case .text(let text): query.appendInterpolation(bind: text)
                     case .integer(let n): query.appendInterpolation(bind: n)
                     case .double(let d): query.appendInterpolation(bind: d)
+                    case .bytes(let b): query.appendInterpolation(bind: ByteBuffer(bytes: b))
                     case .null: query.appendLiteral("NULL")
                     }
                 }
@@ -159,6 +163,7 @@ struct SQLiteBulkWriter: BulkWriter {
                     case .text(let s): binds.append(.text(s))
                     case .integer(let i): binds.append(.integer(Int(i)))
                     case .double(let d): binds.append(.float(d))
+                    case .bytes(let b): binds.append(.blob(ByteBuffer(bytes: b)))
                     case .null: binds.append(.null)
                     }
                 }
@@ -215,6 +220,9 @@ struct SQLiteBulkWriter: BulkWriter {
                 case .null: out.append(contentsOf: "null".utf8)
                 case .integer(let n): out.append(contentsOf: String(n).utf8)
                 case .double(let d): out.append(contentsOf: (d.isFinite ? "\(d)" : "null").utf8)
+                // Bytes never travel the request path (packed features are imported, not
+                // posted); a NOT NULL bytes column refuses the null instead of storing text.
+                case .bytes: out.append(contentsOf: "null".utf8)
                 case .text(let text): Self.appendJSONString(text, to: &out)
                 }
             }
@@ -298,6 +306,7 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
                     case .integer(let n): buffer.writeString(String(n))
                     case .double(let d): buffer.writeString("\(d)")
                     case .text(let s): Self.writeEscaped(s, to: &buffer)
+                    case .bytes(let b): Self.writeHex(b, to: &buffer)
                     }
                 }
                 buffer.writeInteger(UInt8(ascii: "\n"))
@@ -316,6 +325,17 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
         var count = 0
         for try await row in rowsResult { count = Int(try row.decode(Int64.self)) }
         return count
+    }
+
+    /// A bytea in COPY text format: `\\x` then two hex digits per byte (the backslash doubled,
+    /// as COPY unescapes it once).
+    static func writeHex(_ bytes: [UInt8], to buffer: inout ByteBuffer) {
+        let digits = Array("0123456789abcdef".utf8)
+        buffer.writeString("\\\\x")
+        for byte in bytes {
+            buffer.writeInteger(digits[Int(byte >> 4)])
+            buffer.writeInteger(digits[Int(byte & 0x0F)])
+        }
     }
 
     /// COPY text format: backslash, tab, newline and carriage return escaped.

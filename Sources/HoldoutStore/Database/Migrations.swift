@@ -53,6 +53,7 @@ enum Migrations {
                     + [d.analyze(table: "experiment_exposures")]
             }),
         Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
+        Migration(version: 8, name: "outcome metrics and unit feature vectors", statements: version8),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -355,6 +356,43 @@ extension Migrations {
             )
             """,
             "CREATE INDEX geo_holdout_designs_tenant ON geo_holdout_designs (tenant, id)",
+        ]
+    }
+}
+
+extension Migrations {
+    /// Version 8 (issue 12): an outcome names its metric, and a unit can carry a vector of
+    /// pre-experiment features stored packed.
+    ///
+    /// - `experiment_outcomes.metric`: `''` is the experiment's default metric (every outcome
+    ///   recorded before this version, and the events named by its `conversion_key`); other names
+    ///   (`visit`, `conversion` in a Criteo import) are further metrics of the same units,
+    ///   analysed one at a time. Adding a column with a constant default rewrites no rows on
+    ///   either engine.
+    /// - `unit_features`: one row per unit with its features as little-endian float64s, in the
+    ///   order of `experiment_feature_names`. Twelve features of 14 million units as
+    ///   `unit_covariates` rows would be 168 million rows (the import alone took minutes); packed,
+    ///   they are one row per unit, read in key order by the analysis.
+    static func version8(_ d: any StoreDialect) -> [String] {
+        [
+            "ALTER TABLE experiment_outcomes ADD COLUMN metric TEXT NOT NULL DEFAULT ''",
+            """
+            CREATE TABLE experiment_feature_names (
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                position INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (experiment_id, position),
+                UNIQUE (experiment_id, name)
+            )
+            """,
+            """
+            CREATE TABLE unit_features (
+                experiment_id BIGINT NOT NULL,
+                profile_id TEXT NOT NULL,
+                features \(d.bytesType) NOT NULL,
+                PRIMARY KEY (experiment_id, profile_id)
+            )\(d.clusteredTableOptions)
+            """,
         ]
     }
 }
