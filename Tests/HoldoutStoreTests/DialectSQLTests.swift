@@ -109,7 +109,8 @@ struct DialectSQLTests {
     func namedMetric(_ engine: Dialect) {
         let queries = AnalyticsQueries(dialect: engine.queries.dialect, metric: "visit")
         let rendered = engine.render(queries.cohortCTEs(experimentID: 7, mode: .itt))
-        #expect(rendered.sql.contains("FROM experiment_outcomes WHERE experiment_id = \(engine == .sqlite ? "?2" : "$2") AND metric = \(engine == .sqlite ? "?3" : "$3")\n)"))
+        let (two, three) = engine == .sqlite ? ("?2", "?3") : ("$2", "$3")
+        #expect(rendered.sql.contains("FROM experiment_outcomes WHERE experiment_id = \(two) AND metric = \(three)\n)"))
         #expect(!rendered.sql.contains("conversion_key IS NOT NULL"))
         for query in [
             queries.outcomesNotCounted(experimentID: 7, mode: .itt), queries.conversionsByDay(experimentID: 7, window: 0),
