@@ -125,7 +125,9 @@ let package = Package(
                 "HoldoutStats",
                 "HoldoutSimulation",
                 "HoldoutGeo",
+                "HoldoutUplift",
                 "HoldoutStore",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -297,3 +297,31 @@ extension AnalyticsQueries {
         return q
     }
 }
+
+// MARK: Units for the analysis pipeline
+
+extension AnalyticsQueries {
+    /// The units of the cohort of `mode` that converted on the metric within their window
+    /// (column `profile_id`), for a per-unit pass joined in the caller.
+    package func convertedUnits(experimentID: Int64, mode: AnalysisMode) -> SQLQueryString {
+        var query = SQLQueryString("")
+        appendOutcomeAndCohortCTEs(to: &query, experimentID: experimentID, mode: mode)
+        query.appendLiteral(
+            """
+            SELECT c.profile_id FROM all_outcomes o CROSS JOIN x JOIN cohort c ON c.profile_id = o.profile_id
+            WHERE o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us)
+            GROUP BY c.profile_id
+            """)
+        return query
+    }
+
+    /// Every assigned unit in key order with its variant and packed features (NULL without):
+    /// columns `profile_id`, `variant`, `features`.
+    package func assignedUnitsWithFeatures(experimentID: Int64) -> SQLQueryString {
+        """
+        SELECT a.profile_id, a.variant, f.features FROM experiment_assignments a
+        LEFT JOIN unit_features f ON f.experiment_id = a.experiment_id AND f.profile_id = a.profile_id
+        WHERE a.experiment_id = \(bind: experimentID) ORDER BY a.profile_id
+        """
+    }
+}

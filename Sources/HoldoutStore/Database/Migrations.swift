@@ -53,7 +53,7 @@ enum Migrations {
                     + [d.analyze(table: "experiment_exposures")]
             }),
         Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
-        Migration(version: 8, name: "outcome metrics and unit feature vectors", statements: version8),
+        Migration(version: 8, name: "outcome metrics, unit feature vectors, analysis stages", statements: version8),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -373,6 +373,9 @@ extension Migrations {
     ///   order of `experiment_feature_names`. Twelve features of 14 million units as
     ///   `unit_covariates` rows would be 168 million rows (the import alone took minutes); packed,
     ///   they are one row per unit, read in key order by the analysis.
+    /// - `analysis_stages`: the stages of `holdout analyze` (one row per experiment, run — metric
+    ///   and mode — and stage) with status, the fingerprint of their inputs and their output as
+    ///   JSON, so a rerun skips what did not change.
     static func version8(_ d: any StoreDialect) -> [String] {
         [
             "ALTER TABLE experiment_outcomes ADD COLUMN metric TEXT NOT NULL DEFAULT ''",
@@ -392,6 +395,21 @@ extension Migrations {
                 features \(d.bytesType) NOT NULL,
                 PRIMARY KEY (experiment_id, profile_id)
             )\(d.clusteredTableOptions)
+            """,
+            """
+            CREATE TABLE analysis_stages (
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                run_key TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                fingerprint TEXT NOT NULL,
+                duration_s \(d.doubleType) NOT NULL,
+                output TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (experiment_id, run_key, stage),
+                CHECK (status IN ('ok', 'skipped', 'halted', 'failed'))
+            )
             """,
         ]
     }
