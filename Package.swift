@@ -225,7 +225,8 @@ let package = Package(
         .testTarget(
             name: "HoldoutStoreTests",
             dependencies: [
-                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutGeo", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutGeo", "HoldoutUplift", "HoldoutTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -64,8 +64,11 @@ extension AnalysisPipeline {
             /// The uplift curve (incremental conversions when treating the top x rows).
             public var upliftCurve: Curve
             public var seconds: Double
+            /// Set when the model cannot rank (every evaluation row gets the same score: an
+            /// S-learner whose trees never split on the treatment, say).
+            public var warning: String?
             enum CodingKeys: String, CodingKey {
-                case metrics, seconds
+                case metrics, seconds, warning
                 case trueCATECorrelation = "true_cate_correlation"
                 case qiniCurve = "qini_curve"
                 case perfectQiniCurve = "perfect_qini_curve"

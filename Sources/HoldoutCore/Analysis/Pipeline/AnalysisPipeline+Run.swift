@@ -167,7 +167,7 @@ extension AnalysisPipeline {
             FileManager.default.fileExists(atPath: URL(fileURLWithPath: outDirectory).appendingPathComponent($0).path)
         }
         let stagesSoFar = runner.summaries
-        _ = await runner.stage(.report, inputs: [outDirectory, "\(present)"], after: Stage.allCases.filter { $0 != .report && $0 != .load }) {
+        _ = await runner.stage(.report, inputs: [outDirectory], after: Stage.allCases.filter { $0 != .report && $0 != .load }, reuse: present) {
             let paths = try ReportWriter.write(
                 to: outDirectory, experiment: experiment, settings: settings, stages: stagesSoFar, load: load, srm: srm, abJSON: abText, ab: ab,
                 cuped: cuped, uplift: uplift, policy: policy, decision: decision)
@@ -288,11 +288,12 @@ struct StageRunner {
     /// - Parameters:
     ///   - after: upstream stages, whose fingerprints are inputs.
     ///   - halt: when set, the stage does not run: `halted` with this reason (empty: `skipped`).
+    ///   - reuse: false runs the stage even when its fingerprint matches (its files are gone).
     mutating func stage<T: Codable & Sendable>(
-        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage] = [], halt: String? = nil,
+        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage] = [], halt: String? = nil, reuse: Bool = true,
         _ body: () async throws -> (AnalysisPipeline.Status, String?, T?)
     ) async -> T? {
-        let text = await stageJSON(name, inputs: inputs, after: after, halt: halt, typed: body)
+        let text = await stageJSON(name, inputs: inputs, after: after, halt: halt, reuse: reuse, typed: body)
         return text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 
@@ -300,13 +301,13 @@ struct StageRunner {
     mutating func stageJSON(
         _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String? = nil, _ body: () async throws -> String
     ) async -> String? {
-        await stageJSON(name, inputs: inputs, after: after, halt: halt) { () async throws -> (AnalysisPipeline.Status, String?, RawJSON?) in
+        await stageJSON(name, inputs: inputs, after: after, halt: halt, reuse: true) { () async throws -> (AnalysisPipeline.Status, String?, RawJSON?) in
             (.ok, nil, RawJSON(text: try await body()))
         }
     }
 
     private mutating func stageJSON<T: Encodable & Sendable>(
-        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String?,
+        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String?, reuse: Bool,
         typed body: () async throws -> (AnalysisPipeline.Status, String?, T?)
     ) async -> String? {
         var hasher = SHA256()
@@ -318,7 +319,7 @@ struct StageRunner {
         hasher.update(data: Data((halt ?? "").utf8))
         let fingerprint = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         fingerprints[name] = fingerprint
-        if !force, let old = recorded[name.rawValue], old.fingerprint == fingerprint, old.status != AnalysisPipeline.Status.failed.rawValue,
+        if !force, reuse, let old = recorded[name.rawValue], old.fingerprint == fingerprint, old.status != AnalysisPipeline.Status.failed.rawValue,
             let status = AnalysisPipeline.Status(rawValue: old.status)
         {
             summaries.append(

@@ -121,6 +121,9 @@ enum ReportWriter {
                         number(l.trueCATECorrelation), number(l.seconds),
                     ]
                 })
+            for (name, learner) in uplift.learners.sorted(by: { $0.key < $1.key }) {
+                if let warning = learner.warning { md += "\n`\(cell(name))`: \(cell(warning))\n" }
+            }
             for (name, error) in uplift.errors.sorted(by: { $0.key < $1.key }) { md += "\n`\(cell(name))` failed: \(cell(error))\n" }
         }
         if let policy {

@@ -174,7 +174,9 @@ struct UnitPass: Sendable {
                     metrics: report, trueCATECorrelation: correlation, qiniCurve: Self.thin(UpliftMetrics.qiniCurve(sample)),
                     perfectQiniCurve: (try? UpliftMetrics.perfectQiniCurve(sample)).map { Self.thin($0) },
                     upliftCurve: Self.thin(UpliftMetrics.upliftCurve(sample)),
-                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                    warning: Set(scores).count < 2
+                        ? "every evaluation row has the same predicted uplift: the model does not rank (more trees or rows, or another learner)" : nil)
             } catch {
                 errors[choice.description] = "\(error)"
             }
