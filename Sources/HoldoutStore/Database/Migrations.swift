@@ -53,6 +53,7 @@ enum Migrations {
                     + [d.analyze(table: "experiment_exposures")]
             }),
         Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
+        Migration(version: 8, name: "semantic views and reader roles", statements: version8),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -356,5 +357,24 @@ extension Migrations {
             """,
             "CREATE INDEX geo_holdout_designs_tenant ON geo_holdout_designs (tenant, id)",
         ]
+    }
+}
+
+extension Migrations {
+    /// Version 8 (issue 14): seed 003's semantic views (``SemanticContract``, `SemanticViews`) and
+    /// the table that maps a PostgreSQL reader login role to the one tenant its views show
+    /// (`holdout sql reader` fills it; unused on SQLite, where the runner fixes the tenant on its
+    /// connection). A later migration that changes a table these views read, or the contract,
+    /// drops and recreates the views.
+    static func version8(_ d: any StoreDialect) -> [String] {
+        [
+            """
+            CREATE TABLE ai_query_roles (
+                role_name TEXT NOT NULL PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """
+        ] + SemanticViews.statements(d)
     }
 }
