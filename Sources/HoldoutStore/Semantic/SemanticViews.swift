@@ -120,7 +120,9 @@ enum SemanticViews {
     }
 
     static func results(_ d: any StoreDialect) -> String {
-        // The same arithmetic, in the same order, as HoldoutStats' ProportionTest.
+        // The same arithmetic, in the same order, as HoldoutStats' ProportionTest. The control's
+        // counts come to each row through a window over the variants (the aggregate view is read
+        // once, not joined to itself).
         """
         CREATE VIEW fct_experiment_results AS
         SELECT experiment_id, analysis_mode, metric_id, variation_id, is_control, n_users, n_converted, conversion_rate,
@@ -139,23 +141,26 @@ enum SemanticViews {
                         CASE WHEN is_control = 0 AND nt > 0 AND nc > 0 THEN sqrt(pooled * (1 - pooled) * (1 / nc + 1 / nt)) ELSE 0.0 END AS pooled_se,
                         CASE WHEN is_control = 0 AND nt > 0 AND nc > 0 THEN sqrt(pc * (1 - pc) / nc + pt * (1 - pt) / nt) ELSE 0.0 END AS wald_se
                     FROM (
-                        SELECT t.experiment_id, t.analysis_mode, t.metric_id, t.variation_id,
-                            CASE WHEN t.variation_id = c.name THEN 1 ELSE 0 END AS is_control, t.n_users, t.n_converted, t.conversion_rate,
-                            CAST(t.n_users AS DOUBLE PRECISION) AS nt, CAST(k.n_users AS DOUBLE PRECISION) AS nc, t.conversion_rate AS pt,
-                            k.conversion_rate AS pc,
-                            CASE WHEN t.n_users > 0 AND k.n_users > 0
-                                THEN CAST(k.n_converted + t.n_converted AS DOUBLE PRECISION)
-                                    / (CAST(k.n_users AS DOUBLE PRECISION) + CAST(t.n_users AS DOUBLE PRECISION))
+                        SELECT experiment_id, analysis_mode, metric_id, variation_id, is_control, n_users, n_converted, conversion_rate,
+                            CAST(n_users AS DOUBLE PRECISION) AS nt, CAST(k_users AS DOUBLE PRECISION) AS nc, conversion_rate AS pt, k_rate AS pc,
+                            CASE WHEN n_users > 0 AND k_users > 0
+                                THEN CAST(k_converted + n_converted AS DOUBLE PRECISION)
+                                    / (CAST(k_users AS DOUBLE PRECISION) + CAST(n_users AS DOUBLE PRECISION))
                                 ELSE 0.0 END AS pooled
-                        FROM agg_experiment_metric_by_variant t
-                        JOIN (
-                            SELECT x.key AS experiment_id, v.name FROM experiments x JOIN experiment_variants v ON v.experiment_id = x.id
-                            WHERE x.tenant = \(d.viewTenant)
-                                AND v.position = (SELECT MIN(w.position) FROM experiment_variants w WHERE w.experiment_id = x.id)
-                        ) c ON c.experiment_id = t.experiment_id
-                        JOIN agg_experiment_metric_by_variant k
-                            ON k.experiment_id = t.experiment_id AND k.analysis_mode = t.analysis_mode AND k.metric_id = t.metric_id
-                            AND k.variation_id = c.name
+                        FROM (
+                            SELECT t.experiment_id, t.analysis_mode, t.metric_id, t.variation_id,
+                                CASE WHEN t.variation_id = c.name THEN 1 ELSE 0 END AS is_control, t.n_users, t.n_converted, t.conversion_rate,
+                                MAX(CASE WHEN t.variation_id = c.name THEN t.n_users END) OVER w AS k_users,
+                                MAX(CASE WHEN t.variation_id = c.name THEN t.n_converted END) OVER w AS k_converted,
+                                MAX(CASE WHEN t.variation_id = c.name THEN t.conversion_rate END) OVER w AS k_rate
+                            FROM agg_experiment_metric_by_variant t
+                            JOIN (
+                                SELECT x.key AS experiment_id, v.name FROM experiments x JOIN experiment_variants v ON v.experiment_id = x.id
+                                WHERE x.tenant = \(d.viewTenant)
+                                    AND v.position = (SELECT MIN(m.position) FROM experiment_variants m WHERE m.experiment_id = x.id)
+                            ) c ON c.experiment_id = t.experiment_id
+                            WINDOW w AS (PARTITION BY t.experiment_id, t.analysis_mode, t.metric_id)
+                        ) tk
                     ) p
                 ) e
             ) z
