@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
         .library(name: "HoldoutSQLGuard", targets: ["HoldoutSQLGuard"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
+        .library(name: "HoldoutQuery", targets: ["HoldoutQuery"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
         .executable(name: "holdout", targets: ["holdout"]),
@@ -115,6 +116,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Debian's system SQLite (libsqlite3-dev 3.40), for the guarded runner's read-only
+        // connection: progress handler, interrupt, limits (sqlite-nio's copy lacks them).
+        .systemLibrary(name: "CHoldoutSQLite3", path: "Sources/CHoldoutSQLite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The guarded query runner (issue 14): guard, then the second wall (a read-only SQLite
+        // connection under an authorizer, or a PostgreSQL reader role), limits, typed results.
+        .target(
+            name: "HoldoutQuery",
+            dependencies: [
+                "HoldoutModel",
+                "HoldoutStore",
+                "HoldoutSQLGuard",
+                "CHoldoutSQLite3",
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Domain services: deterministic assignment, results over a statistics source, the time
         // series, the nightly report, the streaming CSV analysis, the simulator → store loader.
         .target(
@@ -168,6 +187,7 @@ let package = Package(
                 "HoldoutCore",
                 "HoldoutUplift",
                 "HoldoutSQLGuard",
+                "HoldoutQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -236,6 +256,14 @@ let package = Package(
                 "HoldoutServer", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutQueryTests",
+            dependencies: [
+                "HoldoutQuery", "HoldoutStore", "HoldoutModel", "HoldoutCore", "HoldoutStats", "HoldoutSQLGuard", "HoldoutTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -70,9 +70,9 @@ public struct SQLGuard: Sendable {
     /// Holdout's tables (every table HoldoutStore's migrations create, including the copies a
     /// migration renames), which a CTE may not shadow. A test checks them against the migrations.
     public static let holdoutTables: Set<String> = [
-        "schema_migrations", "analysis_stages", "api_keys", "events", "experiment_assignments", "experiment_assignments_v4", "experiment_exposures",
-        "experiment_feature_names", "experiment_outcomes", "experiment_results", "experiment_variants", "experiments", "geo_holdout_designs", "orders",
-        "reports", "touchpoints",
+        "schema_migrations", "ai_query_roles", "analysis_stages", "api_keys", "events", "experiment_assignments", "experiment_assignments_v4",
+        "experiment_exposures", "experiment_feature_names", "experiment_outcomes", "experiment_results", "experiment_variants", "experiments",
+        "geo_holdout_designs", "orders", "reports", "touchpoints",
         "touchpoints_v2",
         "unit_covariates", "unit_features", "unit_properties", "webhook_secrets",
     ]

@@ -267,4 +267,7 @@ private struct HintlessDialect: StoreDialect {
     func updateConflicts(on conflict: [String], set columns: [String]) -> String { base.updateConflicts(on: conflict, set: columns) }
     func returning(_ columns: [String]) -> String { base.returning(columns) }
     var inlineCommonTableExpression: String? { nil }
+    var viewTenant: String { base.viewTenant }
+    func utcDay(_ days: String) -> String { base.utcDay(days) }
+    var nowMicroseconds: String { base.nowMicroseconds }
 }

@@ -54,6 +54,7 @@ enum Migrations {
             }),
         Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
         Migration(version: 8, name: "outcome metrics, unit feature vectors, analysis stages", statements: version8),
+        Migration(version: 9, name: "semantic views and reader roles", statements: version9),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -412,5 +413,24 @@ extension Migrations {
             )
             """,
         ]
+    }
+}
+
+extension Migrations {
+    /// Version 9 (issue 14): seed 003's semantic views (``SemanticContract``, `SemanticViews`) and
+    /// the table that maps a PostgreSQL reader login role to the one tenant its views show
+    /// (`holdout sql reader` fills it; unused on SQLite, where the runner fixes the tenant on its
+    /// connection). A later migration that changes a table these views read, or the contract,
+    /// drops and recreates the views.
+    static func version9(_ d: any StoreDialect) -> [String] {
+        [
+            """
+            CREATE TABLE ai_query_roles (
+                role_name TEXT NOT NULL PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """
+        ] + SemanticViews.statements(d)
     }
 }

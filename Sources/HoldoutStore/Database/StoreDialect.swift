@@ -100,6 +100,14 @@ public protocol StoreDialect: Sendable {
     /// to expand it where it is referenced rather than compute it once (`NOT MATERIALIZED`);
     /// nil where the engine has no such hint.
     var inlineCommonTableExpression: String? { get }
+    /// The tenant a semantic view shows (migration 8): an expression that the reader's
+    /// connection fixes and its queries cannot change.
+    var viewTenant: String { get }
+    /// The UTC day `days` (days since the epoch, a BIGINT expression) as the engine's date: a
+    /// DATE where there is one, else `YYYY-MM-DD` text (which sorts and compares as dates do).
+    func utcDay(_ days: String) -> String
+    /// The current time as BIGINT microseconds since the epoch.
+    var nowMicroseconds: String { get }
 }
 
 /// SQLite 3.24+ (the embedded default).
@@ -154,6 +162,11 @@ public struct SQLiteStoreDialect: StoreDialect {
     public func returning(_ columns: [String]) -> String { "RETURNING \(columns.joined(separator: ", "))" }
     /// SQLite 3.35+.
     public var inlineCommonTableExpression: String? { "NOT MATERIALIZED" }
+    /// A function only the guarded query runner registers on its read-only connection (to return
+    /// the tenant it was given); elsewhere the views fail with "no such function".
+    public var viewTenant: String { "holdout_tenant()" }
+    public func utcDay(_ days: String) -> String { "date((\(days)) * 86400, 'unixepoch')" }
+    public var nowMicroseconds: String { "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS BIGINT)" }
     public func isUniqueViolation(_ error: any Error) -> Bool {
         guard let error = error as? SQLiteError else { return false }
         switch error.reason {
@@ -225,6 +238,12 @@ public struct PostgresStoreDialect: StoreDialect {
     public func returning(_ columns: [String]) -> String { "RETURNING \(columns.joined(separator: ", "))" }
     /// PostgreSQL 12+.
     public var inlineCommonTableExpression: String? { "NOT MATERIALIZED" }
+    /// The tenant of the login role running the query (`holdout sql reader` records it): a role
+    /// cannot change `current_user` without membership in another role, so a reader sees its
+    /// tenant only; any other role (the owner included) sees no rows.
+    public var viewTenant: String { "(SELECT r.tenant FROM ai_query_roles r WHERE r.role_name = CURRENT_USER)" }
+    public func utcDay(_ days: String) -> String { "(DATE '1970-01-01' + CAST(\(days) AS INTEGER))" }
+    public var nowMicroseconds: String { "CAST(EXTRACT(EPOCH FROM now()) * 1000000 AS BIGINT)" }
     public func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
