@@ -80,6 +80,11 @@ public struct LogisticRegression: Classifier, Hashable {
             try logOdds(features).map { 1 / (1 + Double.exp(-$0)) }
         }
 
+        /// As ``probabilities(_:)``: a linear score is memory-bound, so it runs on one thread.
+        public func probabilities(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
+            try probabilities(features)
+        }
+
         enum CodingKeys: String, CodingKey {
             case featureNames = "feature_names"
             case intercept
