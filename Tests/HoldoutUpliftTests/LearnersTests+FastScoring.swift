@@ -45,7 +45,7 @@ struct FastScoringTests {
         for model in models {
             let name = type(of: model).learnerName
             let one = try model.uplift(x, threads: 1)
-            #expect(one.allSatisfy(\.isFinite), "\(name)")
+            #expect(one.allSatisfy { $0.isFinite }, "\(name)")
             for threads in [2, 3] {
                 #expect(try model.uplift(x, threads: threads) == one, "\(name) on \(threads) threads")
             }
