@@ -76,8 +76,11 @@ print(
 func scoringBenchmark() throws {
     let fitRows = 200_000
     let f12 = (0..<12).map { "f\($0)" }
-    let x = try FeatureMatrix(names: f12, columnMajor: Array(xTrain.values[0..<(12 * xTrain.rowCount)]).enumerated().compactMap { k, v in
-        k % xTrain.rowCount < fitRows ? v : nil }, rowCount: fitRows)
+    let x = try FeatureMatrix(
+        names: f12,
+        columnMajor: Array(xTrain.values[0..<(12 * xTrain.rowCount)]).enumerated().compactMap { k, v in
+            k % xTrain.rowCount < fitRows ? v : nil
+        }, rowCount: fitRows)
     let treatment = Array(xTrain.column(12).prefix(fitRows)).map { $0 == 1 }
     let data = try UpliftTrainingData(features: x, treatment: treatment, outcome: Array(yTrain.prefix(fitRows)))
     let trees = GradientBoosting.Settings(iterations: 100, learningRate: 0.1, maxDepth: 6, maxLeafNodes: 31, minSamplesLeaf: 20, threads: threads)
