@@ -49,6 +49,15 @@ struct FastScoringTests {
             for threads in [2, 3] {
                 #expect(try model.uplift(x, threads: threads) == one, "\(name) on \(threads) threads")
             }
+            if let linear = model as? SLearner<LogisticRegression>.Model {
+                // The direct linear S-learner equals σ on the built design matrices.
+                let n = x.rowCount
+                let p1 = try linear.outcome.probabilities(
+                    SLearner<LogisticRegression>.design(x, treatment: [Double](repeating: 1, count: n), interactions: true))
+                let p0 = try linear.outcome.probabilities(
+                    SLearner<LogisticRegression>.design(x, treatment: [Double](repeating: 0, count: n), interactions: true))
+                #expect(one.map(\.bitPattern) == zip(p1, p0).map { ($0 - $1).bitPattern })
+            }
             for (trees, input) in try Self.components(model, x) {
                 treeModels += 1
                 let reference = try trees.referenceRawPredictions(input)

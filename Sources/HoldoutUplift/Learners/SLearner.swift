@@ -28,6 +28,9 @@ public struct SLearner<Base: Classifier>: Sendable, Codable {
 
         public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
+            if hasInteractions, let linear = outcome as? LogisticRegression.Model, linear.coefficients.count == 2 * featureNames.count + 1 {
+                return linear.sLearnerUplift(features)
+            }
             let n = features.rowCount
             let treated = try outcome.probabilities(
                 SLearner.design(features, treatment: [Double](repeating: 1, count: n), interactions: hasInteractions), threads: threads)
