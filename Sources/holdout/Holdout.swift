@@ -14,7 +14,8 @@ struct Holdout: AsyncParsableCommand {
             over HTTP with `holdout serve` (keys from `holdout keys create`) and run the nightly report with \
             `holdout report nightly`. Simulate experiments whose true effect is known with `holdout simulate` \
             and check every estimator against the truth with `holdout calibrate`. Score an uplift model on \
-            an experiment with `holdout uplift metrics`. Check a query over the semantic views with \
+            an experiment with `holdout uplift metrics`; fit, apply and evaluate uplift models with \
+            `holdout uplift train`, `score` and `evaluate`. Check a query over the semantic views with \
             `holdout sql check`. Data lives in \
             ./holdout.sqlite unless --database (or HOLDOUT_DATABASE_URL) names another SQLite file or a \
             postgres:// URL. Every command takes --json for scripting.
