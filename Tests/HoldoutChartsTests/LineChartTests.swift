@@ -51,6 +51,18 @@ struct LineChartTests {
         #expect(svg.all("text", className: "legend").map(\.text) == ["S-learner", "random", "band"])
     }
 
+    @Test("Markers are drawn at their x when inside the domain")
+    func markers() throws {
+        var chart = Self.qini()
+        chart.markers = [.init(x: 30, label: "top 30% <k>"), .init(x: .nan, label: "nan"), .init(x: 150, label: "outside")]
+        let layout = try #require(chart.layout)
+        let svg = XMLInspector(chart.svg)
+        let lines = svg.all("line", className: "marker")
+        #expect(lines.count == 1)
+        #expect(abs(try svg.number(lines[0], "x1") - (layout.plot.x + 30 / 100 * layout.plot.width)) <= 0.0051)
+        #expect(svg.all("text", className: "marker-label").map(\.text) == ["top 30% <k>"])
+    }
+
     @Test("A date axis labels calendar days, weekly ticks on Mondays")
     func dates() throws {
         let start = Double(CivilDate(year: 2026, month: 1, day: 1).daysSinceEpoch)  // 20454, a Thursday

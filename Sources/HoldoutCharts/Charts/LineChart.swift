@@ -82,6 +82,17 @@ public struct LineChart: Chart, Hashable {
         }
     }
 
+    /// A labelled vertical line at `x` (the policy's budget, a launch date).
+    public struct Marker: Hashable, Sendable {
+        public var x: Double
+        public var label: String
+
+        public init(x: Double, label: String) {
+            self.x = x
+            self.label = label
+        }
+    }
+
     public struct Axis: Hashable, Sendable {
         public var label: String?
         public var format: ValueFormat
@@ -100,12 +111,14 @@ public struct LineChart: Chart, Hashable {
     public var xAxis: Axis
     public var yAxis: Axis
     public var zeroLine: Bool
+    /// Vertical lines drawn when their x is drawable and inside the x domain.
+    public var markers: [Marker]
     public var width: Double
     public var height: Double
 
     public init(
         id: String = "line", title: String, description: String? = nil, series: [Series], xAxis: Axis = Axis(), yAxis: Axis = Axis(),
-        zeroLine: Bool = true, width: Double = 720, height: Double = 360
+        zeroLine: Bool = true, markers: [Marker] = [], width: Double = 720, height: Double = 360
     ) {
         self.id = id
         self.title = title
@@ -114,6 +127,7 @@ public struct LineChart: Chart, Hashable {
         self.xAxis = xAxis
         self.yAxis = yAxis
         self.zeroLine = zeroLine
+        self.markers = markers
         self.width = width
         self.height = height
     }
@@ -186,7 +200,7 @@ public struct LineChart: Chart, Hashable {
         var legendRows: [[Int]] = []
         var rowWidth = 0.0
         for (index, item) in series.enumerated() {
-            let itemWidth = 34 + Double(min(item.name.count, 40)) * 7
+            let itemWidth = Self.legendWidth(XMLText.truncate(item.name, to: 40))
             if legendRows.isEmpty || rowWidth + itemWidth > width - 80 {
                 legendRows.append([])
                 rowWidth = 0
@@ -198,7 +212,10 @@ public struct LineChart: Chart, Hashable {
         let left = Double(longestTick) * 6.6 + 14 + (yAxis.label == nil ? 0 : 20)
         let top = 12 + Double(legendRows.count) * 18
         let bottom: Double = 28 + (xAxis.label == nil ? 0 : 18)
-        let plot = PlotArea(x: left, y: top, width: max(10, width - left - 28), height: max(10, height - top - bottom))
+        // Half the last x label hangs past the plot's right edge.
+        let lastLabel = xTicks.last.map { xAxis.format.tickLabel($0, step: xStep).count } ?? 0
+        let right = max(16, Double(lastLabel) * 3.4 + 8)
+        let plot = PlotArea(x: left, y: top, width: max(10, width - left - right), height: max(10, height - top - bottom))
         return Layout(
             plot: plot, xTicks: xTicks, xStep: xStep, yTicks: yTicks,
             x: LinearScale(domain: xDomain.0, xDomain.1, range: plot.x, plot.x + plot.width),
@@ -251,6 +268,11 @@ public struct LineChart: Chart, Hashable {
         if zeroLine {
             svg.line(x1: plot.x, y1: y(0), x2: plot.x + plot.width, y2: y(0), stroke: SVGDocument.textColor, className: "zero")
         }
+        for marker in markers where ChartValues.isDrawable(marker.x) && marker.x >= x.lower && marker.x <= x.upper {
+            svg.line(x1: x(marker.x), y1: plot.y, x2: x(marker.x), y2: bottom, stroke: SVGDocument.mutedColor, dash: "3 3", className: "marker")
+            svg.text(
+                XMLText.truncate(marker.label, to: 40), x: x(marker.x) + 4, y: plot.y + 12, size: 11, fill: SVGDocument.mutedColor, className: "marker-label")
+        }
         for (index, item) in series.enumerated() {
             var points = item.points.filter(Self.drawable).map { Point(x: x($0.x), y: y($0.y)) }
             guard !points.isEmpty else { continue }
@@ -274,11 +296,14 @@ public struct LineChart: Chart, Hashable {
                     x1: left, y1: top, x2: left + 22, y2: top, stroke: color(item, index), width: 2.5, dash: item.stroke.dashArray, className: "legend-swatch")
                 let name = XMLText.truncate(item.name, to: 40)
                 svg.text(name, x: left + 28, y: top + 4, size: 12, className: "legend", tooltip: name == item.name ? nil : item.name)
-                left += 34 + Double(name.count) * 7
+                left += Self.legendWidth(name)
             }
         }
         return svg.finish(id: id, width: width, height: height, title: title, description: description, standalone: standalone)
     }
+
+    /// Room for a legend entry: the swatch, the name at about 7.2 px per character, a gap.
+    static func legendWidth(_ name: String) -> Double { 46 + Double(name.count) * 7.2 }
 
     func color(_ item: Series, _ index: Int) -> String { Palette.color(item.color ?? index) }
 

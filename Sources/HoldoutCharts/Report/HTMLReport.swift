@@ -88,7 +88,6 @@ public struct HTMLReport: Sendable {
 
     /// The CSS inlined in the document; badges use the classes `badge badge-<status>`.
     public static let styleSheet = """
-        :root { color-scheme: light; }
         body { margin: 0; background: #f6f8fa; color: #1f2328; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
         main { max-width: 960px; margin: 0 auto; padding: 24px 20px 48px; background: #ffffff; }
         h1 { font-size: 1.6em; margin: 0 0 8px; }
