@@ -112,6 +112,23 @@ struct ForestChartTests {
         #expect(first == second)
     }
 
+    @Test("Wide numbers widen the value column and stay inside the chart")
+    func wideNumbers() throws {
+        let chart = ForestChart(
+            title: "Revenue", rows: [.init(label: "revenue", estimate: 12_345.678, low: 10_000.5, high: 14_000.25)], format: .number(digits: 3),
+            width: 640)
+        let svg = XMLInspector(chart.svg)
+        let value = try #require(svg.all("text", className: "value").first)
+        #expect(value.text == "12,345.678 [10,000.500, 14,000.250]")
+        let x = try svg.number(value, "x")
+        #expect(x + Double(value.text.count) * 6.3 <= 640)
+        let plot = chart.plotArea
+        for circle in svg.all("circle", className: "estimate") {
+            let cx = try svg.number(circle, "cx")
+            #expect(cx >= plot.x && cx <= plot.x + plot.width)
+        }
+    }
+
     @Test("Long labels are shortened with the full text as a tooltip")
     func longLabel() {
         let label = String(repeating: "é", count: 50)

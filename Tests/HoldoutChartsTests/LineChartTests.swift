@@ -100,6 +100,20 @@ struct LineChartTests {
         #expect(XMLInspector(LineChart(title: "t", series: []).svg).all("text", className: "no-data").count == 1)
     }
 
+    @Test("A single point is drawn as a dot on a padded domain")
+    func singlePoint() throws {
+        let chart = LineChart(title: "one", series: [.init(name: "a", points: [.init(x: 3, y: 5)])], zeroLine: false)
+        let layout = try #require(chart.layout)
+        #expect(layout.xTicks.first! < 3 && layout.xTicks.last! > 3)
+        #expect(layout.yTicks.lower < 5 && layout.yTicks.upper > 5)
+        let svg = XMLInspector(chart.svg)
+        #expect(svg.isWellFormed)
+        let dot = try #require(svg.all("circle", className: "point").first)
+        let (cx, cy) = (try svg.number(dot, "cx"), try svg.number(dot, "cy"))
+        #expect(abs(cx - layout.x(3)) <= 0.0051 && abs(cy - layout.y(5)) <= 0.0051)
+        #expect(svg.all("line", className: "zero").isEmpty)
+    }
+
     @Test("Hostile series names and titles are escaped", arguments: hostileLabels)
     func hostile(_ label: String) {
         let chart = LineChart(

@@ -74,7 +74,6 @@ public struct ForestChart: Chart, Hashable {
     static let labelLimit = 32
     static let top = 12.0
     static let bottom = 44.0
-    static let valueColumn = 190.0
 
     /// The chart's size after defaults and limits (64…4096 px wide, 48…16384 px high).
     public var size: (width: Double, height: Double) {
@@ -88,7 +87,7 @@ public struct ForestChart: Chart, Hashable {
         let (width, height) = size
         let longest = rows.map { min($0.label.count, Self.labelLimit) }.max() ?? 0
         let left = min(max(72, Double(longest) * 7 + 16), width * 0.4)
-        let plotWidth = max(10, width - left - Self.valueColumn - 12)
+        let plotWidth = max(10, width - left - valueColumnWidth - 12)
         let plotHeight = max(10, height - Self.top - Self.bottom - (axisLabel == nil ? 0 : 14))
         return PlotArea(x: left, y: Self.top, width: plotWidth, height: plotHeight)
     }
@@ -156,6 +155,16 @@ public struct ForestChart: Chart, Hashable {
             }
         }
         return svg.finish(id: id, width: width, height: height, title: title, description: description, standalone: standalone)
+    }
+
+    /// Room for the numbers and notes on the right: about 6.3 px per character at 11 px, 5.6 at
+    /// 10 px (notes are cut to 30 characters); 80 px to 40% of the width.
+    var valueColumnWidth: Double {
+        let widest =
+            rows.map { row in
+                max(Double(valueText(row)?.count ?? 0) * 6.3, Double(min((row.note ?? "no estimate").count, 30)) * 5.6)
+            }.max() ?? 0
+        return min(max(80, widest + 16), size.width * 0.4)
     }
 
     /// "3.1% [1.2%, 5.0%]", "3.1%" without an interval, `nil` without an estimate.
