@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "HoldoutGeo", targets: ["HoldoutGeo"]),
         .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
         .library(name: "HoldoutSQLGuard", targets: ["HoldoutSQLGuard"]),
+        .library(name: "HoldoutCharts", targets: ["HoldoutCharts"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
         .library(name: "HoldoutQuery", targets: ["HoldoutQuery"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
@@ -100,6 +101,13 @@ let package = Package(
         // semantic views. No dependencies.
         .target(
             name: "HoldoutSQLGuard",
+            swiftSettings: swiftSettings
+        ),
+        // Charts and reports, pure, no dependencies: SVG interval forests and line charts (nice
+        // ticks, date axes, min/max-per-pixel downsampling), the self-contained HTML report and
+        // Markdown tables. Used by `holdout analyze` and the web UI.
+        .target(
+            name: "HoldoutCharts",
             swiftSettings: swiftSettings
         ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
@@ -205,6 +213,11 @@ let package = Package(
             name: "HoldoutUpliftTests",
             dependencies: ["HoldoutUplift"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutChartsTests",
+            dependencies: ["HoldoutCharts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
