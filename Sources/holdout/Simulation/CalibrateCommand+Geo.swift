@@ -80,7 +80,8 @@ extension CalibrateCommand {
         let scenarios = try scenario.map { [try GeoScenario.named($0)] } ?? GeoScenario.builtIn
         var rows: [GeoCalibration.Row] = []
         for (index, chosen) in scenarios.enumerated() {
-            let estimators = try Self.geoEstimators(estimator, scenario: chosen)
+            // With --geo, skip the estimators a scenario cannot run (as --all does for A/B).
+            let estimators = try Self.geoEstimators(estimator, scenario: chosen).filter { scenario != nil || $0.inapplicability(to: chosen) == nil }
             if estimators.isEmpty { continue }
             let calibration = try GeoCalibration(scenario: chosen, estimators: estimators, settings: settings)
             let progress = showProgress ? Self.progressPrinter(label: "\(chosen.name) [\(index + 1)/\(scenarios.count)]", total: runs) : nil
