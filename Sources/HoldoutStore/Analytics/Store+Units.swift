@@ -1,5 +1,6 @@
 import Foundation
 public import HoldoutModel
+import NIOCore
 import SQLKit
 import Synchronization
 
@@ -41,29 +42,23 @@ extension Store {
             }
         }
         let count = Mutex(0)
-        let failure = Mutex<(any Error)?>(nil)
+        let rendered = dialect.render(queries.assignedUnitsWithFeatures(experimentID: experimentID))
+        let bulk = self.bulk
         try await failing("read the units") {
-            try await withConnection { sql in
-                try await sql.raw(queries.assignedUnitsWithFeatures(experimentID: experimentID)).run { row in
-                    do {
-                        let profile = try row.decode(column: "profile_id", as: String.self)
-                        let variant = try row.decode(column: "variant", as: String.self)
-                        let bytes = try row.decode(column: "features", as: Data?.self)
-                        body(UnitRow(profileID: profile, variant: variant, converted: converted.contains(ByteKey(profile)), features: bytes.map(Self.unpack)))
-                        count.withLock { $0 += 1 }
-                    } catch {
-                        failure.withLock { if $0 == nil { $0 = error } }
-                    }
+            try await withConnection { _ in
+                try await bulk.forEachTextTextBytesRow(rendered.sql, bind: experimentID, columns: ("profile_id", "variant", "features")) {
+                    profile, variant, bytes in
+                    body(UnitRow(profileID: profile, variant: variant, converted: converted.contains(ByteKey(profile)), features: bytes.map(Self.unpack)))
+                    count.withLock { $0 += 1 }
                 }
             }
-            if let error = failure.withLock({ $0 }) { throw error }
         }
         return count.withLock { $0 }
     }
 
     /// Little-endian float64s.
-    static func unpack(_ data: Data) -> [Double] {
-        data.withUnsafeBytes { raw in
+    static func unpack(_ buffer: ByteBuffer) -> [Double] {
+        buffer.withUnsafeReadableBytes { raw in
             (0..<(raw.count / 8)).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) }
         }
     }

@@ -55,6 +55,14 @@ protocol BulkWriter: Sendable {
     /// How many statements `insertReturning` runs for these rows (more than one needs the
     /// caller's transaction to be atomic).
     func statements(for rows: EncodedRows, columns: Int) -> Int
+
+    /// Streams the rows of `sql` (one integer bind, in the engine's placeholder syntax) whose
+    /// three columns, named `columns`, are text, text and bytes or NULL, with the engine's own row
+    /// access: through SQLKit's decoder each row of 14 million cost about 10 µs, most of
+    /// `holdout analyze`'s time.
+    func forEachTextTextBytesRow(
+        _ sql: String, bind: Int64, columns: (String, String, String), _ body: @escaping @Sendable (String, String, ByteBuffer?) -> Void
+    ) async throws
 }
 
 /// Rows encoded for ``BulkWriter/insertReturning(table:columns:conflict:rows:returning:sql:)``.
@@ -135,6 +143,24 @@ extension BulkWriter {
 struct SQLiteBulkWriter: BulkWriter {
     let connection: SQLiteConnection
     let dialect: any StoreDialect
+
+    func forEachTextTextBytesRow(
+        _ sql: String, bind: Int64, columns: (String, String, String), _ body: @escaping @Sendable (String, String, ByteBuffer?) -> Void
+    ) async throws {
+        let failure = Mutex<String?>(nil)
+        try await connection.query(sql, [.integer(Int(bind))]) { row in
+            guard case .text(let first)? = row.column(columns.0), case .text(let second)? = row.column(columns.1) else {
+                failure.withLock { $0 = $0 ?? "a row's first two columns are not text" }
+                return
+            }
+            switch row.column(columns.2) {
+            case .blob(let bytes)?: body(first, second, bytes)
+            case .null?: body(first, second, nil)
+            default: failure.withLock { $0 = $0 ?? "a row's third column is not bytes" }
+            }
+        }
+        if let message = failure.withLock({ $0 }) { throw StoreError(.database, message) }
+    }
 
     func insert(
         table: String, columns: [(name: String, type: ColumnType)], conflict: [String], rows: ArraySlice<[DatabaseValue]>
@@ -268,6 +294,15 @@ struct SQLiteBulkWriter: BulkWriter {
 /// PostgreSQL: `COPY` into a temporary staging table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`.
 final class PostgresBulkWriter: BulkWriter, Sendable {
     let connection: PostgresConnection
+
+    func forEachTextTextBytesRow(
+        _ sql: String, bind: Int64, columns: (String, String, String), _ body: @escaping @Sendable (String, String, ByteBuffer?) -> Void
+    ) async throws {
+        var bindings = PostgresBindings()
+        bindings.append(bind)
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        for try await (first, second, bytes) in rows.decode((String, String, ByteBuffer?).self) { body(first, second, bytes) }
+    }
     let dialect: any StoreDialect
     let logger: Logger
     /// Staging tables already created on this connection (temporary tables live per session).
