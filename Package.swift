@@ -153,6 +153,7 @@ let package = Package(
                 "HoldoutSimulation",
                 "HoldoutGeo",
                 "HoldoutUplift",
+                "HoldoutCharts",
                 "HoldoutStore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -44,7 +44,7 @@ final class InMemorySource: StatisticsSource, ExperimentRepository, @unchecked S
 
     func dailyQuality(experimentID: Int64) async throws(HoldoutError) -> [QualityDay] { lock.withLock { quality[experimentID] ?? [] } }
 
-    func dailyCounts(experiment: Experiment) async throws(HoldoutError) -> DailyCounts {
+    func dailyCounts(experiment: Experiment, metric: String) async throws(HoldoutError) -> DailyCounts {
         lock.withLock { counts[experiment.id] ?? DailyCounts(assigned: [], converted: []) }
     }
 

@@ -89,6 +89,11 @@ struct AnalysisPipelineTests {
             #expect(decision.verdict == .ship && decision.rule == "significant_positive")
             let report = try String(contentsOfFile: out + "/decision-report.md", encoding: .utf8)
             #expect(report.contains("## Decision: **Ship**") && report.contains("| s:logistic |"))
+            // The HTML page: self-contained, with the forest, the cumulative lift, the Qini curves and the policy gain.
+            let html = try String(contentsOfFile: out + "/decision-report.html", encoding: .utf8)
+            #expect(html.components(separatedBy: "<svg").count - 1 == 4)
+            #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("src="))
+            for title in ["Lift in visit rate", "Cumulative lift over time", "Qini curves", "Policy gain"] { #expect(html.contains(title), "\(title)") }
             // The JSON object has the keys.
             let object = try #require(try JSONSerialization.jsonObject(with: run.json()) as? [String: Any])
             #expect(Set(object.keys) == ["experiment", "metric", "mode", "stages", "srm", "ab", "cuped", "uplift", "policy", "decision", "reports"])

@@ -67,10 +67,15 @@ public protocol StatisticsSource: Sendable {
     func dailyQuality(experimentID: Int64) async throws(HoldoutError) -> [QualityDay]
     /// Assignments per variant and day, and first conversions within the window per variant and
     /// day (ITT), for the cumulative time series.
-    func dailyCounts(experiment: Experiment) async throws(HoldoutError) -> DailyCounts
+    func dailyCounts(experiment: Experiment, metric: String) async throws(HoldoutError) -> DailyCounts
 }
 
 extension StatisticsSource {
+    /// The daily counts of the experiment's default metric.
+    public func dailyCounts(experiment: Experiment) async throws(HoldoutError) -> DailyCounts {
+        try await dailyCounts(experiment: experiment, metric: "")
+    }
+
     /// What the mode leaves out of the experiment's default metric.
     public func notCounted(experimentID: Int64, mode: AnalysisMode) async throws(HoldoutError) -> NotCounted {
         try await notCounted(experimentID: experimentID, mode: mode, metric: "")

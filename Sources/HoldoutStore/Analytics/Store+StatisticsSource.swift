@@ -23,10 +23,10 @@ extension Store: StatisticsSource {
         }
     }
 
-    public func dailyCounts(experiment: Experiment) async throws(StoreError) -> DailyCounts {
+    public func dailyCounts(experiment: Experiment, metric: String) async throws(StoreError) -> DailyCounts {
         let window = Int64(experiment.conversionWindowDays) * 86_400_000_000
         let assignedQuery = queries.assignmentsByDay(experimentID: experiment.id)
-        let convertedQuery = queries.conversionsByDay(experimentID: experiment.id, window: window)
+        let convertedQuery = queries(metric: metric).conversionsByDay(experimentID: experiment.id, window: window)
         return try await failing("compute the time series") {
             try await withConnection { sql in
                 @Sendable func rows(_ query: SQLQueryString) async throws -> [DailyCounts.Row] {

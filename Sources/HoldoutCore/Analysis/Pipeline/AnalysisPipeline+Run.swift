@@ -168,9 +168,11 @@ extension AnalysisPipeline {
         }
         let stagesSoFar = runner.summaries
         _ = await runner.stage(.report, inputs: [outDirectory], after: Stage.allCases.filter { $0 != .report && $0 != .load }, reuse: present) {
+            // The cumulative series for the chart (the A/B stage's cohort by assignment day).
+            let series = halt == nil ? try await TimeSeries.points(experiment: experiment, source: store, now: store.clock(), metric: settings.metric) : []
             let paths = try ReportWriter.write(
                 to: outDirectory, experiment: experiment, settings: settings, stages: stagesSoFar, load: load, srm: srm, abJSON: abText, ab: ab,
-                cuped: cuped, uplift: uplift, policy: policy, decision: decision)
+                cuped: cuped, uplift: uplift, policy: policy, decision: decision, timeSeries: series)
             return (.ok, nil, ReportOutput(paths: paths))
         }
         return Run(experiment: experiment.key, settings: settings, stages: runner.summaries, outputs: runner.outputs)
