@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoldoutCSV
+import HoldoutCore
 import HoldoutUplift
 
 /// Options shared by the commands that run a model on several threads.

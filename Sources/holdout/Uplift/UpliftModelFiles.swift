@@ -1,24 +1,13 @@
 import Foundation
+import HoldoutCore
 import HoldoutUplift
 
-/// The learners `holdout uplift train` fits and the model files `score` and `evaluate` read.
-enum UpliftLearnerKind: String, CaseIterable, Sendable {
-    case s
-    case t
-    case x
-    case classTransformation = "class-transformation"
-    case transformedOutcome = "transformed-outcome"
-
-    /// Whether the learner needs a 0/1 outcome.
-    var needsBinaryOutcome: Bool { self != .transformedOutcome }
-}
+/// The learners `holdout uplift train` fits (HoldoutCore's, shared with `holdout analyze`).
+typealias UpliftLearnerKind = UpliftLearnerChoice.Meta
 
 /// The base learners: boosted trees, or logistic regression (ridge regression where the
 /// meta-learner needs a regressor: the X-learner's effect models, the transformed outcome).
-enum UpliftBaseKind: String, CaseIterable, Sendable {
-    case gbdt
-    case logistic
-}
+typealias UpliftBaseKind = UpliftLearnerChoice.Base
 
 /// A fitted model of any learner, with its file contents.
 struct AnyUpliftModel: Sendable {
@@ -28,6 +17,12 @@ struct AnyUpliftModel: Sendable {
     init<M: UpliftModel>(_ model: M) {
         self.model = model
         learner = M.learnerName
+    }
+
+    /// A model of a learner known at run time.
+    init(fitted model: any UpliftModel) {
+        func open<M: UpliftModel>(_ m: M) -> AnyUpliftModel { AnyUpliftModel(m) }
+        self = open(model)
     }
 
     var featureNames: [String] { model.featureNames }
@@ -132,21 +127,6 @@ struct AnyUpliftModel: Sendable {
         _ learner: UpliftLearnerKind, base: UpliftBaseKind, trees: GradientBoosting.Settings, lambda: Double?, propensity: Double?,
         data: UpliftTrainingData
     ) throws(LearnerError) -> AnyUpliftModel {
-        let classifierTrees = BoostedTreesClassifier(settings: trees)
-        let regressorTrees = BoostedTreesRegressor(settings: trees)
-        let logistic = LogisticRegression(lambda: lambda ?? 1)
-        let ridge = RidgeRegression(lambda: lambda ?? 1)
-        switch (learner, base) {
-        case (.s, .gbdt): return AnyUpliftModel(try SLearner(base: classifierTrees).fit(data))
-        case (.s, .logistic): return AnyUpliftModel(try SLearner(base: logistic).fit(data))
-        case (.t, .gbdt): return AnyUpliftModel(try TLearner(base: classifierTrees).fit(data))
-        case (.t, .logistic): return AnyUpliftModel(try TLearner(base: logistic).fit(data))
-        case (.x, .gbdt): return AnyUpliftModel(try XLearner(outcome: classifierTrees, effect: regressorTrees, propensity: propensity).fit(data))
-        case (.x, .logistic): return AnyUpliftModel(try XLearner(outcome: logistic, effect: ridge, propensity: propensity).fit(data))
-        case (.classTransformation, .gbdt): return AnyUpliftModel(try ClassTransformation(base: classifierTrees).fit(data))
-        case (.classTransformation, .logistic): return AnyUpliftModel(try ClassTransformation(base: logistic).fit(data))
-        case (.transformedOutcome, .gbdt): return AnyUpliftModel(try TransformedOutcome(base: regressorTrees, propensity: propensity).fit(data))
-        case (.transformedOutcome, .logistic): return AnyUpliftModel(try TransformedOutcome(base: ridge, propensity: propensity).fit(data))
-        }
+        AnyUpliftModel(fitted: try UpliftLearnerChoice(meta: learner, base: base).fit(data, settings: trees, lambda: lambda ?? 1, propensity: propensity))
     }
 }

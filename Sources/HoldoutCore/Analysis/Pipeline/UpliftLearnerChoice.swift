@@ -45,28 +45,42 @@ public struct UpliftLearnerChoice: Sendable, Hashable, Codable, CustomStringConv
     /// regression (seed 002's pair).
     public static let defaults = [UpliftLearnerChoice(meta: .s, base: .gbdt), UpliftLearnerChoice(meta: .classTransformation, base: .logistic)]
 
-    /// Trains on `data` and scores `features`.
+    /// Fits the learner on `data`.
     ///
     /// - Parameters:
-    ///   - propensity: the planned treatment share (X-learner, transformed outcome, and the
-    ///     class transformation's correction).
+    ///   - lambda: the L2 penalty of logistic and ridge regression.
+    ///   - propensity: P(T = 1) for the X-learner and the transformed outcome (nil: the treated
+    ///     share of `data`).
+    public func fit(
+        _ data: UpliftTrainingData, settings: GradientBoosting.Settings, lambda: Double = 1, propensity: Double? = nil
+    ) throws(LearnerError) -> any UpliftModel {
+        let trees = BoostedTreesClassifier(settings: settings)
+        let regressor = BoostedTreesRegressor(settings: settings)
+        let logistic = LogisticRegression(lambda: lambda)
+        let ridge = RidgeRegression(lambda: lambda)
+        switch (meta, base) {
+        case (.s, .gbdt): return try SLearner(base: trees).fit(data)
+        case (.s, .logistic): return try SLearner(base: logistic).fit(data)
+        case (.t, .gbdt): return try TLearner(base: trees).fit(data)
+        case (.t, .logistic): return try TLearner(base: logistic).fit(data)
+        case (.x, .gbdt): return try XLearner(outcome: trees, effect: regressor, propensity: propensity).fit(data)
+        case (.x, .logistic): return try XLearner(outcome: logistic, effect: ridge, propensity: propensity).fit(data)
+        case (.classTransformation, .gbdt): return try ClassTransformation(base: trees).fit(data)
+        case (.classTransformation, .logistic): return try ClassTransformation(base: logistic).fit(data)
+        case (.transformedOutcome, .gbdt): return try TransformedOutcome(base: regressor, propensity: propensity).fit(data)
+        case (.transformedOutcome, .logistic): return try TransformedOutcome(base: ridge, propensity: propensity).fit(data)
+        }
+    }
+
+    /// Trains on `data` and scores `features` on every core.
     public func fitAndScore(
         _ data: UpliftTrainingData, score features: FeatureMatrix, settings: GradientBoosting.Settings, lambda: Double, propensity: Double
     ) throws(LearnerError) -> [Double] {
-        let logistic = LogisticRegression(lambda: lambda)
-        let trees = BoostedTreesClassifier(settings: settings)
-        let regressor = BoostedTreesRegressor(settings: settings)
-        switch (meta, base) {
-        case (.s, .gbdt): return try SLearner(base: trees).fit(data).uplift(features)
-        case (.s, .logistic): return try SLearner(base: logistic).fit(data).uplift(features)
-        case (.t, .gbdt): return try TLearner(base: trees).fit(data).uplift(features)
-        case (.t, .logistic): return try TLearner(base: logistic).fit(data).uplift(features)
-        case (.x, .gbdt): return try XLearner(outcome: trees, effect: regressor, propensity: propensity).fit(data).uplift(features)
-        case (.x, .logistic): return try XLearner(outcome: logistic, effect: RidgeRegression(), propensity: propensity).fit(data).uplift(features)
-        case (.classTransformation, .gbdt): return try ClassTransformation(base: trees).fit(data).uplift(features)
-        case (.classTransformation, .logistic): return try ClassTransformation(base: logistic).fit(data).uplift(features)
-        case (.transformedOutcome, .gbdt): return try TransformedOutcome(base: regressor, propensity: propensity).fit(data).uplift(features)
-        case (.transformedOutcome, .logistic): return try TransformedOutcome(base: RidgeRegression(), propensity: propensity).fit(data).uplift(features)
-        }
+        try fit(data, settings: settings, lambda: lambda, propensity: propensity).uplift(features, threads: max(1, settings.threads))
     }
+}
+
+extension UpliftLearnerChoice.Meta {
+    /// Whether the learner needs a 0/1 outcome (the transformed outcome takes any number).
+    public var needsBinaryOutcome: Bool { self != .transformedOutcome }
 }
