@@ -133,4 +133,29 @@ struct AnalysisPipelineTests {
             #expect(run.output(.ab, as: AnalysisPipeline.CUPEDOutput.self) == nil)
         }
     }
+
+    @Test("without packed features CUPED and uplift are skipped with the reason; the A/B stage and the decision still run", arguments: Engine.underTest)
+    func withoutFeatures(engine: Engine) async throws {
+        let directory = try TestDatabase.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = try Scenario.config("email-holdout")
+        config.visitors = 5_000
+        try await TestDatabase.withStore(engine) { store in
+            _ = try await SimulationLoader.load(config, key: "plain", into: store)
+            let experiment = try #require(try await store.experiment(key: "plain"))
+            var settings = AnalysisPipeline.Settings()
+            settings.learners = [.init(meta: .t, base: .logistic)]
+            let run = try await AnalysisPipeline.run(experiment: experiment, store: store, settings: settings, outDirectory: directory.path)
+            let byName = Dictionary(uniqueKeysWithValues: run.stages.map { ($0.name, $0) })
+            #expect(byName[.ab]?.status == .ok && byName[.decision]?.status == .ok && byName[.report]?.status == .ok)
+            for stage in [AnalysisPipeline.Stage.cuped, .uplift] {
+                #expect(byName[stage]?.status == .skipped && byName[stage]?.reason?.contains("no packed pre-experiment features") == true, "\(stage)")
+            }
+            #expect(byName[.policy]?.status == .skipped)
+            // The store keeps the reason too (what --status prints).
+            let recorded = try await store.analysisStages(experimentID: experiment.id, run: settings.runName)
+            #expect(recorded.first { $0.stage == "uplift" }?.reason?.contains("no packed pre-experiment features") == true)
+            #expect(run.output(.decision, as: AnalysisPipeline.DecisionOutput.self) != nil)
+        }
+    }
 }

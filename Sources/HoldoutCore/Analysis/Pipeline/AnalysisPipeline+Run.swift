@@ -115,23 +115,20 @@ extension AnalysisPipeline {
         }
         let noFeatures =
             features.isEmpty ? "the experiment has no packed pre-experiment features (a Criteo import stores f0…f11); CUPED on unit_covariates is in ab" : nil
-        let cuped: CUPEDOutput? = await runner.stage(.cuped, inputs: ["\(settings.alpha)"], after: [.ab], halt: halt ?? noFeatures.map { _ in "" }) {
+        let cuped: CUPEDOutput? = await runner.stage(.cuped, inputs: ["\(settings.alpha)"], after: [.ab], halt: halt, skip: noFeatures) {
             let pass = try await unitPass()
             return (.ok, nil, try pass.cuped(covariates: features, alpha: settings.alpha))
         }
-        // The halt above used "" to mean "skipped, not halted": fix the record's wording.
-        runner.relabel(.cuped, skippedBecause: noFeatures, halted: halt)
 
         let learnerInputs = [
             settings.learners.map(\.description).joined(separator: ","), "\(settings.upliftRows)", "\(settings.trainFraction)", "\(settings.k)",
             "\(settings.trees)", "\(settings.depth)", "\(settings.learningRate)", "\(settings.minLeaf)", "\(settings.seed)", truthCSV ?? "",
         ]
-        let uplift: UpliftOutput? = await runner.stage(.uplift, inputs: learnerInputs, after: [.ab], halt: halt ?? noFeatures.map { _ in "" }) {
+        let uplift: UpliftOutput? = await runner.stage(.uplift, inputs: learnerInputs, after: [.ab], halt: halt, skip: noFeatures) {
             let pass = try await unitPass()
             let truth = try truthCSV.map { try TruthFile.cate(path: $0, rows: pass.sampleRowNumbers()) }
             return (.ok, nil, try pass.uplift(settings: settings, featureNames: features, propensity: weights[1] / weights.reduce(0, +), truth: truth))
         }
-        runner.relabel(.uplift, skippedBecause: noFeatures, halted: halt)
 
         // policy
         let units = Self.total(load, names)
@@ -289,13 +286,14 @@ struct StageRunner {
     ///
     /// - Parameters:
     ///   - after: upstream stages, whose fingerprints are inputs.
-    ///   - halt: when set, the stage does not run: `halted` with this reason (empty: `skipped`).
+    ///   - halt: when set, the stage does not run: `halted` with this reason.
+    ///   - skip: when set (and not halted), the stage does not apply: `skipped` with this reason.
     ///   - reuse: false runs the stage even when its fingerprint matches (its files are gone).
     mutating func stage<T: Codable & Sendable>(
-        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage] = [], halt: String? = nil, reuse: Bool = true,
-        _ body: () async throws -> (AnalysisPipeline.Status, String?, T?)
+        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage] = [], halt: String? = nil, skip: String? = nil,
+        reuse: Bool = true, _ body: () async throws -> (AnalysisPipeline.Status, String?, T?)
     ) async -> T? {
-        let text = await stageJSON(name, inputs: inputs, after: after, halt: halt, reuse: reuse, typed: body)
+        let text = await stageJSON(name, inputs: inputs, after: after, halt: halt, skip: skip, reuse: reuse, typed: body)
         return text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 
@@ -303,13 +301,14 @@ struct StageRunner {
     mutating func stageJSON(
         _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String? = nil, _ body: () async throws -> String
     ) async -> String? {
-        await stageJSON(name, inputs: inputs, after: after, halt: halt, reuse: true) { () async throws -> (AnalysisPipeline.Status, String?, RawJSON?) in
+        await stageJSON(name, inputs: inputs, after: after, halt: halt, skip: nil, reuse: true) {
+            () async throws -> (AnalysisPipeline.Status, String?, RawJSON?) in
             (.ok, nil, RawJSON(text: try await body()))
         }
     }
 
     private mutating func stageJSON<T: Encodable & Sendable>(
-        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String?, reuse: Bool,
+        _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String?, skip: String?, reuse: Bool,
         typed body: () async throws -> (AnalysisPipeline.Status, String?, T?)
     ) async -> String? {
         var hasher = SHA256()
@@ -319,6 +318,8 @@ struct StageRunner {
             hasher.update(data: Data(input.utf8))
         }
         hasher.update(data: Data((halt ?? "").utf8))
+        hasher.update(data: Data([0]))
+        hasher.update(data: Data((skip ?? "").utf8))
         let fingerprint = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         fingerprints[name] = fingerprint
         if !force, reuse, let old = recorded[name.rawValue], old.fingerprint == fingerprint, old.status != AnalysisPipeline.Status.failed.rawValue,
@@ -336,7 +337,9 @@ struct StageRunner {
         var reason: String?
         var output: String?
         if let halt {
-            (status, reason) = halt.isEmpty ? (.skipped, nil) : (.halted, halt)
+            (status, reason) = (.halted, halt)
+        } else if let skip {
+            (status, reason) = (.skipped, skip)
         } else {
             do {
                 let (s, r, value) = try await body()
@@ -363,14 +366,6 @@ struct StageRunner {
         return output
     }
 
-    /// Gives a stage that did not run for want of features its reason (the runner records
-    /// `skipped` without one).
-    mutating func relabel(_ name: AnalysisPipeline.Stage, skippedBecause reason: String?, halted: String?) {
-        guard halted == nil, let reason, let index = summaries.lastIndex(where: { $0.name == name }), summaries[index].status == .skipped,
-            summaries[index].reason == nil
-        else { return }
-        summaries[index].reason = reason
-    }
 }
 
 /// Output text passed through as is.
