@@ -73,7 +73,17 @@ struct AnalysisPipelineTests {
             let srm = try #require(run.output(.srm, as: AnalysisPipeline.SRMOutput.self))
             #expect(!srm.srmDetected && abs(srm.plannedShares[1] - 0.85) < 1e-12)
             // The seeded run's 95% intervals (plain and CUPED) cover the simulator's population effect.
-            let cuped = try #require(run.output(.cuped, as: AnalysisPipeline.CUPEDOutput.self))
+            // A/B and CUPED cover every metric present; the run's own (visit) drives the rest.
+            let cupedAll = try #require(run.output(.cuped, as: [String: AnalysisPipeline.CUPEDOutput].self))
+            #expect(Set(cupedAll.keys) == ["visit", "conversion"])
+            let abText = try #require(run.outputs[.ab])
+            let abAll = try #require(try JSONSerialization.jsonObject(with: Data(abText.utf8)) as? [String: Any])
+            #expect(Set(abAll.keys) == ["visit", "conversion"])
+            #expect((abAll["conversion"] as? [String: Any])?["metric"] as? String == "conversion")
+            // Conversions are a sixteenth of visits, so their lift is about a sixteenth too.
+            let conversionLift = try #require(cupedAll["conversion"]?.upliftAbs)
+            #expect(conversionLift > 0 && conversionLift < sim.effect / 4)
+            let cuped = try #require(cupedAll["visit"])
             #expect(try #require(cuped.ciLow) < sim.effect && sim.effect < (try #require(cuped.ciHigh)), "truth \(sim.effect)")
             #expect(cuped.covariates == (0..<12).map { "f\($0)" } && cuped.varianceReduction > 0)
             let uplift = try #require(run.output(.uplift, as: AnalysisPipeline.UpliftOutput.self))
@@ -93,7 +103,7 @@ struct AnalysisPipelineTests {
             let html = try String(contentsOfFile: out + "/decision-report.html", encoding: .utf8)
             #expect(html.components(separatedBy: "<svg").count - 1 == 4)
             #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("src="))
-            for title in ["Lift in visit rate", "Cumulative lift over time", "Qini curves", "Policy gain"] { #expect(html.contains(title), "\(title)") }
+            for title in ["Lift by metric", "Cumulative lift over time", "Qini curves", "Policy gain"] { #expect(html.contains(title), "\(title)") }
             // The JSON object has the keys.
             let object = try #require(try JSONSerialization.jsonObject(with: run.json()) as? [String: Any])
             #expect(Set(object.keys) == ["experiment", "metric", "mode", "stages", "srm", "ab", "cuped", "uplift", "policy", "decision", "reports"])

@@ -8,8 +8,8 @@ import Synchronization
 public struct UnitRow: Sendable {
     public var profileID: String
     public var variant: String
-    /// Converted on the metric within its window from its assignment.
-    public var converted: Bool
+    /// Per metric asked for, in order: converted within its window from its assignment.
+    public var converted: [Bool]
     /// Its packed features (``Store/featureNames(experimentID:)`` order); nil when it has none.
     public var features: [Double]?
 }
@@ -26,21 +26,44 @@ extension Store {
         }
     }
 
-    /// Calls `body` for every assigned unit (the ITT cohort) in key order, with whether it
-    /// converted on `metric` within its window and its packed features — one pass in constant
-    /// memory apart from the set of converted units (a few percent of the units in practice).
-    ///
-    /// - Returns: how many units were read.
-    public func forEachUnit(experimentID: Int64, metric: String = "", _ body: @escaping @Sendable (UnitRow) -> Void) async throws(StoreError) -> Int {
-        let queries = self.queries(metric: metric)
-        let converted = try await failing("read the converted units") {
+    /// The experiment's outcome metrics: the names in `experiment_outcomes`, with `""` (the
+    /// default) when it has unnamed outcomes or events named by its `conversion_key`; sorted.
+    public func outcomeMetrics(experimentID: Int64) async throws(StoreError) -> [String] {
+        let events = queries.derivedFromEvents(experimentID: experimentID, exposures: false)
+        return try await failing("list the experiment's metrics") {
             try await withConnection { sql in
-                Set(
-                    try await sql.raw(queries.convertedUnits(experimentID: experimentID, mode: .itt)).all().map {
-                        ByteKey(try $0.decode(column: "profile_id", as: String.self))
+                var names = Set(
+                    try await sql.raw("SELECT DISTINCT metric FROM experiment_outcomes WHERE experiment_id = \(bind: experimentID)").all().map {
+                        try $0.decode(column: "metric", as: String.self)
                     })
+                if try await sql.raw(events).first() != nil { names.insert("") }
+                return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             }
         }
+    }
+
+    /// Calls `body` for every assigned unit (the ITT cohort) in key order, with whether it
+    /// converted on each of `metrics` within its window and its packed features — one pass in
+    /// constant memory apart from the sets of converted units (a few percent of the units each,
+    /// in practice).
+    ///
+    /// - Returns: how many units were read.
+    public func forEachUnit(experimentID: Int64, metrics: [String] = [""], _ body: @escaping @Sendable (UnitRow) -> Void) async throws(StoreError) -> Int {
+        var sets: [Set<ByteKey>] = []
+        for metric in metrics {
+            let queries = self.queries(metric: metric)
+            sets.append(
+                try await failing("read the converted units") {
+                    try await withConnection { sql in
+                        Set(
+                            try await sql.raw(queries.convertedUnits(experimentID: experimentID, mode: .itt)).all().map {
+                                ByteKey(try $0.decode(column: "profile_id", as: String.self))
+                            })
+                    }
+                })
+        }
+        let converted = sets
+        let queries = self.queries
         let count = Mutex(0)
         let rendered = dialect.render(queries.assignedUnitsWithFeatures(experimentID: experimentID))
         let bulk = self.bulk
@@ -48,7 +71,9 @@ extension Store {
             try await withConnection { _ in
                 try await bulk.forEachTextTextBytesRow(rendered.sql, bind: experimentID, columns: ("profile_id", "variant", "features")) {
                     profile, variant, bytes in
-                    body(UnitRow(profileID: profile, variant: variant, converted: converted.contains(ByteKey(profile)), features: bytes.map(Self.unpack)))
+                    body(
+                        UnitRow(
+                            profileID: profile, variant: variant, converted: converted.map { $0.contains(ByteKey(profile)) }, features: bytes.map(Self.unpack)))
                     count.withLock { $0 += 1 }
                 }
             }

@@ -60,16 +60,16 @@ extension Store {
         }
     }
 
-    /// Row counts of an experiment's inputs, for fingerprints: assignments, exposures, the
-    /// metric's outcomes, packed feature rows and covariate rows.
-    public func inputCounts(experimentID: Int64, metric: String) async throws(StoreError) -> [String: Int] {
+    /// Row counts of an experiment's inputs, for fingerprints: assignments, exposures, outcomes
+    /// (every metric), packed feature rows and covariate rows.
+    public func inputCounts(experimentID: Int64) async throws(StoreError) -> [String: Int] {
         try await failing("count the experiment's rows") {
             try await withConnection { sql in
                 var counts: [String: Int] = [:]
                 for (name, query) in [
                     ("assignments", "SELECT COUNT(*) AS n FROM experiment_assignments WHERE experiment_id = \(bind: experimentID)" as SQLQueryString),
                     ("exposures", "SELECT COUNT(*) AS n FROM experiment_exposures WHERE experiment_id = \(bind: experimentID)"),
-                    ("outcomes", "SELECT COUNT(*) AS n FROM experiment_outcomes WHERE experiment_id = \(bind: experimentID) AND metric = \(bind: metric)"),
+                    ("outcomes", "SELECT COUNT(*) AS n FROM experiment_outcomes WHERE experiment_id = \(bind: experimentID)"),
                     ("features", "SELECT COUNT(*) AS n FROM unit_features WHERE experiment_id = \(bind: experimentID)"),
                     ("covariates", "SELECT COUNT(*) AS n FROM unit_covariates WHERE experiment_id = \(bind: experimentID)"),
                 ] {

@@ -8,8 +8,10 @@ extension AnalysisPipeline {
         public var units: [String: Int]
         public var counts: [String: Int]
         public var featureNames: [String]
+        /// The outcome metrics analysed (``AnalysisPipeline/metricKey(_:)``), the run's first.
+        public var metrics: [String]
         enum CodingKeys: String, CodingKey {
-            case units, counts
+            case units, counts, metrics
             case featureNames = "feature_names"
         }
     }

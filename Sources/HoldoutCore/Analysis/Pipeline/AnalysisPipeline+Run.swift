@@ -58,18 +58,23 @@ extension AnalysisPipeline {
         let recorded = Dictionary(
             try await store.analysisStages(experimentID: experiment.id, run: runKey).map { ($0.stage, $0) }, uniquingKeysWith: { _, last in last })
         var runner = StageRunner(experimentID: experiment.id, runKey: runKey, recorded: recorded, force: force, store: store, progress: progress)
-        let counts = try await store.inputCounts(experimentID: experiment.id, metric: settings.metric)
+        let counts = try await store.inputCounts(experimentID: experiment.id)
+        // Every metric present, the run's own first (A/B and CUPED cover them all; uplift, the
+        // policy and the decision use the run's).
+        let stored = try await store.outcomeMetrics(experimentID: experiment.id)
+        let metrics = [settings.metric] + stored.filter { $0 != settings.metric }
+        let primary = Self.metricKey(settings.metric)
         let countsText = counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
         let names = experiment.variants.map(\.name)
         let weights = experiment.variants.map(\.weight)
 
         // load
-        let load: LoadOutput? = await runner.stage(.load, inputs: [countsText, names.joined(separator: ","), settings.metric]) {
+        let load: LoadOutput? = await runner.stage(.load, inputs: [countsText, names.joined(separator: ","), metrics.joined(separator: "\u{1}")]) {
             let statistics = try await store.variantStatistics(experimentID: experiment.id, mode: .itt, metric: settings.metric)
             var units: [String: Int] = [:]
             for name in names { units[name] = statistics.first { OpaqueID($0.variant) == OpaqueID(name) }?.units ?? 0 }
             let features = try await store.featureNames(experimentID: experiment.id)
-            return (.ok, nil, LoadOutput(units: units, counts: counts, featureNames: features))
+            return (.ok, nil, LoadOutput(units: units, counts: counts, featureNames: features, metrics: metrics.map(Self.metricKey)))
         }
 
         // srm
@@ -94,12 +99,16 @@ extension AnalysisPipeline {
             } ?? (srm == nil ? "no SRM check (its stage did not run)" : nil)
 
         // ab
-        let abText: String? = await runner.stageJSON(.ab, inputs: ["\(settings.alpha)", settings.mode.rawValue], after: [.srm], halt: halt) {
-            let results = try await ResultsService.compute(
-                experiment: experiment, source: store, mode: settings.mode, alpha: settings.alpha, metric: settings.metric)
-            return String(decoding: try JSONEncoder.sorted.encode(results), as: UTF8.self)
+        let abText: String? = await runner.stageJSON(.ab, inputs: ["\(settings.alpha)", settings.mode.rawValue], after: [.load, .srm], halt: halt) {
+            var byMetric: [String: ExperimentResults] = [:]
+            for metric in metrics {
+                byMetric[Self.metricKey(metric)] = try await ResultsService.compute(
+                    experiment: experiment, source: store, mode: settings.mode, alpha: settings.alpha, metric: metric)
+            }
+            return String(decoding: try JSONEncoder.sorted.encode(byMetric), as: UTF8.self)
         }
-        let ab = abText.flatMap { try? JSONDecoder().decode(ABDigest.self, from: Data($0.utf8)) }
+        let abAll = abText.flatMap { try? JSONDecoder().decode([String: ABDigest].self, from: Data($0.utf8)) } ?? [:]
+        let ab = abAll[primary]
 
         // cuped and uplift share one pass over the units.
         let features = load?.featureNames ?? []
@@ -108,17 +117,22 @@ extension AnalysisPipeline {
             if let pass { return pass }
             let units = Self.total(load, names)
             let made = try await UnitPass.read(
-                store: store, experimentID: experiment.id, metric: settings.metric, control: names[0], treatment: names[1], featureCount: features.count,
+                store: store, experimentID: experiment.id, metrics: metrics, control: names[0], treatment: names[1], featureCount: features.count,
                 sampleRate: units > 0 ? min(1, Double(settings.upliftRows) / Double(units)) : 1, trainFraction: settings.trainFraction, seed: settings.seed)
             pass = made
             return made
         }
         let noFeatures =
             features.isEmpty ? "the experiment has no packed pre-experiment features (a Criteo import stores f0…f11); CUPED on unit_covariates is in ab" : nil
-        let cuped: CUPEDOutput? = await runner.stage(.cuped, inputs: ["\(settings.alpha)"], after: [.ab], halt: halt, skip: noFeatures) {
+        let cupedAll: [String: CUPEDOutput]? = await runner.stage(.cuped, inputs: ["\(settings.alpha)"], after: [.load, .ab], halt: halt, skip: noFeatures) {
             let pass = try await unitPass()
-            return (.ok, nil, try pass.cuped(covariates: features, alpha: settings.alpha))
+            var byMetric: [String: CUPEDOutput] = [:]
+            for (index, metric) in metrics.enumerated() {
+                byMetric[Self.metricKey(metric)] = try pass.cuped(metric: index, covariates: features, alpha: settings.alpha)
+            }
+            return (.ok, nil, byMetric)
         }
+        let cuped = cupedAll?[primary]
 
         let learnerInputs = [
             settings.learners.map(\.description).joined(separator: ","), "\(settings.upliftRows)", "\(settings.trainFraction)", "\(settings.k)",
@@ -168,12 +182,15 @@ extension AnalysisPipeline {
             // The cumulative series for the chart (the A/B stage's cohort by assignment day).
             let series = halt == nil ? try await TimeSeries.points(experiment: experiment, source: store, now: store.clock(), metric: settings.metric) : []
             let paths = try ReportWriter.write(
-                to: outDirectory, experiment: experiment, settings: settings, stages: stagesSoFar, load: load, srm: srm, abJSON: abText, ab: ab,
-                cuped: cuped, uplift: uplift, policy: policy, decision: decision, timeSeries: series)
+                to: outDirectory, experiment: experiment, settings: settings, stages: stagesSoFar, load: load, srm: srm, ab: abAll, cuped: cupedAll ?? [:],
+                uplift: uplift, policy: policy, decision: decision, timeSeries: series)
             return (.ok, nil, ReportOutput(paths: paths))
         }
         return Run(experiment: experiment.key, settings: settings, stages: runner.summaries, outputs: runner.outputs)
     }
+
+    /// A metric's key in the outputs: its name, `default` for the experiment's default metric.
+    public static func metricKey(_ metric: String) -> String { metric.isEmpty ? "default" : metric }
 
     /// Assigned units over the variants.
     static func total(_ load: LoadOutput?, _ names: [String]) -> Int {

@@ -15,8 +15,8 @@ enum ReportWriter {
 
     static func write(
         to directory: String, experiment: Experiment, settings: AnalysisPipeline.Settings, stages: [AnalysisPipeline.StageSummary],
-        load: AnalysisPipeline.LoadOutput?, srm: AnalysisPipeline.SRMOutput?, abJSON: String?, ab: AnalysisPipeline.ABDigest?,
-        cuped: AnalysisPipeline.CUPEDOutput?, uplift: AnalysisPipeline.UpliftOutput?, policy: AnalysisPipeline.PolicyOutput?,
+        load: AnalysisPipeline.LoadOutput?, srm: AnalysisPipeline.SRMOutput?, ab: [String: AnalysisPipeline.ABDigest],
+        cuped: [String: AnalysisPipeline.CUPEDOutput], uplift: AnalysisPipeline.UpliftOutput?, policy: AnalysisPipeline.PolicyOutput?,
         decision: AnalysisPipeline.DecisionOutput?, timeSeries: [TimeSeriesPoint]
     ) throws -> [String] {
         let fm = FileManager.default
@@ -67,7 +67,8 @@ enum ReportWriter {
 
     static func markdown(
         experiment: Experiment, settings: AnalysisPipeline.Settings, stages: [AnalysisPipeline.StageSummary], load: AnalysisPipeline.LoadOutput?,
-        srm: AnalysisPipeline.SRMOutput?, ab: AnalysisPipeline.ABDigest?, cuped: AnalysisPipeline.CUPEDOutput?, uplift: AnalysisPipeline.UpliftOutput?,
+        srm: AnalysisPipeline.SRMOutput?, ab: [String: AnalysisPipeline.ABDigest], cuped: [String: AnalysisPipeline.CUPEDOutput],
+        uplift: AnalysisPipeline.UpliftOutput?,
         policy: AnalysisPipeline.PolicyOutput?, decision: AnalysisPipeline.DecisionOutput?
     ) -> String {
         let metric = settings.metric.isEmpty ? "the default metric" : "`\(cell(settings.metric))`"
@@ -100,23 +101,28 @@ enum ReportWriter {
         } else {
             md += "Not checked.\n"
         }
-        if let arm = ab?.comparisons.first {
-            let c = arm.conversion
+        let metrics = orderedMetrics(ab: ab, cuped: cuped, settings: settings)
+        if !ab.isEmpty {
             md += "\n## Average effect (A/B)\n\n"
             md += table(
-                ["control rate", "treatment rate", "lift", "interval", "relative lift", "p-value"],
-                [
-                    [
-                        number(c.controlMean), number(c.treatmentMean), number(c.upliftAbs), "[\(number(c.ciLow)), \(number(c.ciHigh))]", percent(c.upliftRel),
+                ["metric", "control rate", "treatment rate", "lift", "interval", "relative lift", "p-value"],
+                metrics.compactMap { key in
+                    guard let c = ab[key]?.comparisons.first?.conversion else { return nil }
+                    return [
+                        key, number(c.controlMean), number(c.treatmentMean), number(c.upliftAbs), "[\(number(c.ciLow)), \(number(c.ciHigh))]",
+                        percent(c.upliftRel),
                         number(c.pValue),
                     ]
-                ])
+                })
         }
-        if let cuped {
+        if !cuped.isEmpty {
             md += "\n## CUPED\n\n"
-            md += "Adjusted by \(cuped.covariates.count) pre-experiment features (\(cuped.covariates.map(cell).joined(separator: ", "))): "
-            md += "lift \(number(cuped.upliftAbs)) [\(number(cuped.ciLow)), \(number(cuped.ciHigh))], p = \(number(cuped.pValue)); "
-            md += "the variance of the lift is \(percent(cuped.varianceReduction)) lower than without adjustment.\n"
+            for key in metrics {
+                guard let c = cuped[key] else { continue }
+                md += "- `\(cell(key))`, adjusted by \(c.covariates.count) pre-experiment features (\(c.covariates.map(cell).joined(separator: ", "))): "
+                md += "lift \(number(c.upliftAbs)) [\(number(c.ciLow)), \(number(c.ciHigh))], p = \(number(c.pValue)); "
+                md += "the variance of the lift is \(percent(c.varianceReduction)) lower than without adjustment.\n"
+            }
         }
         if let uplift {
             md += "\n## Uplift models\n\n"
@@ -152,6 +158,15 @@ enum ReportWriter {
 }
 
 extension ReportWriter {
+    /// The run's metric first, then the others by name.
+    static func orderedMetrics(
+        ab: [String: AnalysisPipeline.ABDigest], cuped: [String: AnalysisPipeline.CUPEDOutput], settings: AnalysisPipeline.Settings
+    ) -> [String] {
+        let primary = AnalysisPipeline.metricKey(settings.metric)
+        let others = Set(ab.keys).union(cuped.keys).subtracting([primary]).sorted()
+        return (ab[primary] != nil || cuped[primary] != nil ? [primary] : []) + others
+    }
+
     static func verdictText(_ verdict: AnalysisPipeline.DecisionOutput.Verdict) -> String {
         switch verdict {
         case .ship: "Ship"
@@ -188,7 +203,8 @@ extension ReportWriter {
 
     static func html(
         experiment: Experiment, settings: AnalysisPipeline.Settings, stages: [AnalysisPipeline.StageSummary], srm: AnalysisPipeline.SRMOutput?,
-        ab: AnalysisPipeline.ABDigest?, cuped: AnalysisPipeline.CUPEDOutput?, uplift: AnalysisPipeline.UpliftOutput?, policy: AnalysisPipeline.PolicyOutput?,
+        ab: [String: AnalysisPipeline.ABDigest], cuped: [String: AnalysisPipeline.CUPEDOutput], uplift: AnalysisPipeline.UpliftOutput?,
+        policy: AnalysisPipeline.PolicyOutput?,
         decision: AnalysisPipeline.DecisionOutput?, timeSeries: [TimeSeriesPoint]
     ) -> String {
         let metric = settings.metric.isEmpty ? "conversion" : settings.metric
@@ -227,17 +243,19 @@ extension ReportWriter {
         }
         var effects: [HTMLReport.Block] = []
         var rows: [ForestChart.Row] = []
-        if let c = ab?.comparisons.first?.conversion {
-            rows.append(.init(label: "\(metric) (A/B)", estimate: c.upliftAbs, low: c.ciLow, high: c.ciHigh, note: c.ciLow == nil ? c.reason : nil))
-        }
-        if let cuped {
-            rows.append(.init(label: "\(metric) (CUPED, \(cuped.covariates.count) features)", estimate: cuped.upliftAbs, low: cuped.ciLow, high: cuped.ciHigh))
+        for key in orderedMetrics(ab: ab, cuped: cuped, settings: settings) {
+            if let c = ab[key]?.comparisons.first?.conversion {
+                rows.append(.init(label: "\(key) (A/B)", estimate: c.upliftAbs, low: c.ciLow, high: c.ciHigh, note: c.ciLow == nil ? c.reason : nil))
+            }
+            if let c = cuped[key] {
+                rows.append(.init(label: "\(key) (CUPED, \(c.covariates.count) features)", estimate: c.upliftAbs, low: c.ciLow, high: c.ciHigh))
+            }
         }
         if !rows.isEmpty {
             effects.append(
                 .chart(
-                    ForestChart(title: "Lift in \(metric) rate", rows: rows, format: .percent(digits: 2), axisLabel: "treatment − control, \(level) interval"),
-                    caption: "Absolute lift in the \(metric) rate (percentage points) with its \(level) interval; the dashed line is no effect."))
+                    ForestChart(title: "Lift by metric", rows: rows, format: .percent(digits: 2), axisLabel: "treatment − control, \(level) interval"),
+                    caption: "Absolute lift in each metric's rate (percentage points) with its \(level) interval; the dashed line is no effect."))
         }
         if let series = cumulativeLift(timeSeries, z: Normal.quantile(1 - settings.alpha / 2)) {
             effects.append(

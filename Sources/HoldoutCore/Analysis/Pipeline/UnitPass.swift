@@ -6,12 +6,13 @@ import HoldoutStore
 import HoldoutUplift
 import Synchronization
 
-/// One pass over an experiment's assigned units: per-arm CUPED sums over every unit, and a
-/// seeded sample (by unit, so the same data give the same sample) for the uplift learners,
-/// split into train and evaluation rows.
+/// One pass over an experiment's assigned units: per metric and arm, CUPED sums over every
+/// unit, and a seeded sample (by unit, so the same data give the same sample) for the uplift
+/// learners on the first metric, split into train and evaluation rows.
 struct UnitPass: Sendable {
-    /// Per arm (control, treatment): units, converters, Σx, Σx·y, Σx·xᵀ (y the 0/1 outcome).
-    var arms: [VariantStatistics]
+    /// Per metric, per arm (control, treatment): units, converters, Σx, Σx·y, Σx·xᵀ (y the 0/1
+    /// outcome).
+    var arms: [[VariantStatistics]]
     var sampleFeatures: [[Double]]
     var sampleTreatment: [Bool]
     var sampleOutcome: [Double]
@@ -22,7 +23,7 @@ struct UnitPass: Sendable {
     var unitsRead: Int
 
     struct State {
-        var arms: [VariantStatistics]
+        var arms: [[VariantStatistics]]
         var features: [[Double]]
         var treatment: [Bool] = []
         var outcome: [Double] = []
@@ -32,8 +33,9 @@ struct UnitPass: Sendable {
         var missingFeatures = 0
     }
 
+    /// - Parameter metrics: the metrics whose sums are kept; the first is the learners'.
     static func read(
-        store: Store, experimentID: Int64, metric: String, control: String, treatment: String, featureCount k: Int, sampleRate: Double,
+        store: Store, experimentID: Int64, metrics: [String], control: String, treatment: String, featureCount k: Int, sampleRate: Double,
         trainFraction: Double, seed: UInt64
     ) async throws -> UnitPass {
         let empty = { (name: String) in
@@ -41,9 +43,9 @@ struct UnitPass: Sendable {
                 variant: name, segment: nil, units: 0, converters: 0, sumValue: 0, sumValueSquares: 0, sumX: Array(repeating: 0, count: k),
                 sumXY: Array(repeating: 0, count: k), sumXX: Array(repeating: Array(repeating: 0, count: k), count: k))
         }
-        let state = Mutex(State(arms: [empty(control), empty(treatment)], features: Array(repeating: [], count: k)))
+        let state = Mutex(State(arms: metrics.map { _ in [empty(control), empty(treatment)] }, features: Array(repeating: [], count: k)))
         let (controlID, treatmentID) = (OpaqueID(control), OpaqueID(treatment))
-        let read = try await store.forEachUnit(experimentID: experimentID, metric: metric) { unit in
+        let read = try await store.forEachUnit(experimentID: experimentID, metrics: metrics) { unit in
             let id = OpaqueID(unit.variant)
             let arm = id == treatmentID ? 1 : id == controlID ? 0 : -1
             let hash = Self.hash(unit.profileID, seed: seed)
@@ -58,18 +60,23 @@ struct UnitPass: Sendable {
                     s.missingFeatures += 1
                     return
                 }
-                let y = unit.converted ? 1.0 : 0.0
-                s.arms[arm].units += 1
-                if unit.converted {
-                    s.arms[arm].converters += 1
-                    s.arms[arm].sumValue += 1
-                    s.arms[arm].sumValueSquares += 1
+                for (m, converted) in unit.converted.enumerated() {
+                    s.arms[m][arm].units += 1
+                    if converted {
+                        s.arms[m][arm].converters += 1
+                        s.arms[m][arm].sumValue += 1
+                        s.arms[m][arm].sumValueSquares += 1
+                        for i in 0..<k { s.arms[m][arm].sumXY[i] += x[i] }
+                    }
+                    // Σx and Σxxᵀ are the same for every metric: computed once, copied below.
+                    if m == 0 {
+                        for i in 0..<k {
+                            s.arms[0][arm].sumX[i] += x[i]
+                            for j in i..<k { s.arms[0][arm].sumXX[i][j] += x[i] * x[j] }
+                        }
+                    }
                 }
-                for i in 0..<k {
-                    s.arms[arm].sumX[i] += x[i]
-                    s.arms[arm].sumXY[i] += x[i] * y
-                    for j in i..<k { s.arms[arm].sumXX[i][j] += x[i] * x[j] }
-                }
+                let y = unit.converted.first == true ? 1.0 : 0.0
                 if inSample {
                     for i in 0..<k { s.features[i].append(x[i]) }
                     s.treatment.append(arm == 1)
@@ -81,7 +88,11 @@ struct UnitPass: Sendable {
         }
         var s = state.withLock { $0 }
         for a in 0..<2 {
-            for i in 0..<k { for j in 0..<i { s.arms[a].sumXX[i][j] = s.arms[a].sumXX[j][i] } }
+            for i in 0..<k { for j in 0..<i { s.arms[0][a].sumXX[i][j] = s.arms[0][a].sumXX[j][i] } }
+            for m in s.arms.indices.dropFirst() {
+                s.arms[m][a].sumX = s.arms[0][a].sumX
+                s.arms[m][a].sumXX = s.arms[0][a].sumXX
+            }
         }
         if s.missingFeatures > 0 {
             throw HoldoutError(
@@ -117,9 +128,9 @@ struct UnitPass: Sendable {
 
     func sampleRowNumbers() -> [Int] { sampleRow.enumerated().filter { !sampleTrain[$0.offset] }.map(\.element) }
 
-    /// CUPED on every feature.
-    func cuped(covariates: [String], alpha: Double) throws -> AnalysisPipeline.CUPEDOutput {
-        let (c, t) = (arms[0], arms[1])
+    /// CUPED on every feature, for the metric at `metric` (an index into the metrics read).
+    func cuped(metric: Int, covariates: [String], alpha: Double) throws -> AnalysisPipeline.CUPEDOutput {
+        let (c, t) = (arms[metric][0], arms[metric][1])
         var settings = Analysis.Settings(metric: .mean, alpha: alpha)
         settings.isCUPED = true
         settings.covariateNames = covariates
