@@ -10,6 +10,30 @@ struct UpliftCommand: ParsableCommand {
         subcommands: [UpliftMetricsCommand.self, UpliftTrainCommand.self, UpliftScoreCommand.self, UpliftEvaluateCommand.self])
 }
 
+/// The metrics options of `holdout uplift metrics` and `holdout uplift evaluate`.
+struct UpliftMetricsOptions: ParsableArguments {
+    @Option(help: "Top of the ranking for uplift@k and the policy: a fraction in (0, 1), or a whole number of rows.")
+    var k: Double = 0.3
+
+    @Option(help: "Bins of the weighted average uplift.")
+    var bins: Int = 10
+
+    @Option(help: "Bootstrap replicates for intervals (stratified by arm); none when omitted.")
+    var bootstrap: Int?
+
+    @Option(help: "Seed of the bootstrap.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Level of the bootstrap intervals.")
+    var level: Double = 0.95
+
+    func settings(scoreColumn: String, treatmentColumn: String, outcomeColumn: String) -> UpliftMetricsCommand.Settings {
+        UpliftMetricsCommand.Settings(
+            k: k, bins: bins, bootstrap: bootstrap, seed: seed, level: level, scoreColumn: scoreColumn, treatmentColumn: treatmentColumn,
+            outcomeColumn: outcomeColumn)
+    }
+}
+
 struct UpliftMetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
@@ -42,28 +66,13 @@ struct UpliftMetricsCommand: ParsableCommand {
     @Option(help: "The outcome column.")
     var outcomeColumn: String
 
-    @Option(help: "Top of the ranking for uplift@k and the policy: a fraction in (0, 1), or a whole number of rows.")
-    var k: Double = 0.3
-
-    @Option(help: "Bins of the weighted average uplift.")
-    var bins: Int = 10
-
-    @Option(help: "Bootstrap replicates for intervals (stratified by arm); none when omitted.")
-    var bootstrap: Int?
-
-    @Option(help: "Seed of the bootstrap.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Level of the bootstrap intervals.")
-    var level: Double = 0.95
+    @OptionGroup var options: UpliftMetricsOptions
 
     @Flag(help: "Print one JSON object.")
     var json = false
 
     var settings: Settings {
-        Settings(
-            k: k, bins: bins, bootstrap: bootstrap, seed: seed, level: level, scoreColumn: scoreColumn, treatmentColumn: treatmentColumn,
-            outcomeColumn: outcomeColumn)
+        options.settings(scoreColumn: scoreColumn, treatmentColumn: treatmentColumn, outcomeColumn: outcomeColumn)
     }
 
     func run() throws {

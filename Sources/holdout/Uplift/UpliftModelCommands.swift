@@ -337,20 +337,7 @@ struct UpliftEvaluateCommand: ParsableCommand {
     @Option(help: "The outcome column.")
     var outcomeColumn: String
 
-    @Option(help: "Top of the ranking for uplift@k and the policy: a fraction in (0, 1), or a whole number of rows.")
-    var k: Double = 0.3
-
-    @Option(help: "Bins of the weighted average uplift.")
-    var bins: Int = 10
-
-    @Option(help: "Bootstrap replicates for intervals (stratified by arm); none when omitted.")
-    var bootstrap: Int?
-
-    @Option(help: "Seed of the bootstrap.")
-    var seed: UInt64 = 1
-
-    @Option(help: "Level of the bootstrap intervals.")
-    var level: Double = 0.95
+    @OptionGroup var options: UpliftMetricsOptions
 
     @Option(help: "Threads for scoring (the scores do not depend on it).")
     var threads: Int = defaultThreads()
@@ -373,9 +360,7 @@ struct UpliftEvaluateCommand: ParsableCommand {
         } catch {
             throw CLIError(error.message)
         }
-        let metrics = UpliftMetricsCommand.Settings(
-            k: k, bins: bins, bootstrap: bootstrap, seed: seed, level: level, scoreColumn: "uplift (\(loaded.learner))",
-            treatmentColumn: treatmentColumn, outcomeColumn: outcomeColumn)
+        let metrics = options.settings(scoreColumn: "uplift (\(loaded.learner))", treatmentColumn: treatmentColumn, outcomeColumn: outcomeColumn)
         let report = try metrics.report(scores: scores, treatment: rows.treatment, outcomes: rows.outcome)
         if json { return try Output.json(report) }
         metrics.print(report)

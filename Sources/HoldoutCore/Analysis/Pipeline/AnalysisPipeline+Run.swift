@@ -310,7 +310,10 @@ struct StageRunner {
         _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage] = [], halt: String? = nil, skip: String? = nil,
         reuse: Bool = true, _ body: () async throws -> (AnalysisPipeline.Status, String?, T?)
     ) async -> T? {
-        let text = await stageJSON(name, inputs: inputs, after: after, halt: halt, skip: skip, reuse: reuse, typed: body)
+        let text = await stageText(name, inputs: inputs, after: after, halt: halt, skip: skip, reuse: reuse) {
+            let (status, reason, value) = try await body()
+            return (status, reason, try value.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) })
+        }
         return text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
     }
 
@@ -318,15 +321,13 @@ struct StageRunner {
     mutating func stageJSON(
         _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String? = nil, _ body: () async throws -> String
     ) async -> String? {
-        await stageJSON(name, inputs: inputs, after: after, halt: halt, skip: nil, reuse: true) {
-            () async throws -> (AnalysisPipeline.Status, String?, RawJSON?) in
-            (.ok, nil, RawJSON(text: try await body()))
-        }
+        await stageText(name, inputs: inputs, after: after, halt: halt, skip: nil, reuse: true) { (.ok, nil, try await body()) }
     }
 
-    private mutating func stageJSON<T: Encodable & Sendable>(
+    /// The runner itself: `body` returns the stage's status, reason and output as JSON text.
+    private mutating func stageText(
         _ name: AnalysisPipeline.Stage, inputs: [String], after: [AnalysisPipeline.Stage], halt: String?, skip: String?, reuse: Bool,
-        typed body: () async throws -> (AnalysisPipeline.Status, String?, T?)
+        _ body: () async throws -> (AnalysisPipeline.Status, String?, String?)
     ) async -> String? {
         var hasher = SHA256()
         hasher.update(data: Data(name.rawValue.utf8))
@@ -359,13 +360,7 @@ struct StageRunner {
             (status, reason) = (.skipped, skip)
         } else {
             do {
-                let (s, r, value) = try await body()
-                (status, reason) = (s, r)
-                if let raw = value as? RawJSON {
-                    output = raw.text
-                } else if let value {
-                    output = String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
-                }
+                (status, reason, output) = try await body()
             } catch {
                 status = .failed
                 reason = (error as? HoldoutError)?.message ?? "\(error)"
@@ -382,11 +377,4 @@ struct StageRunner {
                 updatedAt: store.clock()))
         return output
     }
-
-}
-
-/// Output text passed through as is.
-struct RawJSON: Encodable, Sendable {
-    var text: String
-    func encode(to encoder: any Encoder) throws {}
 }

@@ -51,16 +51,10 @@ enum ReportWriter {
     }
 
     /// A Markdown table cell: pipes and newlines escaped.
-    static func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
+    /// User text (keys, metric and feature names) made safe in Markdown: HoldoutCharts' escaping.
+    static func cell(_ text: String) -> String { MarkdownTable.escape(text) }
 
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
-        var out = "| " + header.map(cell).joined(separator: " | ") + " |\n"
-        out += "|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
-        for row in rows { out += "| " + row.map(cell).joined(separator: " | ") + " |\n" }
-        return out
-    }
+    static func table(_ header: [String], _ rows: [[String]]) -> String { MarkdownTable(header: header, rows: rows).render() }
 
     static func number(_ x: Double?) -> String { x.map { AnalysisPipeline.format($0) } ?? "—" }
     static func percent(_ x: Double?) -> String { x.map { AnalysisPipeline.format($0 * 100) + "%" } ?? "—" }
