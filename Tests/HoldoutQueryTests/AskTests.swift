@@ -138,7 +138,7 @@ struct AskTests {
             #expect(
                 Dictionary(uniqueKeysWithValues: oneRows.map { ($0["variation_id"]?.textValue ?? "", $0["n_assigned"]?.integerValue ?? -1) })
                     == counts["exp_three"])
-            #expect(one.answer.hasPrefix("exp_three: 500 units assigned so far ("), "\(one.answer)")
+            #expect(one.answer.hasPrefix("exp_three: 500 units assigned so far — a "), "\(one.answer)")
 
             let all = try await Self.ask(runner, "how many users are in each experiment?")
             var got: [String: [String: Int64]] = [:]

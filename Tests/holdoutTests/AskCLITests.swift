@@ -43,7 +43,7 @@ struct AskCLITests {
         #expect((json["verdict"] as? [String: Any])?["allowed"] as? Bool == true)
         let rows = try #require(json["rows"] as? [[Any]])
         #expect(rows.compactMap { $0[2] as? Int }.reduce(0, +) == 300)
-        #expect((json["answer"] as? String)?.hasPrefix("email-q1: 300 units assigned so far (control ") == true)
+        #expect((json["answer"] as? String)?.hasPrefix("email-q1: 300 units assigned so far — control ") == true)
         for key in ["sql", "columns", "truncated", "explanation", "executed"] { #expect(json[key] != nil, "\(key)") }
 
         let text = try await run(["ask", "--planner", "builtin", "how many users are in email-q1"])

@@ -96,7 +96,7 @@ enum AnswerText {
             let exposed = arms.reduce(Int64(0)) { $0 + $1.int("n_exposed") }
             let valid = arms.reduce(Int64(0)) { $0 + $1.int("n_valid") }
             let split = arms.map { "\($0.text("variation_id")) \($0.int("n_assigned"))" }.joined(separator: ", ")
-            return "\(experiment): \(total) units assigned \(when) (\(split)), \(exposed) exposed, \(valid) validly"
+            return "\(experiment): \(total) units assigned \(when) — \(split); \(exposed) exposed, \(valid) validly"
         }
         return described.joined(separator: "; ") + more(experiments.count) + "."
     }

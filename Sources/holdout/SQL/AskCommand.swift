@@ -128,7 +128,7 @@ struct AskCommand: AsyncParsableCommand {
             }
             if answer.executed {
                 print()
-                print(Output.table(header: answer.columns, rows: answer.rows.map { $0.map(\.description) }))
+                print(answer.rows.isEmpty ? "(no rows)" : Output.table(header: answer.columns, rows: answer.rows.map { $0.map(\.description) }))
             }
             print()
             print(answer.answer)
