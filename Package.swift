@@ -285,6 +285,7 @@ let package = Package(
                 // The fake OpenAI-compatible endpoint on 127.0.0.1 for the LLM planner's tests.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -295,6 +296,7 @@ let package = Package(
                 // A fake OpenAI-compatible endpoint on 127.0.0.1 for `holdout ask`.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

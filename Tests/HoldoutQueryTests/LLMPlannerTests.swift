@@ -155,6 +155,25 @@ struct LLMPlannerTests {
         }
     }
 
+    @Test("An allowed query the engine cannot run is an error that carries the plan, not an answer", arguments: Engine.underTest)
+    func engineError(engine: Engine) async throws {
+        let sql = "SELECT no_such_column FROM fct_experiment_results"
+        try await SemanticFixture.withRunner(engine) { _, runner, _ in
+            try await FakeLLM.serve({ _ in (.ok, FakeLLM.completion(sql)) }) { url, _ in
+                let context = PlanningContext(dialect: runner.location.guardDialect, now: AskTests.wednesday)
+                let failure = await #expect(throws: Ask.Failure.self) {
+                    try await Ask(runner: runner).ask("anything", planner: try Self.planner(url), context: context, tenant: "default")
+                }
+                guard case .query(let error, let plan) = failure else {
+                    Issue.record("expected a query failure, got \(String(describing: failure))")
+                    return
+                }
+                #expect(error.kind == .failed && plan.sql == sql && plan.planner == "llm", "\(error.message)")
+                #expect(error.message.contains("no_such_column"), "\(error.message)")
+            }
+        }
+    }
+
     @Test("HTTP errors, non-JSON, missing choices, a huge body, a slow or absent endpoint: clear errors")
     func endpointErrors() async throws {
         let context = PlanningContext(dialect: .sqlite, now: AskTests.wednesday)
