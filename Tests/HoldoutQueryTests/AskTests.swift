@@ -272,6 +272,14 @@ struct AskTests {
         #expect(try key("results of experiment checkout-v2") == "checkout-v2")
         #expect(try key("results for “spring sale”") == "spring sale")
         #expect(try key("sample size so far") == nil)
+        // A key's words do not choose the family or the period.
+        let tricky = PlanningContext(dialect: .sqlite, now: Self.wednesday, experimentKeys: ["srm-significant-today"])
+        #expect(
+            try BuiltinPlanner().planSynchronously("results of srm-significant-today", context: tricky).intent
+                == .results(experiment: "srm-significant-today", mode: "itt"))
+        #expect(
+            try BuiltinPlanner().planSynchronously("exposure of 'exposed-today'", context: tricky).intent
+                == .exposureHealth(experiment: "exposed-today", period: nil))
         #expect(try key("exposure health this week") == nil)
     }
 }

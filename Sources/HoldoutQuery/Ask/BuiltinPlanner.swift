@@ -38,9 +38,10 @@ public struct BuiltinPlanner: QuestionPlanner {
     /// The plan, without suspending (the planner does no I/O).
     public func planSynchronously(_ question: String, context: PlanningContext) throws(PlanningError) -> QueryPlan {
         let text = try validatedQuestion(question)
-        let lower = text.lowercased()
-        let period = try Period.find(in: text, now: context.now)
         let key = try Self.experimentKey(in: text, known: context.experimentKeys)
+        // The words of the key are not the question's: "results of srm-today" asks for results.
+        let lower = (key.map { text.replacingOccurrences(of: $0, with: " ", options: .caseInsensitive) } ?? text).lowercased()
+        let period = try Period.find(in: lower, now: context.now)
         let mode = lower.contains(#/\bexposure[\s-]+(?:mode|analysis|based)\b/#) ? "exposure" : "itt"
 
         if lower.contains(#/\bsrm\b|\bsample[\s-]+ratio\b/#) {
