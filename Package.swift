@@ -139,6 +139,10 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                // The LLM planner of `holdout ask` (an OpenAI-compatible chat-completions client).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -278,12 +282,22 @@ let package = Package(
             dependencies: [
                 "HoldoutQuery", "HoldoutStore", "HoldoutModel", "HoldoutCore", "HoldoutStats", "HoldoutSQLGuard", "HoldoutTestSupport",
                 .product(name: "SQLKit", package: "sql-kit"),
+                // The fake OpenAI-compatible endpoint on 127.0.0.1 for the LLM planner's tests.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "holdoutTests",
-            dependencies: ["holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore", "HoldoutGeo"],
+            dependencies: [
+                "holdout", "HoldoutModel", "HoldoutStore", "HoldoutStats", "HoldoutCore", "HoldoutGeo",
+                // A fake OpenAI-compatible endpoint on 127.0.0.1 for `holdout ask`.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

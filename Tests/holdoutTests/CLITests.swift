@@ -26,10 +26,12 @@ enum CLI {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/holdout")
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    /// - Parameter environment: the child's whole environment; nil inherits this process's.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
