@@ -25,6 +25,7 @@ struct Holdout: AsyncParsableCommand {
             ImportCommand.self, CheckCommand.self, QualityCommand.self, ResultsCommand.self, DatabaseCommand.self,
             ServeCommand.self, KeysCommand.self, WebhooksCommand.self, ReportCommand.self, BenchCommand.self, SimulateCommand.self,
             CalibrateCommand.self, UpliftCommand.self, SQLCommand.self, GeoCommand.self, AnalyzeExperimentCommand.self, AssetsCommand.self,
+            MCPCommand.self,
         ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage
