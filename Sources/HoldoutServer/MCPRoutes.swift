@@ -39,12 +39,29 @@ struct MCPRoutes {
 
     func register(on group: RouterGroup<HoldoutRequestContext>) {
         group.post(use: handle)
+        // No session and no server-sent events: the Streamable HTTP transport says GET (the event
+        // stream) and DELETE (ending a session) are then 405, which clients take as "not offered".
+        group.get(use: methodNotAllowed)
+        group.delete(use: methodNotAllowed)
+    }
+
+    @Sendable func methodNotAllowed(_ request: Hummingbird.Request, context: HoldoutRequestContext) async throws -> Hummingbird.Response {
+        _ = try context.require(.read)
+        var response = try APIError(.methodNotAllowed, code: "method_not_allowed", "this MCP endpoint is stateless: send JSON-RPC messages with POST")
+            .response(from: request, context: context)
+        response.headers[.allow] = "POST"
+        return response
     }
 
     @Sendable func handle(_ request: Hummingbird.Request, context: HoldoutRequestContext) async throws -> Hummingbird.Response {
         let principal = try context.require(.read)
         var request = request
-        let body = Data(try await request.collectBody(upTo: Self.maximumBody).readableBytesView)
+        let body: Data
+        do {
+            body = Data(try await request.collectBody(upTo: Self.maximumBody).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, code: "body_too_large", "the MCP message is larger than \(Self.maximumBody >> 20) MiB")
+        }
         try Self.checkMessage(body)
         let tenant = principal.tenant
         let analytics = analytics

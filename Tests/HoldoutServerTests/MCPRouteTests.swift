@@ -175,7 +175,15 @@ struct MCPRouteTests {
     func refusals() async throws {
         try await MCPHarness.with(.sqlite) { h, client in
             let large = try toolCall("run_guarded_sql", ["sql": String(repeating: "x", count: 1 << 20)])
-            #expect(try await mcp(client, key: h.acmeRead, large).0 == .contentTooLarge)
+            let (tooLarge, tooLargeBody) = try await mcp(client, key: h.acmeRead, large)
+            #expect(tooLarge == .contentTooLarge && tooLargeBody.contains("larger than 1 MiB"), "\(tooLargeBody)")
+            // Stateless: no event stream, no session to end.
+            for method in [HTTPRequest.Method.get, .delete] {
+                try await client.execute(uri: "/mcp", method: method, headers: [.authorization: "Bearer \(h.acmeRead)"]) { response in
+                    #expect(response.status == .methodNotAllowed && response.headers[.allow] == "POST")
+                }
+                try await client.execute(uri: "/mcp", method: method) { #expect($0.status == .unauthorized) }
+            }
             for body in [
                 "not json", "[]", #"[{"jsonrpc":"2.0","id":1,"method":"tools/list"}]"#, #"{"id":1,"method":"tools/list"}"#,
                 #"{"jsonrpc":"1.0","id":1,"method":"tools/list"}"#, #"{"jsonrpc":"2.0","id":1.5,"method":"tools/list"}"#,
