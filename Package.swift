@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "HoldoutQuery", targets: ["HoldoutQuery"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
+        .library(name: "HoldoutMCP", targets: ["HoldoutMCP"]),
         .executable(name: "holdout", targets: ["holdout"]),
     ],
     dependencies: [
@@ -45,6 +46,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // The Model Context Protocol (issue 14's `holdout mcp` and `POST /mcp`).
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         // Pure statistics on sufficient statistics. No I/O, no dependencies.
@@ -163,6 +166,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The MCP server (issue 14): tools and resources over one store and one tenant, every SQL
+        // path through the guarded runner. Transport-agnostic (stdio in the CLI, HTTP in the server).
+        .target(
+            name: "HoldoutMCP",
+            dependencies: [
+                "HoldoutModel",
+                "HoldoutStore",
+                "HoldoutCore",
+                "HoldoutQuery",
+                "HoldoutSQLGuard",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP API (seed 001's endpoints), auth, webhooks and the nightly report job.
         .target(
             name: "HoldoutServer",
@@ -171,6 +189,9 @@ let package = Package(
                 "HoldoutStats",
                 "HoldoutStore",
                 "HoldoutCore",
+                "HoldoutQuery",
+                "HoldoutMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -201,7 +222,10 @@ let package = Package(
                 "HoldoutUplift",
                 "HoldoutSQLGuard",
                 "HoldoutQuery",
+                "HoldoutMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -271,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "HoldoutServerTests",
             dependencies: [
-                "HoldoutServer", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutTestSupport",
+                "HoldoutServer", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutQuery", "HoldoutTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -286,6 +310,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The MCP server through the SDK's in-memory client, on every engine under test.
+        .testTarget(
+            name: "HoldoutMCPTests",
+            dependencies: [
+                "HoldoutMCP", "HoldoutQuery", "HoldoutStore", "HoldoutModel", "HoldoutCore", "HoldoutSQLGuard", "HoldoutTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

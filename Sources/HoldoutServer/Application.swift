@@ -1,6 +1,7 @@
 import Foundation
 public import HoldoutCore
 import HoldoutModel
+public import HoldoutQuery
 public import HoldoutStore
 public import Hummingbird
 public import Logging
@@ -54,7 +55,11 @@ public enum ServerMetrics {
 ///   between tenants and time-limited (``AnalyticsPool``), so a long analysis does not hold up
 ///   assignments, ingestion or another tenant (SQLite's WAL lets readers run beside the
 ///   writer). Without one, analyses run on `store`.
-public func buildRouter(store: Store, analytics: AnalyticsPool? = nil, geoState: GeoStateDirectory = GeoStateDirectory()) -> Router<HoldoutRequestContext> {
+/// - Parameter sqlRunner: the guarded runner behind `POST /mcp`'s `run_guarded_sql` (default: one
+///   on the store's location, with `HOLDOUT_SQL_READER_URL` on PostgreSQL).
+public func buildRouter(
+    store: Store, analytics: AnalyticsPool? = nil, geoState: GeoStateDirectory = GeoStateDirectory(), sqlRunner: GuardedQueryRunner? = nil
+) -> Router<HoldoutRequestContext> {
     _ = ServerMetrics.bootstrap
     let router = Router(context: HoldoutRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -76,11 +81,14 @@ public func buildRouter(store: Store, analytics: AnalyticsPool? = nil, geoState:
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
-    let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: KeyCache()))
+    let keys = KeyCache()
+    let api = router.group("api").add(middleware: AuthMiddleware(store: store, cache: keys))
     let pool = analytics ?? AnalyticsPool(stores: [store], open: { throw StoreError(.unavailable, "no analytics connections to open") })
     var routes = APIRoutes(store: store, analytics: pool, writer: AssignmentWriter(store: store))
     routes.geoState = geoState
     routes.register(on: api)
+    MCPRoutes(store: store, analytics: pool, runner: sqlRunner ?? GuardedQueryRunner(location: store.location))
+        .register(on: router.group("mcp").add(middleware: AuthMiddleware(store: store, cache: keys)))
     WebhookRoutes(store: store).register(on: router.group("webhooks"))
     return router
 }

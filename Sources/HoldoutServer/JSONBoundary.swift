@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HoldoutCore
 import Hummingbird
 import NIOCore
 
@@ -19,9 +20,7 @@ func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
 
 /// A JSON response.
 func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let data = try encoder.encode(value)
+    let data = try WireJSON.encode(value)
     var headers = HTTPFields()
     headers[.contentType] = "application/json; charset=utf-8"
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

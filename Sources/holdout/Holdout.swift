@@ -26,6 +26,7 @@ struct Holdout: AsyncParsableCommand {
             ServeCommand.self, KeysCommand.self, WebhooksCommand.self, ReportCommand.self, BenchCommand.self, SimulateCommand.self,
             CalibrateCommand.self, UpliftCommand.self, SQLCommand.self, GeoCommand.self, AnalyzeExperimentCommand.self, AssetsCommand.self,
             AskCommand.self,
+            MCPCommand.self,
         ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage

@@ -62,7 +62,9 @@ struct OpenAPITests {
             let router = buildRouter(store: store)
             let registered = Set(router.routes.map { "\($0.method.rawValue.uppercased()) \(OpenAPIDocument.normalise($0.path.description))" })
             #expect(registered.count >= 17, "the router registers \(registered.count) routes: \(registered.sorted())")
-            let undocumented = registered.subtracting(documented).sorted()
+            // POST /mcp is JSON-RPC (the Model Context Protocol): one envelope for every method, whose
+            // tools describe their own arguments in tools/list; it is documented in docs/mcp.md, not here.
+            let undocumented = registered.subtracting(documented).subtracting(["POST /mcp", "GET /mcp", "DELETE /mcp"]).sorted()
             let unregistered = documented.subtracting(registered).sorted()
             #expect(undocumented.isEmpty, "registered but not in openapi.yaml: \(undocumented)")
             #expect(unregistered.isEmpty, "in openapi.yaml but not registered: \(unregistered)")

@@ -16,14 +16,9 @@ struct AssetsCommand: ParsableCommand {
     @Flag(help: "Print one JSON object: {tenancy, assets: [{asset_name, grain, primary_keys, description, columns}]}.")
     var json = false
 
-    struct Report: Encodable {
-        var tenancy: String
-        var assets: [SemanticContract.Asset]
-    }
-
     func run() throws {
         if json {
-            try Output.json(Report(tenancy: SemanticContract.tenancy, assets: SemanticContract.assets))
+            try Output.json(SemanticContract.document)
             return
         }
         for asset in SemanticContract.assets {

@@ -16,6 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
             Every /api route needs an API key (Authorization: Bearer <key>); create one with \
             `holdout keys create`. Webhooks are signed with the tenant's secret (`holdout webhooks set-secret`). \
             The OpenAPI document is served at /openapi.yaml, Prometheus metrics at /metrics, health at /healthz. \
+            AI assistants use the Model Context Protocol at POST /mcp with the same keys, for the key's tenant (docs/mcp.md). \
             SIGTERM or SIGINT stops the server within a few seconds: analytical calls still waiting or running are \
             answered (503), other requests in flight finish, then the database closes. Connections idle or too slow \
             to send a request are closed after --idle-timeout; results, time series and quality run on a pool of \
