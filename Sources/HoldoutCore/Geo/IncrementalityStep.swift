@@ -189,7 +189,7 @@ public struct IncrementalityStep: Sendable {
             y = series(try await orders.dailyTotals(tenant: tenant, geos: treatment))
         } else {
             // Treatment = all − control − geos in neither group (fewer geos to send to the store).
-            let others = Set(control.map(OpaqueID.init)).union(treatment.map(OpaqueID.init))
+            let others = Set(control.map { OpaqueID($0) }).union(treatment.map { OpaqueID($0) })
             let revenueGeos = try await orders.revenueByGeo(tenant: tenant).map(\.geo).filter { !others.contains(OpaqueID($0)) }
             let rest = revenueGeos.isEmpty ? [Double](repeating: 0, count: x.count) : series(try await orders.dailyTotals(tenant: tenant, geos: revenueGeos))
             y = series(all)

@@ -51,7 +51,7 @@ public protocol OrdersSource: Sendable {
 extension OrdersSource {
     /// From ``dailyRevenue(tenant:)`` (sources that cannot sum a subset of geos themselves).
     public func dailyTotals(tenant: String, geos: [String]?) async throws(HoldoutError) -> [DailyRevenue] {
-        let wanted = geos.map { Set($0.map(OpaqueID.init)) }
+        let wanted = geos.map { Set($0.map { OpaqueID($0) }) }
         var byDay: [Int: Double] = [:]
         for cell in try await dailyRevenue(tenant: tenant) where wanted?.contains(OpaqueID(cell.geo)) ?? true { byDay[cell.day, default: 0] += cell.revenue }
         return byDay.keys.sorted().map { DailyRevenue(day: $0, revenue: byDay[$0]!) }
