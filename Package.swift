@@ -134,6 +134,7 @@ let package = Package(
                 "HoldoutStats",
                 "HoldoutStore",
                 "HoldoutCore",
+                "HoldoutGeo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

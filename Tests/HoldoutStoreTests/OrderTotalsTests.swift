@@ -1,5 +1,6 @@
 import Foundation
 import HoldoutCore
+import HoldoutGeo
 import HoldoutModel
 import HoldoutStore
 import HoldoutTestSupport
@@ -79,7 +80,11 @@ struct OrderTotalsTests {
             // By hand: o0…o69 once each for acme, o25…o39 at their first revenue.
             let acme = try await store.revenueByGeo(tenant: "acme")
             #expect(acme.reduce(0) { $0 + $1.orders } == 70)
-            let expected = (0..<70).reduce(0.0) { $0 + Double($1 % 13) * 0.25 + 1 + ($1 >= 40 ? 100 : 0) }
+            var expected = 0.0
+            for i in 0..<70 {
+                let offset: Double = i >= 40 ? 100 : 0
+                expected += Double(i % 13) * 0.25 + 1 + offset
+            }
             #expect(acme.reduce(0) { $0 + $1.revenue } == expected)
         }
     }

@@ -467,7 +467,7 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
                     """), logger: logger)
         var count = 0
         var keys: [String]?
-        for try await row in result { (count, keys) = try row.decode((Int.self, [String]?.self)) }
+        for try await row in result { (count, keys) = try row.decode((Int, [String]?).self) }
         guard count < rows.count else { return nil }
         var fresh = Set<ByteKey>()
         for key in keys ?? [] { fresh.insert(ByteKey(key)) }

@@ -84,7 +84,7 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
         let csv = (reader as? RowSource).flatMap { $0.format == .csv ? $0 : nil }
         var layout: OrdersLayout?
         while more {
-            let handle: (SourceItem) throws -> Void = { item in
+            let handle: (SourceItem) throws -> Void = { [self] item in
                 if parser == nil { try makeParser(reader.checkedHeader, store: store) }
                 summary.read += 1
                 switch item {

@@ -106,7 +106,7 @@ final class RowSource: RowReader {
     /// for the records it can take as they are, and leaves every other record, and every error
     /// message, to the general path.
     func readCSVChunk(fast: (CSVScanner.Record) throws -> Bool, _ body: (SourceItem) throws -> Void) throws -> Bool {
-        try readCSV(body, fast: fast)
+        try withoutActuallyEscaping(fast) { fast in try readCSV(body, fast: fast) }
     }
 
     private func readCSV(_ body: (SourceItem) throws -> Void, fast: ((CSVScanner.Record) throws -> Bool)? = nil) throws -> Bool {
