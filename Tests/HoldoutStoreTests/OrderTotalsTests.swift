@@ -159,7 +159,8 @@ struct OrderTotalsTests {
                 #expect(power.windows == 120 - 56 + 1, "\(method)")
                 #expect(power.minimumDetectableLift != nil || power.reason != nil, "\(method)")
                 // The stored JSON says the same.
-                let stored = try #require(try await store.geoHoldout(id: try #require(result.designID), tenant: "acme"))
+                let designID = try #require(result.designID)
+                let stored = try #require(try await store.geoHoldout(id: designID, tenant: "acme"))
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(stored.designJSON.utf8)) as? [String: Any])
                 let powerObject = try #require(object["power"] as? [String: Any])
                 #expect(powerObject.keys.contains("minimum_detectable_lift") && powerObject["test_days"] as? Int == 28)
