@@ -19,7 +19,9 @@ let package = Package(
         .library(name: "HoldoutGeo", targets: ["HoldoutGeo"]),
         .library(name: "HoldoutUplift", targets: ["HoldoutUplift"]),
         .library(name: "HoldoutSQLGuard", targets: ["HoldoutSQLGuard"]),
+        .library(name: "HoldoutCharts", targets: ["HoldoutCharts"]),
         .library(name: "HoldoutStore", targets: ["HoldoutStore"]),
+        .library(name: "HoldoutQuery", targets: ["HoldoutQuery"]),
         .library(name: "HoldoutCore", targets: ["HoldoutCore"]),
         .library(name: "HoldoutServer", targets: ["HoldoutServer"]),
         .executable(name: "holdout", targets: ["holdout"]),
@@ -32,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        // Gzip input (`holdout import criteo --file F.csv.gz`) as a stream, over the system zlib.
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -99,6 +103,13 @@ let package = Package(
             name: "HoldoutSQLGuard",
             swiftSettings: swiftSettings
         ),
+        // Charts and reports, pure, no dependencies: SVG interval forests and line charts (nice
+        // ticks, date axes, min/max-per-pixel downsampling), the self-contained HTML report and
+        // Markdown tables. Used by `holdout analyze` and the web UI.
+        .target(
+            name: "HoldoutCharts",
+            swiftSettings: swiftSettings
+        ),
         // Schema, migrations, ingestion and the SQL that reduces events to sufficient statistics,
         // on embedded SQLite and PostgreSQL through one dialect-aware layer.
         .target(
@@ -109,6 +120,25 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Debian's system SQLite (libsqlite3-dev 3.40), for the guarded runner's read-only
+        // connection: progress handler, interrupt, limits (sqlite-nio's copy lacks them).
+        .systemLibrary(name: "CHoldoutSQLite3", path: "Sources/CHoldoutSQLite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The guarded query runner (issue 14): guard, then the second wall (a read-only SQLite
+        // connection under an authorizer, or a PostgreSQL reader role), limits, typed results.
+        .target(
+            name: "HoldoutQuery",
+            dependencies: [
+                "HoldoutModel",
+                "HoldoutStore",
+                "HoldoutSQLGuard",
+                "CHoldoutSQLite3",
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +152,10 @@ let package = Package(
                 "HoldoutStats",
                 "HoldoutSimulation",
                 "HoldoutGeo",
+                "HoldoutUplift",
+                "HoldoutCharts",
                 "HoldoutStore",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -164,6 +197,7 @@ let package = Package(
                 "HoldoutCore",
                 "HoldoutUplift",
                 "HoldoutSQLGuard",
+                "HoldoutQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -181,6 +215,11 @@ let package = Package(
             name: "HoldoutUpliftTests",
             dependencies: ["HoldoutUplift"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutChartsTests",
+            dependencies: ["HoldoutCharts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -221,7 +260,8 @@ let package = Package(
         .testTarget(
             name: "HoldoutStoreTests",
             dependencies: [
-                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutGeo", "HoldoutTestSupport", .product(name: "SQLKit", package: "sql-kit"),
+                "HoldoutCSV", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutSimulation", "HoldoutGeo", "HoldoutUplift", "HoldoutTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -231,6 +271,14 @@ let package = Package(
                 "HoldoutServer", "HoldoutModel", "HoldoutStore", "HoldoutCore", "HoldoutStats", "HoldoutTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HoldoutQueryTests",
+            dependencies: [
+                "HoldoutQuery", "HoldoutStore", "HoldoutModel", "HoldoutCore", "HoldoutStats", "HoldoutSQLGuard", "HoldoutTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 // swift-tools-version: 6.2
 // Geo benchmarks, outside the graph users build (as swift-nio keeps `Benchmarks/`):
 //   swift run -c release --package-path Benchmarks/Geo geo-bench
+//   swift run -c release --package-path Benchmarks/Geo geo-power-bench
 import PackageDescription
 
 let package = Package(
@@ -16,7 +17,17 @@ let package = Package(
                 .enableUpcomingFeature("InternalImportsByDefault"),
                 .treatAllWarnings(as: .error),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "geo-power-bench",
+            dependencies: [.product(name: "HoldoutGeo", package: "Holdout")],
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+                .treatAllWarnings(as: .error),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

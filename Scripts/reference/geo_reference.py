@@ -154,26 +154,42 @@ def tbr_runs(frame, with_cost, fixed_cost):
 
 def ratio_quantile(q, response, cost):
     """The q-quantile of Y / C for independent frozen scipy t distributions Y, C (scipy's own
-    quad and brentq): P(Y/C <= r) = ∫_{c>0} F_Y(r c) f_C(c) dc + ∫_{c<0} (1 - F_Y(r c)) f_C(c) dc."""
+    quad and brentq): P(Y/C <= r) = P(Y <= r C, C > 0) + P(Y >= r C, C < 0), integrated over
+    C's probability scale u (C = cost.ppf(u)) on (0, u0) and (u0, 1), u0 = P(C < 0), where the
+    integrand jumps. (Integrating over c itself on an infinite range lets quad miss the narrow
+    region near c = 0 at large |r| and the bracket never closes.)"""
     from scipy import integrate, optimize
 
-    loc_c, scale_c = cost.kwds["loc"], cost.kwds["scale"]
+    u0 = float(cost.cdf(0.0))
 
     def cdf(r):
-        pos = integrate.quad(lambda c: response.cdf(r * c) * cost.pdf(c), 0, np.inf, epsabs=1e-14, epsrel=1e-12, limit=500,
-                             points=None)[0]
-        neg = integrate.quad(lambda c: response.sf(r * c) * cost.pdf(c), -np.inf, 0, epsabs=1e-14, epsrel=1e-12, limit=500)[0]
-        return pos + neg
+        def below(u):
+            c = cost.ppf(u)
+            return response.cdf(r * c) if c >= 0 else response.sf(r * c)
 
-    guess = response.kwds["loc"] / loc_c
+        total = 0.0
+        for a, b in ((0.0, u0), (u0, 1.0)):
+            if b > a:
+                total += integrate.quad(below, a, b, epsabs=1e-15, epsrel=1e-13, limit=1000)[0]
+        return total
+
+    guess = response.kwds["loc"] / cost.kwds["loc"]
     step = max(abs(guess), 1e-9)
     lo, hi = guess - step, guess + step
-    while cdf(lo) > q:
+    for _ in range(200):
+        if cdf(lo) <= q:
+            break
         step *= 2
         lo -= step
-    while cdf(hi) < q:
+    else:
+        raise RuntimeError(f"no lower bracket for the {q} quantile")
+    for _ in range(200):
+        if cdf(hi) >= q:
+            break
         step *= 2
         hi += step
+    else:
+        raise RuntimeError(f"no upper bracket for the {q} quantile")
     return float(optimize.brentq(lambda r: cdf(r) - q, lo, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 

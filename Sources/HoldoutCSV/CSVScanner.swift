@@ -22,6 +22,7 @@ package struct CSVScanner {
     package struct Failure: Error, CustomStringConvertible {
         package var message: String
         package var description: String { message }
+        package init(message: String) { self.message = message }
     }
 
     /// A record that was skipped: where it starts, why, and the start of its first line (at most
@@ -117,7 +118,7 @@ package struct CSVScanner {
         let path: String
         let chunkSize: Int
         let maximumRecordBytes: Int
-        let handle: FileHandle
+        let source: any ByteSource
         var buffer: [UInt8] = []
         var starts = [Int](repeating: 0, count: 64)
         var ends = [Int](repeating: 0, count: 64)
@@ -131,18 +132,22 @@ package struct CSVScanner {
         /// Bytes read so far.
         package private(set) var bytesRead = 0
 
-        package init(path: String, chunkSize: Int = 4 << 20, maximumRecordBytes: Int = CSVScanner.maximumRecordBytes) throws {
+        package convenience init(path: String, chunkSize: Int = 4 << 20, maximumRecordBytes: Int = CSVScanner.maximumRecordBytes) throws {
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw Failure(message: "cannot open '\(path)': check the path and permissions")
             }
-            self.path = path
-            self.chunkSize = chunkSize
-            self.maximumRecordBytes = maximumRecordBytes
-            self.handle = handle
-            buffer.reserveCapacity(chunkSize * 2)
+            self.init(source: FileSource(handle), name: path, chunkSize: chunkSize, maximumRecordBytes: maximumRecordBytes)
         }
 
-        deinit { try? handle.close() }
+        /// Reads records from any byte stream (a decompressor, a socket), `name` naming it in
+        /// messages.
+        package init(source: any ByteSource, name: String, chunkSize: Int = 4 << 20, maximumRecordBytes: Int = CSVScanner.maximumRecordBytes) {
+            self.path = name
+            self.chunkSize = chunkSize
+            self.maximumRecordBytes = maximumRecordBytes
+            self.source = source
+            buffer.reserveCapacity(chunkSize * 2)
+        }
 
         /// Parses the complete records of the next chunk; returns false once the file is done.
         /// - Throws: ``Failure`` for a malformed record (see ``readChunk(_:malformed:)``).
@@ -154,9 +159,11 @@ package struct CSVScanner {
         /// `malformed` and going on after them; returns false once the file is done.
         package func readChunk(_ body: (Record) throws -> Void, malformed: (Malformed) throws -> Void) throws -> Bool {
             if atEOF { return false }
-            let chunk: Data
+            let chunk: [UInt8]
             do {
-                chunk = try handle.read(upToCount: chunkSize) ?? Data()
+                chunk = try source.read(upToCount: chunkSize)
+            } catch let failure as Failure {
+                throw failure
             } catch {
                 throw Failure(message: "cannot read '\(path)': \(error.localizedDescription)")
             }
@@ -331,5 +338,33 @@ package struct CSVScanner {
             buffer.removeFirst(consumed)
             return !atEOF
         }
+    }
+}
+
+/// Bytes read a chunk at a time, for ``CSVScanner/Reader``: a file, or a decompressor over one.
+package protocol ByteSource: AnyObject {
+    /// Up to `count` bytes; empty once the stream is done.
+    func read(upToCount count: Int) throws -> [UInt8]
+}
+
+/// A file's bytes (closed when released).
+package final class FileSource: ByteSource {
+    let handle: FileHandle
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// - Throws: ``CSVScanner/Failure`` when the file cannot be opened.
+    package init(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CSVScanner.Failure(message: "cannot open '\(path)': check the path and permissions")
+        }
+        self.handle = handle
+    }
+
+    deinit { try? handle.close() }
+
+    package func read(upToCount count: Int) throws -> [UInt8] {
+        guard let data = try handle.read(upToCount: count) else { return [] }
+        return [UInt8](data)
     }
 }

@@ -70,10 +70,11 @@ public struct SQLGuard: Sendable {
     /// Holdout's tables (every table HoldoutStore's migrations create, including the copies a
     /// migration renames), which a CTE may not shadow. A test checks them against the migrations.
     public static let holdoutTables: Set<String> = [
-        "schema_migrations", "api_keys", "events", "experiment_assignments", "experiment_assignments_v4", "experiment_exposures",
-        "experiment_outcomes", "experiment_results", "experiment_variants", "experiments", "geo_holdout_designs", "orders", "reports", "touchpoints",
+        "schema_migrations", "ai_query_roles", "analysis_stages", "api_keys", "events", "experiment_assignments", "experiment_assignments_v4",
+        "experiment_exposures", "experiment_feature_names", "experiment_outcomes", "experiment_results", "experiment_variants", "experiments",
+        "geo_holdout_designs", "order_geo_days", "order_geos", "orders", "reports", "touchpoints",
         "touchpoints_v2",
-        "unit_covariates", "unit_properties", "webhook_secrets",
+        "unit_covariates", "unit_features", "unit_properties", "webhook_secrets",
     ]
 
     /// The verdict on one query.

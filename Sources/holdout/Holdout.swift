@@ -14,7 +14,8 @@ struct Holdout: AsyncParsableCommand {
             over HTTP with `holdout serve` (keys from `holdout keys create`) and run the nightly report with \
             `holdout report nightly`. Simulate experiments whose true effect is known with `holdout simulate` \
             and check every estimator against the truth with `holdout calibrate`. Score an uplift model on \
-            an experiment with `holdout uplift metrics`. Check a query over the semantic views with \
+            an experiment with `holdout uplift metrics`; fit, apply and evaluate uplift models with \
+            `holdout uplift train`, `score` and `evaluate`. Check a query over the semantic views with \
             `holdout sql check`. Data lives in \
             ./holdout.sqlite unless --database (or HOLDOUT_DATABASE_URL) names another SQLite file or a \
             postgres:// URL. Every command takes --json for scripting.
@@ -23,7 +24,7 @@ struct Holdout: AsyncParsableCommand {
             PowerCommand.self, StatsCommand.self, ExperimentCommand.self, AssignCommand.self, AssignmentCommand.self,
             ImportCommand.self, CheckCommand.self, QualityCommand.self, ResultsCommand.self, DatabaseCommand.self,
             ServeCommand.self, KeysCommand.self, WebhooksCommand.self, ReportCommand.self, BenchCommand.self, SimulateCommand.self,
-            CalibrateCommand.self, UpliftCommand.self, SQLCommand.self, GeoCommand.self,
+            CalibrateCommand.self, UpliftCommand.self, SQLCommand.self, GeoCommand.self, AnalyzeExperimentCommand.self, AssetsCommand.self,
         ])
 
     /// Parses and runs the command; an error prints as one line on standard error (the usage

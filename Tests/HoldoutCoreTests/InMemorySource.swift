@@ -38,13 +38,13 @@ final class InMemorySource: StatisticsSource, ExperimentRepository, @unchecked S
         return lock.withLock { statistics[request.experimentID] ?? [] }
     }
 
-    func notCounted(experimentID: Int64, mode: AnalysisMode) async throws(HoldoutError) -> NotCounted {
+    func notCounted(experimentID: Int64, mode: AnalysisMode, metric: String) async throws(HoldoutError) -> NotCounted {
         lock.withLock { excluded[experimentID] ?? NotCounted(outcomes: .init(), exposures: mode == .exposure ? .init() : nil) }
     }
 
     func dailyQuality(experimentID: Int64) async throws(HoldoutError) -> [QualityDay] { lock.withLock { quality[experimentID] ?? [] } }
 
-    func dailyCounts(experiment: Experiment) async throws(HoldoutError) -> DailyCounts {
+    func dailyCounts(experiment: Experiment, metric: String) async throws(HoldoutError) -> DailyCounts {
         lock.withLock { counts[experiment.id] ?? DailyCounts(assigned: [], converted: []) }
     }
 

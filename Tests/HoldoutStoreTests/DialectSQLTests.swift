@@ -92,17 +92,34 @@ struct DialectSQLTests {
             """
             WITH x AS (SELECT id, key, conversion_key, start_at, end_at, CAST(conversion_window_days AS BIGINT) * 86400000000 AS window_us FROM experiments WHERE id = \(p(1)))
             , all_outcomes AS (
-                SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = \(p(2))
+                SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = \(p(2)) AND metric = \(p(3))
                 UNION ALL
                 SELECT ev.profile_id, ev.ts, ev.value FROM x CROSS JOIN events ev
                 WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
             )
-            , cohort AS NOT MATERIALIZED (SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = \(p(3)))
+            , cohort AS NOT MATERIALIZED (SELECT profile_id, variant, assigned_at AS anchor FROM experiment_assignments WHERE experiment_id = \(p(4)))
 
             """
         }
         #expect(Dialect.sqlite.render(Dialect.sqlite.queries.cohortCTEs(experimentID: 7, mode: .itt)).sql == expected { "?\($0)" })
         #expect(Dialect.postgresql.render(Dialect.postgresql.queries.cohortCTEs(experimentID: 7, mode: .itt)).sql == expected { "$\($0)" })
+    }
+
+    @Test("A named metric reads its outcomes only, without the conversion-key events", arguments: Dialect.allCases)
+    func namedMetric(_ engine: Dialect) {
+        let queries = AnalyticsQueries(dialect: engine.queries.dialect, metric: "visit")
+        let rendered = engine.render(queries.cohortCTEs(experimentID: 7, mode: .itt))
+        let (two, three) = engine == .sqlite ? ("?2", "?3") : ("$2", "$3")
+        #expect(rendered.sql.contains("FROM experiment_outcomes WHERE experiment_id = \(two) AND metric = \(three)\n)"))
+        #expect(!rendered.sql.contains("conversion_key IS NOT NULL"))
+        for query in [
+            queries.outcomesNotCounted(experimentID: 7, mode: .itt), queries.conversionsByDay(experimentID: 7, window: 0),
+            queries.exposurePartition(experimentID: 7, variants: ["control", "treatment"], cap: nil, range: (nil, nil), outcomes: true),
+        ] {
+            let text = engine.render(query)
+            #expect(text.sql.contains("metric = ") && !text.sql.contains("conversion_key IS NOT NULL"))
+            #expect(text.binds.contains { "\($0)".contains("visit") })
+        }
     }
 
     // MARK: Capabilities in the analysis queries
@@ -181,19 +198,19 @@ struct DialectSQLTests {
             ("validation", q.validation(experimentID: 7), 3),
             ("daily quality", q.dailyQuality(experimentID: 7), 3),
             ("contract status count", q.validationStatusCount(experimentID: 7, statuses: ["variant_mismatch", "multi_variation_exposure"]), 5),
-            // x, outcomes, cohort; a conditional sum and a row per variant.
-            ("sparse ITT", q.sparseVariantStatistics(experimentID: 7, mode: .itt, cap: nil, variants: variants), 3 + 2 * 2),
-            ("sparse ITT grouped", q.sparseVariantStatistics(experimentID: 7, mode: .itt, cap: nil, variants: nil), 3),
-            // x, exposures, assignments, outcomes.
-            ("sparse exposure", q.sparseVariantStatistics(experimentID: 7, mode: .exposure, cap: 10, variants: variants), 4 + 2 * 2),
-            // x, outcomes, cohort, one name per covariate, the covariates' experiment, the segment.
-            ("general", q.variantStatistics(experimentID: 7, mode: .itt, covariates: ["pre", "visits"], cap: nil, segmentBy: "country"), 3 + 2 + 1 + 1),
-            ("cohort size", q.cohortSize(experimentID: 7, mode: .exposure), 4),
-            ("unit value", q.unitValue(experimentID: 7, mode: .itt, rank: 10), 3),
-            // x, outcomes; in exposure mode also the exposures.
-            ("not counted ITT", q.outcomesNotCounted(experimentID: 7, mode: .itt), 3),
-            ("not counted exposure", q.outcomesNotCounted(experimentID: 7, mode: .exposure), 4),
-            ("time series conversions", q.conversionsByDay(experimentID: 7, window: 0), 4),
+            // x, outcomes and their metric, cohort; a conditional sum and a row per variant.
+            ("sparse ITT", q.sparseVariantStatistics(experimentID: 7, mode: .itt, cap: nil, variants: variants), 4 + 2 * 2),
+            ("sparse ITT grouped", q.sparseVariantStatistics(experimentID: 7, mode: .itt, cap: nil, variants: nil), 4),
+            // x, exposures, assignments, outcomes and their metric.
+            ("sparse exposure", q.sparseVariantStatistics(experimentID: 7, mode: .exposure, cap: 10, variants: variants), 5 + 2 * 2),
+            // x, outcomes, metric, cohort, one name per covariate, the covariates' experiment, the segment.
+            ("general", q.variantStatistics(experimentID: 7, mode: .itt, covariates: ["pre", "visits"], cap: nil, segmentBy: "country"), 4 + 2 + 1 + 1),
+            ("cohort size", q.cohortSize(experimentID: 7, mode: .exposure), 5),
+            ("unit value", q.unitValue(experimentID: 7, mode: .itt, rank: 10), 4),
+            // x, outcomes, metric; in exposure mode also the exposures.
+            ("not counted ITT", q.outcomesNotCounted(experimentID: 7, mode: .itt), 4),
+            ("not counted exposure", q.outcomesNotCounted(experimentID: 7, mode: .exposure), 5),
+            ("time series conversions", q.conversionsByDay(experimentID: 7, window: 0), 5),
         ]
         for (name, query, binds) in cases {
             let rendered = engine.render(query)
@@ -221,6 +238,7 @@ private struct HintlessDialect: StoreDialect {
     var name: String { "hintless" }
     var autoIncrementPrimaryKey: String { base.autoIncrementPrimaryKey }
     var doubleType: String { base.doubleType }
+    var bytesType: String { base.bytesType }
     var maximumBindsPerStatement: Int { base.maximumBindsPerStatement }
     var clusteredTableOptions: String { base.clusteredTableOptions }
     func coverPrimaryKey(table: String, constraint: String, key: [String], include: [String]) -> [String] {
@@ -249,4 +267,7 @@ private struct HintlessDialect: StoreDialect {
     func updateConflicts(on conflict: [String], set columns: [String]) -> String { base.updateConflicts(on: conflict, set: columns) }
     func returning(_ columns: [String]) -> String { base.returning(columns) }
     var inlineCommonTableExpression: String? { nil }
+    var viewTenant: String { base.viewTenant }
+    func utcDay(_ days: String) -> String { base.utcDay(days) }
+    var nowMicroseconds: String { base.nowMicroseconds }
 }

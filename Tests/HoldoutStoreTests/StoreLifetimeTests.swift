@@ -20,4 +20,25 @@ struct StoreLifetimeTests {
         #expect(try await again.integrityCheck() == "ok")
         try await again.close()
     }
+
+    @Test("a store closed from a cancelled task still closes its connection (NIOThreadPool drops a cancelled task's work)")
+    func closedFromCancelledTask() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cancelled-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for _ in 0..<5 {
+            let store = try await Store.open(.sqlite(path: path))
+            let task = Task {
+                // Wait until cancelled, then close: the close must not be dropped.
+                while !Task.isCancelled { await Task.yield() }
+                try await store.close()
+            }
+            task.cancel()
+            try await task.value
+        }
+        // Without the fix the process stops here or above on SQLiteNIO's "not closed" assertion
+        // when a released connection deinitializes.
+        let again = try await Store.open(.sqlite(path: path))
+        #expect(try await again.integrityCheck() == "ok")
+        try await again.close()
+    }
 }

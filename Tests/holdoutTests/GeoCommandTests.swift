@@ -154,4 +154,44 @@ struct GeoCommandTests {
             #expect(help.stdout.contains("Example:"))
         }
     }
+
+    @Test("geo analyze --trim-rate fixes trimmed match's trim rate; --max-trim-rate bounds the chosen one")
+    func trimRateOptions() throws {
+        try Self.withDirectory { directory in
+            // 12 pairs over 40 days, cost in treatment geos during the last 10 days, iROAS 3 with
+            // pair-specific noise (a deterministic formula).
+            var panel = "date,geo,revenue,cost\n"
+            var assignment = "geo,group,pair\n"
+            for pair in 0..<12 {
+                assignment += "c\(pair),control,\(pair)\nt\(pair),treatment,\(pair)\n"
+            }
+            for day in 0..<40 {
+                let date = String(format: "2026-02-%02d", day % 28 + 1).replacingOccurrences(of: "2026-02", with: day < 28 ? "2026-02" : "2026-03")
+                for pair in 0..<12 {
+                    let base = 100.0 + Double(pair * 10) + Double((day * 7 + pair * 3) % 11)
+                    let spend = day >= 30 ? Double(5 + pair % 4) : 0
+                    let noise = Double((day * 13 + pair * 17) % 7) - 3
+                    panel += "\(date),c\(pair),\(base),0\n\(date),t\(pair),\(base + 3 * spend + (day >= 30 ? noise * Double(pair % 3) : 0)),\(spend)\n"
+                }
+            }
+            let panelFile = directory.appendingPathComponent("panel.csv")
+            let assignmentFile = directory.appendingPathComponent("pairs.csv")
+            try panel.write(to: panelFile, atomically: true, encoding: .utf8)
+            try assignment.write(to: assignmentFile, atomically: true, encoding: .utf8)
+            let base = [
+                "geo", "analyze", "--panel", panelFile.path, "--assignment", assignmentFile.path, "--pre-start", "2026-02-01", "--test-start",
+                "2026-03-03", "--test-end", "2026-03-12", "--method", "trimmed-match", "--json",
+            ]
+            func trimRate(_ extra: [String]) throws -> Double? {
+                let run = try CLI.run(base + extra)
+                #expect(run.status == 0, "\(run.stderr)")
+                let methods = try #require(try run.json()["methods"] as? [String: Any])
+                return (methods["trimmed-match"] as? [String: Any])?["trim_rate"] as? Double
+            }
+            #expect(try trimRate(["--trim-rate", "0.1"]) == 0.1)
+            #expect(try trimRate(["--max-trim-rate", "0"]) == 0)
+            let bad = try CLI.run(base + ["--trim-rate", "0.3"])
+            #expect(bad.status != 0 && bad.stderr.contains("--trim-rate must be in [0, --max-trim-rate = 0.25]"), "\(bad.stderr)")
+        }
+    }
 }

@@ -127,6 +127,25 @@ struct SimulateCommandTests {
         #expect(markdown.status == 0 && markdown.stdout.contains("| null | welch | treatment |"))
     }
 
+    @Test("calibrate --scenario geo-… runs the geo harness: same row keys, the geo estimators, designs compared, clear errors")
+    func calibrateGeo() throws {
+        let run = try CLI.run(["calibrate", "--scenario", "geo-spend", "--estimator", "tbr,trimmed-match", "--runs", "20", "--seed", "3", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rows = try #require(try run.json()["rows"] as? [[String: Any]])
+        #expect(rows.map { $0["estimator"] as? String } == ["tbr", "trimmed-match"])
+        for key in ["coverage", "coverage_se", "bias", "bias_se", "rmse", "rmse_se", "rejection_rate", "rejection_se", "true_effect", "mean_ci_width"] {
+            #expect(number(rows[0], key) != nil, "missing \(key)")
+        }
+        #expect(rows[0]["metric"] as? String == "incremental_response" && rows[1]["metric"] as? String == "iroas")
+        #expect(number(rows[1], "true_effect").map { abs($0 - 2) < 1e-9 } == true)
+        let designs = try CLI.run(["calibrate", "--scenario", "geo-heterogeneous", "--compare-designs", "--runs", "10", "--markdown"])
+        #expect(designs.status == 0 && designs.stdout.contains("| weighted |") && designs.stdout.contains("| matched-pairs |"), "\(designs.stderr)")
+        let noSpend = try CLI.run(["calibrate", "--scenario", "geo-basic", "--estimator", "trimmed-match", "--runs", "10"])
+        #expect(noSpend.status != 0 && noSpend.stderr.contains("needs spend"), "\(noSpend.stderr)")
+        let unknown = try CLI.run(["calibrate", "--scenario", "geo-basic", "--estimator", "ztest"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("unknown geo estimator 'ztest'"), "\(unknown.stderr)")
+    }
+
     @Test("--into-database loads the experiment: results from the store agree with the simulated counts")
     func intoDatabase() throws {
         let dir = Self.temporaryDirectory()

@@ -75,8 +75,12 @@ public struct GeoAnalysisReport: Sendable, Encodable {
 
     /// Runs the methods (nil: all of them) on a panel.
     /// - Throws: ``GeoError`` from a single method, or periods outside the panel.
+    /// - Parameters:
+    ///   - trimRate: trimmed match's trim rate, fixed (nil: chosen from the data up to
+    ///     `maxTrimRate`, as the trimmed_match package does).
     public static func run(
-        panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods, method: Method?, level: Double = 0.9, tails: Int = 2
+        panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods, method: Method?, level: Double = 0.9, tails: Int = 2,
+        trimRate: Double? = nil, maxTrimRate: Double = 0.25
     ) throws(GeoError) -> GeoAnalysisReport {
         guard periods.preStart < periods.testStart, periods.testStart <= periods.testEnd else {
             throw GeoError(
@@ -98,7 +102,10 @@ public struct GeoAnalysisReport: Sendable, Encodable {
             case .summary: .summary(try GeoAnalysis.summary(panel: panel, assignment: assignment, periods: periods, level: level, tails: tails))
             case .did: .did(try GeoAnalysis.did(panel: panel, assignment: assignment, periods: periods, level: level, tails: tails))
             case .tbr: .tbr(try GeoAnalysis.tbr(panel: panel, assignment: assignment, periods: periods, level: level, tails: tails))
-            case .trimmedMatch: .trimmedMatch(try GeoAnalysis.trimmedMatch(panel: panel, assignment: assignment, periods: periods, level: level, tails: tails))
+            case .trimmedMatch:
+                .trimmedMatch(
+                    try GeoAnalysis.trimmedMatch(
+                        panel: panel, assignment: assignment, periods: periods, level: level, tails: tails, trimRate: trimRate, maxTrimRate: maxTrimRate))
             case .scm: .scm(try GeoAnalysis.scm(panel: panel, assignment: assignment, periods: periods, level: level, tails: tails))
             }
         }

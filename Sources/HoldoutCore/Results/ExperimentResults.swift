@@ -90,6 +90,8 @@ public struct ExperimentResults: Sendable, Encodable {
     public var outcomesNotCounted: OutcomesNotCounted?
     /// Exposure mode: the exposure rows of units left out of the cohort, by reason.
     public var exposuresNotCounted: ExposuresNotCounted?
+    /// The outcome metric analysed; nil (not encoded) for the experiment's default.
+    public var metric: String? = nil
 
     /// The largest exposure-mode cohort whose exclusions are counted (the counts read every
     /// exposure and outcome again; above this they are left out, `null`).
@@ -115,6 +117,7 @@ public struct ExperimentResults: Sendable, Encodable {
         case revenue, sequential, cuped
         case outcomesNotCounted = "outcomes_not_counted"
         case exposuresNotCounted = "exposures_not_counted"
+        case metric
     }
 
     /// Seed 001's fields at the top level (for the first treatment arm), then the rest.
@@ -124,6 +127,7 @@ public struct ExperimentResults: Sendable, Encodable {
         try c.encode(experimentKey, forKey: .experimentKey)
         try c.encode(status, forKey: .status)
         try c.encode(analysisMode, forKey: .analysisMode)
+        try c.encodeIfPresent(metric, forKey: .metric)
         try c.encode(treatment, forKey: .treatment)
         try c.encode(control, forKey: .control)
         let first = comparisons.first
@@ -171,9 +175,10 @@ public enum ResultsService {
     ///   - source: reduces the experiment's events to per-variant sufficient statistics.
     ///   - mode: ITT or exposure-based; the caller must choose.
     ///   - repository: where to keep the computation (`experiment_results`); nil keeps nothing.
+    ///   - metric: the outcome metric (`""`: the experiment's default; see ``StatisticsRequest/metric``).
     public static func compute(
         experiment: Experiment, source: some StatisticsSource, mode: AnalysisMode, alpha: Double = 0.05, cap: ValueCap? = nil,
-        saveTo repository: (any ExperimentRepository)? = nil
+        metric: String = "", saveTo repository: (any ExperimentRepository)? = nil
     ) async throws(HoldoutError) -> ExperimentResults {
         let covariates = try await source.covariateNames(experimentID: experiment.id)
         // What the mode leaves out is counted beside the statistics in ITT; in exposure mode
@@ -181,13 +186,14 @@ public enum ResultsService {
         // would double the time of a 10M-unit analysis.
         @Sendable func countExclusions() async -> Result<NotCounted, HoldoutError> {
             do throws(HoldoutError) {
-                return .success(try await source.notCounted(experimentID: experiment.id, mode: mode))
+                return .success(try await source.notCounted(experimentID: experiment.id, mode: mode, metric: metric))
             } catch {
                 return .failure(error)
             }
         }
         let exclusions = mode == .itt ? Task { await countExclusions() } : nil
-        let statistics = try await source.variantStatistics(.init(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap))
+        let statistics = try await source.variantStatistics(
+            .init(experimentID: experiment.id, mode: mode, covariates: covariates, cap: cap, metric: metric))
         // Keyed by the variant's bytes, never trapping: a row whose variant is not byte-equal to
         // one of the experiment's (a canonically equivalent spelling stored by an older import)
         // is not an arm and is not counted.
@@ -286,7 +292,7 @@ public enum ResultsService {
         let results = ExperimentResults(
             experimentID: experiment.id, experimentKey: experiment.key, status: experiment.status, analysisMode: mode, control: control,
             treatment: arm(names[1]).0, arms: arms, comparisons: comparisons, srm: srm, covariates: covariates, alpha: alpha,
-            outcomesNotCounted: excluded, exposuresNotCounted: exposuresExcluded)
+            outcomesNotCounted: excluded, exposuresNotCounted: exposuresExcluded, metric: metric.isEmpty ? nil : metric)
         if let repository, let first = comparisons.first {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

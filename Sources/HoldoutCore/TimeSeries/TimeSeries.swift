@@ -26,8 +26,11 @@ public enum TimeSeries {
     /// inside them, always by `now`, and to the latest ``maximumPoints`` days. Units and
     /// conversions before the first day shown are included in its cumulative counts; those after
     /// the last day are not shown.
-    public static func points(experiment: Experiment, source: some StatisticsSource, now: Timestamp) async throws(HoldoutError) -> [TimeSeriesPoint] {
-        shape(try await source.dailyCounts(experiment: experiment), experiment: experiment, now: now)
+    /// - Parameter metric: the outcome metric (`""`: the default).
+    public static func points(
+        experiment: Experiment, source: some StatisticsSource, now: Timestamp, metric: String = ""
+    ) async throws(HoldoutError) -> [TimeSeriesPoint] {
+        shape(try await source.dailyCounts(experiment: experiment, metric: metric), experiment: experiment, now: now)
     }
 
     /// The shaping alone (pure): range, folding and cumulative sums.

@@ -12,13 +12,20 @@ public struct StatisticsRequest: Sendable, Hashable {
     public var cap: ValueCap?
     /// A unit property to break the statistics down by (one row per variant and value).
     public var segmentBy: String?
+    /// The outcome metric: `""` is the experiment's default (its outcomes without a metric name
+    /// and the events named by its `conversion_key`); another name reads the outcomes recorded
+    /// under it (`visit`, `conversion` of a Criteo import).
+    public var metric: String
 
-    public init(experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil, segmentBy: String? = nil) {
+    public init(
+        experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil, segmentBy: String? = nil, metric: String = ""
+    ) {
         self.experimentID = experimentID
         self.mode = mode
         self.covariates = covariates
         self.cap = cap
         self.segmentBy = segmentBy
+        self.metric = metric
     }
 }
 
@@ -53,12 +60,24 @@ public protocol StatisticsSource: Sendable {
     /// Per-variant (and per-segment) sufficient statistics for the request; variants without
     /// units may be missing.
     func variantStatistics(_ request: StatisticsRequest) async throws(HoldoutError) -> [VariantStatistics]
-    /// The outcome rows (and, in exposure mode, exposure rows) the mode leaves out, by reason.
-    /// May be called concurrently with ``variantStatistics(_:)``.
-    func notCounted(experimentID: Int64, mode: AnalysisMode) async throws(HoldoutError) -> NotCounted
+    /// The outcome rows of `metric` (and, in exposure mode, exposure rows) the mode leaves out,
+    /// by reason. May be called concurrently with ``variantStatistics(_:)``.
+    func notCounted(experimentID: Int64, mode: AnalysisMode, metric: String) async throws(HoldoutError) -> NotCounted
     /// Per-day exposure validation counts (the daily quality model).
     func dailyQuality(experimentID: Int64) async throws(HoldoutError) -> [QualityDay]
     /// Assignments per variant and day, and first conversions within the window per variant and
     /// day (ITT), for the cumulative time series.
-    func dailyCounts(experiment: Experiment) async throws(HoldoutError) -> DailyCounts
+    func dailyCounts(experiment: Experiment, metric: String) async throws(HoldoutError) -> DailyCounts
+}
+
+extension StatisticsSource {
+    /// The daily counts of the experiment's default metric.
+    public func dailyCounts(experiment: Experiment) async throws(HoldoutError) -> DailyCounts {
+        try await dailyCounts(experiment: experiment, metric: "")
+    }
+
+    /// What the mode leaves out of the experiment's default metric.
+    public func notCounted(experimentID: Int64, mode: AnalysisMode) async throws(HoldoutError) -> NotCounted {
+        try await notCounted(experimentID: experimentID, mode: mode, metric: "")
+    }
 }

@@ -58,6 +58,7 @@ extension AnalyticsQueries {
             // Only the units of this range that have an outcome.
             q.appendLiteral(" AND profile_id IN (SELECT profile_id FROM experiment_outcomes WHERE experiment_id = ")
             q.appendInterpolation(bind: experimentID)
+            appendMetricCondition(to: &q)
             rangeCondition("profile_id")
             q.appendLiteral(")")
         } else {
@@ -101,6 +102,7 @@ extension AnalyticsQueries {
               WHERE o.experiment_id = 
             """)
         q.appendInterpolation(bind: experimentID)
+        appendMetricCondition(to: &q, column: "o.metric")
         rangeCondition("o.profile_id")
         q.appendLiteral(" AND ")
         q += valid

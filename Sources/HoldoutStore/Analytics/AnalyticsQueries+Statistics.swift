@@ -161,17 +161,19 @@ extension AnalyticsQueries {
                 SELECT profile_id, conversion_ts, value FROM experiment_outcomes WHERE experiment_id = 
             """)
         query.appendInterpolation(bind: experimentID)
-        // Conversions: outcomes recorded for the experiment, plus events named like its
-        // conversion_key (seed 003's stg_conversion_events).
-        query.appendLiteral(
-            """
+        appendMetricCondition(to: &query)
+        // Conversions: outcomes recorded for the experiment's metric, plus, for its default
+        // metric, events named like its conversion_key (seed 003's stg_conversion_events).
+        if metric.isEmpty {
+            query.appendLiteral(
+                """
 
-                UNION ALL
-                SELECT ev.profile_id, ev.ts, ev.value FROM x CROSS JOIN events ev
-                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
-            )
-
-            """)
+                    UNION ALL
+                    SELECT ev.profile_id, ev.ts, ev.value FROM x CROSS JOIN events ev
+                    WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
+                """)
+        }
+        query.appendLiteral("\n)\n")
         if mode == .itt {
             // Not materialized: referenced twice, it is still a plain scan (or index lookup) of
             // the assignments, which a materialized copy of every unit would only slow down.
@@ -196,14 +198,17 @@ extension AnalyticsQueries {
         appendValidationCTEs(to: &q, experimentID: experimentID, validation: false)
         q.appendLiteral(", all_outcomes AS (SELECT profile_id, conversion_ts FROM experiment_outcomes WHERE experiment_id = ")
         q.appendInterpolation(bind: experimentID)
-        q.appendLiteral(
-            """
+        appendMetricCondition(to: &q)
+        if metric.isEmpty {
+            q.appendLiteral(
+                """
 
-                UNION ALL
-                SELECT ev.profile_id, ev.ts FROM x CROSS JOIN events ev
-                WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key)
-
-            """)
+                    UNION ALL
+                    SELECT ev.profile_id, ev.ts FROM x CROSS JOIN events ev
+                    WHERE x.conversion_key IS NOT NULL AND ev.event_name = x.conversion_key
+                """)
+        }
+        q.appendLiteral(")\n")
         let eventExperiment = dialect.jsonText("ev.properties", key: "experiment_id")
         let eventVariant = dialect.jsonText("ev.properties", key: "variant")
         if mode == .exposure {
@@ -290,5 +295,33 @@ extension AnalyticsQueries {
         q.appendInterpolation(bind: experimentID)
         q.appendLiteral(" AND a.profile_id = ea.profile_id")
         return q
+    }
+}
+
+// MARK: Units for the analysis pipeline
+
+extension AnalyticsQueries {
+    /// The units of the cohort of `mode` that converted on the metric within their window
+    /// (column `profile_id`), for a per-unit pass joined in the caller.
+    package func convertedUnits(experimentID: Int64, mode: AnalysisMode) -> SQLQueryString {
+        var query = SQLQueryString("")
+        appendOutcomeAndCohortCTEs(to: &query, experimentID: experimentID, mode: mode)
+        query.appendLiteral(
+            """
+            SELECT c.profile_id FROM all_outcomes o CROSS JOIN x JOIN cohort c ON c.profile_id = o.profile_id
+            WHERE o.conversion_ts >= c.anchor AND (x.window_us = 0 OR o.conversion_ts < c.anchor + x.window_us)
+            GROUP BY c.profile_id
+            """)
+        return query
+    }
+
+    /// Every assigned unit in key order with its variant and packed features (NULL without):
+    /// columns `profile_id`, `variant`, `features`.
+    package func assignedUnitsWithFeatures(experimentID: Int64) -> SQLQueryString {
+        """
+        SELECT a.profile_id, a.variant, f.features FROM experiment_assignments a
+        LEFT JOIN unit_features f ON f.experiment_id = a.experiment_id AND f.profile_id = a.profile_id
+        WHERE a.experiment_id = \(bind: experimentID) ORDER BY a.profile_id
+        """
     }
 }

@@ -21,7 +21,7 @@ extension AnalyticsQueries {
                 SELECT a.variant AS variant, \(unsafeRaw: convertedDay) AS day
                 FROM experiment_outcomes o
                 CROSS JOIN experiment_assignments a
-                WHERE o.experiment_id = \(bind: experimentID) AND a.experiment_id = \(bind: experimentID) AND a.profile_id = o.profile_id
+                WHERE o.experiment_id = \(bind: experimentID) AND o.metric = \(bind: metric) AND a.experiment_id = \(bind: experimentID) AND a.profile_id = o.profile_id
                     AND o.conversion_ts >= a.assigned_at AND (\(bind: window) = 0 OR o.conversion_ts < a.assigned_at + \(bind: window))
                 GROUP BY a.profile_id, a.variant) c
             GROUP BY variant, day

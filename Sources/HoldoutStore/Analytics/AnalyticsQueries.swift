@@ -17,9 +17,19 @@ package import SQLKit
 package struct AnalyticsQueries: Sendable {
     /// The engine the SQL is written for.
     package let dialect: any StoreDialect
+    /// The outcome metric the statistics read (`experiment_outcomes.metric`): `""` is the
+    /// experiment's default metric, which also counts the events named by its `conversion_key`.
+    package var metric: String
 
-    package init(dialect: any StoreDialect) {
+    package init(dialect: any StoreDialect, metric: String = "") {
         self.dialect = dialect
+        self.metric = metric
+    }
+
+    /// Appends ` AND <column> = <the metric>`.
+    func appendMetricCondition(to query: inout SQLQueryString, column: String = "metric") {
+        query.appendLiteral(" AND \(column) = ")
+        query.appendInterpolation(bind: metric)
     }
 
     /// A double as an SQL literal (caps are computed numbers, not user text).

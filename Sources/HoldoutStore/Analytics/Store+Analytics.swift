@@ -5,6 +5,9 @@ extension Store {
     /// The analysis queries for this store's engine.
     package var queries: AnalyticsQueries { AnalyticsQueries(dialect: dialect) }
 
+    /// The analysis queries of one outcome metric (`""`: the experiment's default).
+    package func queries(metric: String) -> AnalyticsQueries { AnalyticsQueries(dialect: dialect, metric: metric) }
+
     /// Every assigned unit with its validation status, ordered by profile.
     public func validation(experimentID: Int64) async throws(StoreError) -> [UnitValidation] {
         let finalQuery = queries.validation(experimentID: experimentID)
@@ -66,21 +69,24 @@ extension Store {
     ///   `unit_covariates`, 0 when a unit lacks one) add CUPED sums against the value.
     /// - `segmentBy` (a property name in `unit_properties`) breaks the statistics down by that
     ///   unit dimension, for per-segment results and per-segment SRM.
+    /// - `metric` names the outcomes read (`experiment_outcomes.metric`; `""`, the default, also
+    ///   counts events named by the experiment's `conversion_key`).
     public func variantStatistics(
-        experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil, segmentBy: String? = nil
+        experimentID: Int64, mode: AnalysisMode, covariates: [String] = [], cap: ValueCap? = nil, segmentBy: String? = nil, metric: String = ""
     ) async throws(StoreError) -> [VariantStatistics] {
         var capValue: Double?
         switch cap {
         case .absolute(let value): capValue = value
         case .percentile(let q):
             guard q > 0, q < 1 else { throw StoreError(.invalidInput, "the cap percentile must be in (0, 1), got \(q)", field: "cap") }
-            capValue = try await valuePercentile(experimentID: experimentID, mode: mode, quantile: q)
+            capValue = try await valuePercentile(experimentID: experimentID, mode: mode, quantile: q, metric: metric)
         case nil: break
         }
         if covariates.isEmpty, segmentBy == nil {
-            return try await sparseVariantStatistics(experimentID: experimentID, mode: mode, cap: capValue)
+            return try await sparseVariantStatistics(experimentID: experimentID, mode: mode, cap: capValue, metric: metric)
         }
-        let finalQuery = queries.variantStatistics(experimentID: experimentID, mode: mode, covariates: covariates, cap: capValue, segmentBy: segmentBy)
+        let finalQuery = queries(metric: metric).variantStatistics(
+            experimentID: experimentID, mode: mode, covariates: covariates, cap: capValue, segmentBy: segmentBy)
         let k = covariates.count
         return try await failing("compute variant statistics") {
             try await withConnection { sql in
@@ -118,7 +124,7 @@ extension Store {
     /// (outcomes joined to the cohort, a fifth of the units or fewer in practice); the remaining
     /// units each add the capped value of 0. The general path groups every cohort unit with its
     /// outcomes and costs a sort or hash of the whole cohort; a test checks both paths agree.
-    func sparseVariantStatistics(experimentID: Int64, mode: AnalysisMode, cap: Double?) async throws(StoreError) -> [VariantStatistics] {
+    func sparseVariantStatistics(experimentID: Int64, mode: AnalysisMode, cap: Double?, metric: String = "") async throws(StoreError) -> [VariantStatistics] {
         // Counting the cohort per variant with one conditional sum per known variant is a plain
         // scan; GROUP BY variant sorts the whole cohort first (SQLite: 0.29 s against 0.09 s per
         // million units). A unit whose variant is not the experiment's (impossible through
@@ -133,18 +139,20 @@ extension Store {
         } catch {
             throw StoreError(.database, "cannot read the experiment's variants: \(Store.describe(error))")
         }
-        if mode == .exposure, let rows = try await partitionedExposureStatistics(experimentID: experimentID, variants: variants, cap: cap) {
+        if mode == .exposure, let rows = try await partitionedExposureStatistics(experimentID: experimentID, variants: variants, cap: cap, metric: metric) {
             return rows
         }
-        if !variants.isEmpty, let rows = try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: variants) {
+        if !variants.isEmpty, let rows = try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: variants, metric: metric) {
             return rows
         }
-        return try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: nil) ?? []
+        return try await sparseQuery(experimentID: experimentID, mode: mode, cap: cap, variants: nil, metric: metric) ?? []
     }
 
     /// - Returns: nil when `variants` does not cover every cohort unit.
-    private func sparseQuery(experimentID: Int64, mode: AnalysisMode, cap: Double?, variants: [String]?) async throws(StoreError) -> [VariantStatistics]? {
-        let finalQuery = queries.sparseVariantStatistics(experimentID: experimentID, mode: mode, cap: cap, variants: variants)
+    private func sparseQuery(
+        experimentID: Int64, mode: AnalysisMode, cap: Double?, variants: [String]?, metric: String
+    ) async throws(StoreError) -> [VariantStatistics]? {
+        let finalQuery = queries(metric: metric).sparseVariantStatistics(experimentID: experimentID, mode: mode, cap: cap, variants: variants)
         // A unit without outcomes has value 0, which a negative cap lowers.
         let zero = min(0, cap ?? 0)
         do {
@@ -170,9 +178,9 @@ extension Store {
     }
 
     /// The nearest-rank quantile of per-unit values over the cohort (all variants).
-    func valuePercentile(experimentID: Int64, mode: AnalysisMode, quantile q: Double) async throws(StoreError) -> Double? {
+    func valuePercentile(experimentID: Int64, mode: AnalysisMode, quantile q: Double, metric: String = "") async throws(StoreError) -> Double? {
+        let queries = self.queries(metric: metric)
         let finalCount = queries.cohortSize(experimentID: experimentID, mode: mode)
-        let queries = self.queries
         return try await failing("compute the value percentile") {
             try await withConnection { sql in
                 let n = try await sql.raw(finalCount).first()?.decode(column: "n", as: Int.self) ?? 0
@@ -195,8 +203,8 @@ extension Store {
     /// cohort: every logged variant is the assigned one, the first exposure is at or after the
     /// assignment and inside the dates). Exposures derived from `experiment_exposure` events
     /// are included through the general validation.
-    public func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode) async throws(StoreError) -> OutcomesNotCounted {
-        let query = queries.outcomesNotCounted(
+    public func outcomesNotCounted(experimentID: Int64, mode: AnalysisMode, metric: String = "") async throws(StoreError) -> OutcomesNotCounted {
+        let query = queries(metric: metric).outcomesNotCounted(
             experimentID: experimentID, mode: mode, exposureEvents: mode == .exposure ? try await hasExposureEvents(experimentID: experimentID) : false)
         return try await countRow("count the outcomes not counted", query) { n in
             OutcomesNotCounted(

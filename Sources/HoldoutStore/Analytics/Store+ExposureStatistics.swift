@@ -23,7 +23,7 @@ extension Store {
     ///   from the events stream, or an exposed unit assigned to a variant the experiment does not
     ///   list.
     package func partitionedExposureStatistics(
-        experimentID: Int64, variants: [String], cap: Double?, partitions: Int? = nil
+        experimentID: Int64, variants: [String], cap: Double?, partitions: Int? = nil, metric: String = ""
     ) async throws(StoreError) -> [VariantStatistics]? {
         guard !variants.isEmpty else { return nil }
         let units: Int
@@ -31,7 +31,8 @@ extension Store {
             let queries = self.queries
             let usesEvents = try await withConnection { sql in
                 let exposureEvents = try await sql.raw(queries.derivedFromEvents(experimentID: experimentID, exposures: true)).first()
-                let conversionEvents = try await sql.raw(queries.derivedFromEvents(experimentID: experimentID, exposures: false)).first()
+                // Conversion events count for the default metric only.
+                let conversionEvents = metric.isEmpty ? try await sql.raw(queries.derivedFromEvents(experimentID: experimentID, exposures: false)).first() : nil
                 return exposureEvents != nil || conversionEvents != nil
             }
             if usesEvents { return nil }
@@ -68,11 +69,11 @@ extension Store {
                         // The first range on this connection, the others each on a connection of
                         // their own (SQLite in WAL mode reads concurrently).
                         if index == 0 {
-                            return try await self.exposurePartition(experimentID: experimentID, variants: variants, cap: cap, range: range)
+                            return try await self.exposurePartition(experimentID: experimentID, variants: variants, cap: cap, range: range, metric: metric)
                         }
                         let other = try await Store.open(self.location, schema: .unchecked)
                         do {
-                            let part = try await other.exposurePartition(experimentID: experimentID, variants: variants, cap: cap, range: range)
+                            let part = try await other.exposurePartition(experimentID: experimentID, variants: variants, cap: cap, range: range, metric: metric)
                             try? await other.close()
                             return part
                         } catch {
@@ -115,7 +116,10 @@ extension Store {
     }
 
     /// The two passes over one unit range `[lower, upper)` (nil: unbounded).
-    func exposurePartition(experimentID: Int64, variants: [String], cap: Double?, range: (String?, String?)) async throws -> ExposurePartition {
+    func exposurePartition(
+        experimentID: Int64, variants: [String], cap: Double?, range: (String?, String?), metric: String = ""
+    ) async throws -> ExposurePartition {
+        let queries = self.queries(metric: metric)
         let pass1 = queries.exposurePartition(experimentID: experimentID, variants: variants, cap: cap, range: range, outcomes: false)
         let pass2 = queries.exposurePartition(experimentID: experimentID, variants: variants, cap: cap, range: range, outcomes: true)
         // Planner settings hold for this transaction only (none on SQLite, whose reads need no

@@ -53,7 +53,9 @@ enum Migrations {
                     + [d.analyze(table: "experiment_exposures")]
             }),
         Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
-        Migration(version: 8, name: "order totals per geo and per geo and day", statements: version8),
+        Migration(version: 8, name: "outcome metrics, unit feature vectors, analysis stages", statements: version8),
+        Migration(version: 9, name: "semantic views and reader roles", statements: version9),
+        Migration(version: 10, name: "order totals per geo and per geo and day", statements: version10),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -361,11 +363,85 @@ extension Migrations {
 }
 
 extension Migrations {
-    /// Version 8 (issue 13): a tenant's order revenue and count per geo (`order_geos`) and per
+    /// Version 8 (issue 12): an outcome names its metric, and a unit can carry a vector of
+    /// pre-experiment features stored packed.
+    ///
+    /// - `experiment_outcomes.metric`: `''` is the experiment's default metric (every outcome
+    ///   recorded before this version, and the events named by its `conversion_key`); other names
+    ///   (`visit`, `conversion` in a Criteo import) are further metrics of the same units,
+    ///   analysed one at a time. Adding a column with a constant default rewrites no rows on
+    ///   either engine.
+    /// - `unit_features`: one row per unit with its features as little-endian float64s, in the
+    ///   order of `experiment_feature_names`. Twelve features of 14 million units as
+    ///   `unit_covariates` rows would be 168 million rows (the import alone took minutes); packed,
+    ///   they are one row per unit, read in key order by the analysis.
+    /// - `analysis_stages`: the stages of `holdout analyze` (one row per experiment, run — metric
+    ///   and mode — and stage) with status, the fingerprint of their inputs and their output as
+    ///   JSON, so a rerun skips what did not change.
+    static func version8(_ d: any StoreDialect) -> [String] {
+        [
+            "ALTER TABLE experiment_outcomes ADD COLUMN metric TEXT NOT NULL DEFAULT ''",
+            """
+            CREATE TABLE experiment_feature_names (
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                position INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (experiment_id, position),
+                UNIQUE (experiment_id, name)
+            )
+            """,
+            """
+            CREATE TABLE unit_features (
+                experiment_id BIGINT NOT NULL,
+                profile_id TEXT NOT NULL,
+                features \(d.bytesType) NOT NULL,
+                PRIMARY KEY (experiment_id, profile_id)
+            )\(d.clusteredTableOptions)
+            """,
+            """
+            CREATE TABLE analysis_stages (
+                experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+                run_key TEXT NOT NULL,
+                stage TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                fingerprint TEXT NOT NULL,
+                duration_s \(d.doubleType) NOT NULL,
+                output TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (experiment_id, run_key, stage),
+                CHECK (status IN ('ok', 'skipped', 'halted', 'failed'))
+            )
+            """,
+        ]
+    }
+}
+
+extension Migrations {
+    /// Version 9 (issue 14): seed 003's semantic views (``SemanticContract``, `SemanticViews`) and
+    /// the table that maps a PostgreSQL reader login role to the one tenant its views show
+    /// (`holdout sql reader` fills it; unused on SQLite, where the runner fixes the tenant on its
+    /// connection). A later migration that changes a table these views read, or the contract,
+    /// drops and recreates the views.
+    static func version9(_ d: any StoreDialect) -> [String] {
+        [
+            """
+            CREATE TABLE ai_query_roles (
+                role_name TEXT NOT NULL PRIMARY KEY,
+                tenant TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """
+        ] + SemanticViews.statements(d)
+    }
+}
+
+extension Migrations {
+    /// Version 10 (issue 13): a tenant's order revenue and count per geo (`order_geos`) and per
     /// geo and UTC day (`order_geo_days`, `day` = floor(created_at / 86 400 000 000)), kept by the
     /// orders import in the transaction that inserts the orders, so the geo holdout step reads
     /// 50,000 rows instead of summing 20 million. Filled here from the orders already stored.
-    static func version8(_ d: any StoreDialect) -> [String] {
+    static func version10(_ d: any StoreDialect) -> [String] {
         let double = d.doubleType
         let day = d.floorDivide("created_at", "86400000000")
         return [

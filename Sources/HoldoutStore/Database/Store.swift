@@ -95,8 +95,13 @@ public final class Store: Sendable {
             let sql = connection.sql(queryLogLevel: nil)
             let dialect = SQLiteStoreDialect()
             store = Store(sql: sql, dialect: dialect, location: location, bulk: SQLiteBulkWriter(connection: connection, dialect: dialect), clock: clock) {
-                try await connection.close()
-                try await threadPool.shutdownGracefully()
+                // In a task of its own: NIOThreadPool drops the work of a cancelled task (a
+                // server stopping, a task group unwinding), and SQLiteNIO traps on a connection
+                // released open — seen as a crash in CI when a cancelled task closed a store.
+                try await Task.detached {
+                    try await connection.close()
+                    try await threadPool.shutdownGracefully()
+                }.value
             }
             do {
                 for statement in dialect.connectionSettings { try await sql.raw(SQLQueryString(statement)).run() }

@@ -12,7 +12,7 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
         switch self {
         case .assignments: (["profile_id", "group"], ["assigned_at"])
         case .exposures: (["profile_id", "exposure_ts"], ["variant", "campaign_id", "message_id", "event_id"])
-        case .outcomes: (["profile_id", "conversion_ts"], ["value", "event_id"])
+        case .outcomes: (["profile_id", "conversion_ts"], ["value", "event_id", "metric"])
         case .events: (["event_id", "event_name", "profile_id", "ts"], ["value", "properties"])
         case .touchpoints: (["profile_id", "channel", "ts"], ["campaign_id"])
         case .covariates, .properties: (["profile_id"], [])
@@ -53,7 +53,10 @@ public enum ImportKind: String, Sendable, CaseIterable, Codable {
                 ("experiment_id", .bigint), ("profile_id", .text), ("exposure_ts", .bigint), ("variant", .text), ("campaign_id", .text),
                 ("message_id", .text), ("event_id", .text),
             ]
-        case .outcomes: [("experiment_id", .bigint), ("profile_id", .text), ("conversion_ts", .bigint), ("value", .double), ("event_id", .text)]
+        case .outcomes:
+            [
+                ("experiment_id", .bigint), ("profile_id", .text), ("conversion_ts", .bigint), ("value", .double), ("event_id", .text), ("metric", .text),
+            ]
         case .events: [("event_id", .text), ("event_name", .text), ("profile_id", .text), ("ts", .bigint), ("value", .double), ("properties", .text)]
         case .touchpoints: [("tenant", .text), ("profile_id", .text), ("channel", .text), ("ts", .bigint), ("campaign_id", .text)]
         case .covariates: [("experiment_id", .bigint), ("profile_id", .text), ("name", .text), ("value", .double)]

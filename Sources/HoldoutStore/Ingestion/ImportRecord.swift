@@ -52,9 +52,10 @@ public struct ImportRecord: Sendable, Hashable {
         return ImportRecord(fields)
     }
 
-    /// An outcome (`outcomes`).
-    public static func outcome(profileID: String, at time: FieldValue, value: Double? = nil, eventID: String? = nil) -> ImportRecord {
+    /// An outcome (`outcomes`); without a metric, of the experiment's default metric.
+    public static func outcome(profileID: String, at time: FieldValue, value: Double? = nil, eventID: String? = nil, metric: String? = nil) -> ImportRecord {
         var fields: [String: FieldValue] = ["profile_id": .text(profileID), "conversion_ts": time]
+        fields["metric"] = metric.map(FieldValue.text)
         fields["value"] = value.map(FieldValue.number)
         fields["event_id"] = eventID.map(FieldValue.text)
         return ImportRecord(fields)

@@ -218,8 +218,11 @@ struct RowParser {
             let profile = try identifier("profile_id")
             let ts = try timestamp("conversion_ts")
             let value = try number("value")
-            let eventID = try optionalIdentifier("event_id") ?? "nk:\(profile)|\(ts)|\(value.map { "\($0)" } ?? "")"
-            return [[experimentID, .text(profile), .integer(ts), DatabaseValue(value), .text(eventID)]]
+            // The metric (issue 12): absent is the experiment's default.
+            let metric = try optionalIdentifier("metric") ?? ""
+            let eventID =
+                try optionalIdentifier("event_id") ?? "nk:\(profile)|\(ts)|\(value.map { "\($0)" } ?? "")" + (metric.isEmpty ? "" : "|m:\(metric)")
+            return [[experimentID, .text(profile), .integer(ts), DatabaseValue(value), .text(eventID), .text(metric)]]
         case .events:
             let eventID = try identifier("event_id")
             let name = try identifier("event_name")

@@ -47,9 +47,9 @@ public struct ClassTransformation<Base: Classifier>: Sendable, Codable {
         /// The classifier of Z.
         public let transformed: Base.Model
 
-        public func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
+        public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
-            return try transformed.probabilities(features).map { 2 * $0 - 1 }
+            return try transformed.probabilities(features, threads: threads).map { 2 * $0 - 1 }
         }
 
         enum CodingKeys: String, CodingKey {

@@ -33,6 +33,15 @@ public struct FeatureBins: Sendable, Hashable, Codable {
         self.edges = edges
     }
 
+    /// Decodes the edges and checks them as ``init(edges:)`` does (a model file may be corrupted).
+    public init(from decoder: any Decoder) throws {
+        try self.init(edges: decoder.container(keyedBy: CodingKeys.self).decode([[Double]].self, forKey: .edges))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case edges
+    }
+
     /// Finds the edges for every feature of `features`.
     ///
     /// - Parameters:

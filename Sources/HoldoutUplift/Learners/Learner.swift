@@ -6,6 +6,10 @@ public protocol ProbabilityModel: Sendable, Codable {
     ///
     /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
     func probabilities(_ features: FeatureMatrix) throws(LearnerError) -> [Double]
+    /// P(y = 1 | x) for every row, on up to `threads` threads; the values do not depend on `threads`.
+    ///
+    /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
+    func probabilities(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double]
 }
 
 /// A fitted model that predicts a real-valued outcome for each row.
@@ -16,6 +20,10 @@ public protocol RegressionModel: Sendable, Codable {
     ///
     /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
     func predictions(_ features: FeatureMatrix) throws(LearnerError) -> [Double]
+    /// E[y | x] for every row, on up to `threads` threads; the values do not depend on `threads`.
+    ///
+    /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
+    func predictions(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double]
 }
 
 /// A learner for a binary outcome: its settings, and a `fit` that returns a ``ProbabilityModel``.
@@ -61,10 +69,20 @@ public protocol UpliftModel: Sendable, Codable {
     static var learnerName: String { get }
     /// The features the model was fitted on, in order (without the treatment).
     var featureNames: [String] { get }
-    /// Predicted uplift per row.
+    /// Predicted uplift per row, on up to `threads` threads; the scores are bit-identical for any
+    /// number of threads.
     ///
     /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
-    func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double]
+    func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double]
+}
+
+extension UpliftModel {
+    /// Predicted uplift per row, on one thread.
+    ///
+    /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from ``featureNames``.
+    public func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
+        try uplift(features, threads: 1)
+    }
 }
 
 extension Classifier {

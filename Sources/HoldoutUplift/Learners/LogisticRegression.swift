@@ -80,6 +80,45 @@ public struct LogisticRegression: Classifier, Hashable {
             try logOdds(features).map { 1 / (1 + Double.exp(-$0)) }
         }
 
+        /// σ(η(x, 1)) − σ(η(x, 0)) for the S-learner's design [x, treatment, treatment×x] without
+        /// building it (two copies of 2F + 1 columns): the same products summed in the same order as
+        /// ``logOdds(_:)`` on the design (t×x is x·1 or x·0 there too), so the same bits.
+        func sLearnerUplift(_ x: FeatureMatrix) -> [Double] {
+            let n = x.rowCount
+            let f = x.featureCount
+            var treated = [Double](repeating: intercept, count: n)
+            var control = [Double](repeating: intercept, count: n)
+            x.values.withUnsafeBufferPointer { v in
+                for j in 0..<f {
+                    let c = coefficients[j]
+                    let column = v.baseAddress! + j * n
+                    for i in 0..<n {
+                        treated[i] += c * column[i]
+                        control[i] += c * column[i]
+                    }
+                }
+                let gamma = coefficients[f]
+                for i in 0..<n {
+                    treated[i] += gamma * 1
+                    control[i] += gamma * 0
+                }
+                for j in 0..<f {
+                    let c = coefficients[f + 1 + j]
+                    let column = v.baseAddress! + j * n
+                    for i in 0..<n {
+                        treated[i] += c * (column[i] * 1)
+                        control[i] += c * (column[i] * 0)
+                    }
+                }
+            }
+            return (0..<n).map { i in 1 / (1 + Double.exp(-treated[i])) - 1 / (1 + Double.exp(-control[i])) }
+        }
+
+        /// As ``probabilities(_:)``: a linear score is memory-bound, so it runs on one thread.
+        public func probabilities(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
+            try probabilities(features)
+        }
+
         enum CodingKeys: String, CodingKey {
             case featureNames = "feature_names"
             case intercept

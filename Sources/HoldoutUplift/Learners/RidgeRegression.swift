@@ -47,6 +47,11 @@ public struct RidgeRegression: Regressor, Hashable {
             return out
         }
 
+        /// As ``predictions(_:)``: a linear score is memory-bound, so it runs on one thread.
+        public func predictions(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
+            try predictions(features)
+        }
+
         enum CodingKeys: String, CodingKey {
             case featureNames = "feature_names"
             case intercept

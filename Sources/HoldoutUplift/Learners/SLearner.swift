@@ -26,11 +26,16 @@ public struct SLearner<Base: Classifier>: Sendable, Codable {
         /// The outcome model on the features, `treatment` and (with interactions) `treatment×f`.
         public let outcome: Base.Model
 
-        public func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
+        public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
+            if hasInteractions, let linear = outcome as? LogisticRegression.Model, linear.coefficients.count == 2 * featureNames.count + 1 {
+                return linear.sLearnerUplift(features)
+            }
             let n = features.rowCount
-            let treated = try outcome.probabilities(SLearner.design(features, treatment: [Double](repeating: 1, count: n), interactions: hasInteractions))
-            let control = try outcome.probabilities(SLearner.design(features, treatment: [Double](repeating: 0, count: n), interactions: hasInteractions))
+            let treated = try outcome.probabilities(
+                SLearner.design(features, treatment: [Double](repeating: 1, count: n), interactions: hasInteractions), threads: threads)
+            let control = try outcome.probabilities(
+                SLearner.design(features, treatment: [Double](repeating: 0, count: n), interactions: hasInteractions), threads: threads)
             return zip(treated, control).map { $0 - $1 }
         }
 

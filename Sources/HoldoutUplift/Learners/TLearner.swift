@@ -21,9 +21,9 @@ public struct TLearner<Base: Classifier>: Sendable, Codable {
         /// μ₀, fitted on the control rows.
         public let control: Base.Model
 
-        public func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
+        public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
-            return zip(try treated.probabilities(features), try control.probabilities(features)).map { $0 - $1 }
+            return zip(try treated.probabilities(features, threads: threads), try control.probabilities(features, threads: threads)).map { $0 - $1 }
         }
 
         enum CodingKeys: String, CodingKey {

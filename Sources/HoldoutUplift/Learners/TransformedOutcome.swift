@@ -31,9 +31,9 @@ public struct TransformedOutcome<Base: Regressor>: Sendable, Codable {
         /// The regression of Y* on x.
         public let regression: Base.Model
 
-        public func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
+        public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
-            return try regression.predictions(features)
+            return try regression.predictions(features, threads: threads)
         }
 
         enum CodingKeys: String, CodingKey {

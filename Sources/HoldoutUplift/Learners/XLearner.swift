@@ -37,10 +37,12 @@ public struct XLearner<Outcome: Classifier, Effect: Regressor>: Sendable, Codabl
         /// τ₀, fitted on the control rows' imputed effects.
         public let controlEffect: Effect.Model
 
-        public func uplift(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
+        public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
             let g = propensity
-            return zip(try controlEffect.predictions(features), try treatedEffect.predictions(features)).map { g * $0 + (1 - g) * $1 }
+            return zip(try controlEffect.predictions(features, threads: threads), try treatedEffect.predictions(features, threads: threads)).map {
+                g * $0 + (1 - g) * $1
+            }
         }
 
         enum CodingKeys: String, CodingKey {

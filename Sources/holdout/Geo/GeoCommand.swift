@@ -220,9 +220,16 @@ struct GeoAnalyzeCommand: ParsableCommand {
     @Option(help: "1 (one-sided, effect > 0) or 2.") var tails = 2
     @Option(help: "The response column.") var responseColumn = "revenue"
     @Option(help: "The cost column (used when present; trimmed match needs it).") var costColumn = "cost"
+    @Option(help: "Trimmed match: a fixed trim rate in [0, --max-trim-rate] (default: chosen from the data).") var trimRate: Double?
+    @Option(help: "Trimmed match: the largest trim rate the data may choose, in [0, 0.5) (the trimmed_match package's 0.25).")
+    var maxTrimRate = 0.25
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
+        guard maxTrimRate >= 0, maxTrimRate < 0.5 else { throw ValidationError("--max-trim-rate must be in [0, 0.5), got \(maxTrimRate)") }
+        if let trimRate, !(trimRate >= 0 && trimRate <= maxTrimRate) {
+            throw ValidationError("--trim-rate must be in [0, --max-trim-rate = \(maxTrimRate)], got \(trimRate); raise --max-trim-rate to fix a larger rate")
+        }
         guard method == "all" || GeoAnalysisReport.Method(rawValue: method) != nil else {
             throw ValidationError(
                 "--method: '\(method)' is not one of \(GeoAnalysisReport.Method.allCases.map(\.rawValue).joined(separator: ", ")), all")
@@ -243,7 +250,8 @@ struct GeoAnalyzeCommand: ParsableCommand {
         let assignment = try GeoFiles.readAssignment(path: self.assignment, panel: panel)
         let periods = try periods()
         let report = try GeoAnalysisReport.run(
-            panel: panel, assignment: assignment, periods: periods, method: GeoAnalysisReport.Method(rawValue: method), level: level, tails: tails)
+            panel: panel, assignment: assignment, periods: periods, method: GeoAnalysisReport.Method(rawValue: method), level: level, tails: tails,
+            trimRate: trimRate, maxTrimRate: maxTrimRate)
         if json {
             try Output.json(report)
             return

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HoldoutGeo
 import HoldoutSimulation
 
 struct CalibrateCommand: AsyncParsableCommand {
@@ -22,11 +23,20 @@ struct CalibrateCommand: AsyncParsableCommand {
             sequence, tuning 5,000), bayesian (flat-prior posterior; rejects when the credible interval \
             excludes 0). Give several with commas, or `all`.
 
+            Geo scenarios (\(GeoScenario.names.joined(separator: ", "))) calibrate the geo analyses instead: \
+            tbr, did and scm against the cumulative incremental response, trimmed-match against the iROAS \
+            (geo-spend), on panels from HoldoutGeo's generator; --geo runs every geo scenario, and \
+            --compare-designs compares TBR's lift RMSE under the weighted, random, stratified and \
+            matched-pairs designs on the same panels (docs/geo.md).
+
             Examples:
               holdout calibrate --scenario null --estimator ztest --runs 1000 --seed 7
               holdout calibrate --scenario null --estimator ztest,sequential --looks 20
               holdout calibrate --scenario criteo-like --estimator all --runs 500 --json
               holdout calibrate --all --runs 2000 --markdown > docs/calibration.md
+              holdout calibrate --scenario geo-basic --estimator tbr --runs 500 --seed 3
+              holdout calibrate --geo --runs 1000 --markdown >> docs/calibration.md
+              holdout calibrate --scenario geo-heterogeneous --compare-designs --runs 2000
             """)
 
     @Option(help: ArgumentHelp("A built-in scenario (see `holdout simulate --list-scenarios`).", valueName: "name"))
@@ -38,7 +48,8 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Flag(help: "Every built-in scenario × every estimator that applies, at 1 look and at --looks (default 20).")
     var all = false
 
-    @Option(help: ArgumentHelp("ztest, welch, cuped, sequential, bayesian, several with commas, or all.", valueName: "list"))
+    @Option(
+        help: ArgumentHelp("ztest, welch, cuped, sequential, bayesian (geo: tbr, did, scm, trimmed-match), several with commas, or all.", valueName: "list"))
     var estimator = "all"
 
     @Option(help: "Simulated experiments.")
@@ -65,10 +76,29 @@ struct CalibrateCommand: AsyncParsableCommand {
     @Flag(help: "Print a Markdown document (what docs/calibration.md holds).")
     var markdown = false
 
+    @Flag(help: "Every geo scenario × every geo estimator that applies.")
+    var geo = false
+
+    @Option(help: "Geo: SCM's conformal permutations per run.")
+    var permutations = 199
+
+    @Flag(help: "Geo: TBR's lift RMSE under each design on the same simulated panels (with --scenario geo-…).")
+    var compareDesigns = false
+
     func validate() throws {
+        if isGeo {
+            try validateGeo()
+            if runs < 2 { throw ValidationError("--runs must be at least 2 (for a Monte-Carlo standard error), got \(runs)") }
+            if !(alpha > 0 && alpha < 1) { throw ValidationError("--alpha must be in (0, 1), got \(alpha)") }
+            if let threads, threads < 1 || threads > 256 { throw ValidationError("--threads must be in 1…256, got \(threads)") }
+            if json && markdown { throw ValidationError("--json and --markdown are alternatives; give one") }
+            return
+        }
+        if compareDesigns { throw ValidationError("--compare-designs applies to geo scenarios (\(GeoScenario.names.joined(separator: ", ")))") }
         if all && (scenario != nil || config != nil) { throw ValidationError("--all runs every built-in scenario; drop --scenario/--config") }
         if !all && scenario == nil && config == nil {
-            throw ValidationError("choose --scenario NAME (\(Scenario.names.joined(separator: ", "))), --config FILE.yaml or --all")
+            throw ValidationError(
+                "choose --scenario NAME (\((Scenario.names + GeoScenario.names).joined(separator: ", "))), --config FILE.yaml, --all or --geo")
         }
         if scenario != nil && config != nil { throw ValidationError("--scenario and --config are alternatives; give one") }
         if runs < 2 { throw ValidationError("--runs must be at least 2 (for a Monte-Carlo standard error), got \(runs)") }
@@ -103,6 +133,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if isGeo { return try runGeo() }
         let requested = try Self.estimators(estimator)
         var jobs: [(SimulationConfig, [Estimator], Int)] = []
         if all {

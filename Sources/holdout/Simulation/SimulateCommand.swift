@@ -20,6 +20,9 @@ struct SimulateCommand: AsyncParsableCommand {
               truth.csv     per visitor: visitor_id, cate, p0, p1 (and m0, m1,
                             sigma0, sigma1 for revenue; cate_k, p_k with 3+ levels)
             The same config, --visitors and --seed give the same files, bit for bit, on any machine.
+            With --format criteo, observed.csv has the Criteo Uplift v2 columns instead \
+            (f0…f11, treatment, conversion, visit, exposure; visit is the simulated outcome), for \
+            `holdout import criteo` and `holdout uplift train`.
 
             Built-in scenarios: criteo-like, email-holdout, revenue-hurdle, cart-revenue, three-arm, null. Each is a \
             YAML config: print one with --print-config and edit it (format: docs/simulation.md).
@@ -30,6 +33,7 @@ struct SimulateCommand: AsyncParsableCommand {
               holdout simulate --config my.yaml --seed 7 --out sim/ --json
               holdout simulate --scenario email-holdout --out sim/ --into-database
               holdout simulate --scenario three-arm --assignment levels.txt --out sim/
+              holdout simulate --scenario criteo-like --format criteo --out criteo/
               holdout stats analyze --csv sim/observed.csv --arm-column variant \\
                   --control control --metric converted
             """)
@@ -51,6 +55,12 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "observed.csv's layout: seed (seed 004's visitor columns) or criteo (the Criteo Uplift v2 columns f0…,treatment,conversion,visit,exposure; two-variant conversion scenarios, see docs/simulation.md).",
+            valueName: "layout"))
+    var format: ObservedFormat = .seed
 
     @Option(
         help: ArgumentHelp(
@@ -87,6 +97,13 @@ struct SimulateCommand: AsyncParsableCommand {
         if config != nil && scenario != nil { throw ValidationError("--config and --scenario are alternatives; give one") }
         if !printConfig && out == nil { throw ValidationError("--out DIR is required (where observed.csv, truth.json and truth.csv go)") }
         if experimentKey != nil && !intoDatabase { throw ValidationError("--experiment-key applies with --into-database") }
+        if format == .criteo && intoDatabase {
+            throw ValidationError("--format criteo writes a file for `holdout import criteo`; load it with that command instead of --into-database")
+        }
+    }
+
+    enum ObservedFormat: String, ExpressibleByArgument, CaseIterable {
+        case seed, criteo
     }
 
     struct ScenarioEntry: Encodable {
@@ -150,8 +167,11 @@ struct SimulateCommand: AsyncParsableCommand {
             return
         }
         guard let out else { throw CLIError("--out DIR is required") }
-        let result = try SimulationWriter(config: config, directory: out, writeTruthCSV: !noTruthCsv, threads: threads, source: source)
-            .write(progress: stderrIsTerminal && !json)
+        let result = try SimulationWriter(
+            config: config, directory: out, writeTruthCSV: !noTruthCsv, threads: threads, source: source,
+            criteo: format == .criteo ? try CriteoEncoding(config: config) : nil
+        )
+        .write(progress: stderrIsTerminal && !json)
         var loaded: SimulationLoader.Report?
         if intoDatabase {
             let key = experimentKey ?? config.experimentID
@@ -237,6 +257,8 @@ struct SimulationWriter {
     var writeTruthCSV: Bool
     var threads: Int?
     var source: String
+    /// observed.csv in the Criteo Uplift v2 layout instead of seed 004's.
+    var criteo: CriteoEncoding? = nil
     /// Skip observed.csv (benchmarks of generation alone).
     var writeObservedCSV = true
 
@@ -283,7 +305,7 @@ struct SimulationWriter {
             observed?.close()
             truthCSV?.close()
         }
-        try observed?.write(encoding.observedHeader)
+        try observed?.write(criteo?.header ?? encoding.observedHeader)
         try truthCSV?.write(encoding.truthHeader)
         let k = config.mode.levels
         var sums = Truth.Sums(levels: k, hurdle: config.mode.metric == .revenuePerVisitor)
@@ -291,6 +313,7 @@ struct SimulationWriter {
         var conversions = [Int](repeating: 0, count: k)
         var revenue = [Double](repeating: 0, count: k)
         let writeObserved = writeObservedCSV
+        let criteo = self.criteo
         let writeTruth = writeTruthCSV
         struct Piece: Sendable {
             var observed: [UInt8]
@@ -309,7 +332,9 @@ struct SimulationWriter {
             transform: { chunk in
                 var o: [UInt8] = []
                 var t: [UInt8] = []
-                if writeObserved { encoding.appendObserved(chunk, to: &o) }
+                if writeObserved {
+                    if let criteo { o = criteo.bytes(chunk) } else { encoding.appendObserved(chunk, to: &o) }
+                }
                 if writeTruth { encoding.appendTruth(chunk, to: &t) }
                 var conv = [Int](repeating: 0, count: k)
                 var rev = [Double](repeating: 0, count: k)

@@ -8,18 +8,20 @@ import HoldoutStore
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load assignments, exposures, outcomes, events, touchpoints, covariates, properties or orders from CSV or JSON lines.",
+        abstract: "Load assignments, exposures, outcomes, events, touchpoints, covariates, properties, orders or a Criteo uplift file.",
         discussion: """
             Columns (CSV header or JSON keys), seed 001's names:
               assignments  profile_id, group, assigned_at (optional; default now)
               exposures    profile_id, exposure_ts, [variant, campaign_id, message_id, event_id]
-              outcomes     profile_id, conversion_ts, [value, event_id]
+              outcomes     profile_id, conversion_ts, [value, event_id, metric (default: the experiment's default metric)]
               events       event_id, event_name, profile_id, ts, [value, properties (a JSON object)]
               touchpoints  profile_id, channel, ts, [campaign_id]
               covariates   profile_id, then one column per pre-experiment covariate (numbers)
               properties   profile_id, then one column per unit property (country, plan…), for --segment-by
               orders       order_id, created_at, the geo column (--geo-column, default ship_geohash), and revenue: \
             net_revenue, or subtotal [− discounts] when net_revenue is absent (seed 000); needs --tenant
+              criteo       the Criteo Uplift v2 layout f0,…,f11,treatment,conversion,visit,exposure (CSV, plain or \
+            gzip); creates the experiment when absent with --treatment-share (default 0.85) as its planned split
             Timestamps: ISO 8601 with or without a zone (UTC assumed; offsets within ±18:00), or epoch \
             seconds, from 1970-01-01 to before 2200-01-01. Numbers are plain decimals (1.5, -2e3). Identifiers \
             (profile ids, variants, event, campaign and message ids, channels, event names, covariate and \
@@ -38,6 +40,12 @@ struct ImportCommand: AsyncParsableCommand {
               holdout import outcomes --experiment email-q1 --file outcomes.jsonl --json
               holdout import touchpoints --file touchpoints.csv
               holdout import orders --tenant acme --file orders.csv --geo-column ship_geohash --state-dir state
+              holdout import criteo --experiment criteo --file criteo-uplift-v2.1.csv.gz
+
+            Criteo: rows carry no id, so data row i is unit row-00000000i (re-importing the file adds \
+            nothing); treatment 0/1 → control/treatment, visit and conversion → outcomes of the metrics \
+            visit and conversion (`holdout results --metric visit`), exposure → exposures, the other \
+            columns → the units' features (stored packed, for the uplift learners and CUPED).
 
             Orders: keyed by (tenant, order_id), so a re-import adds nothing; an order id twice in one file \
             rejects the second (naming both), negative revenue rejects the row. After every orders import the \
@@ -49,8 +57,9 @@ struct ImportCommand: AsyncParsableCommand {
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case assignments, exposures, outcomes, events, touchpoints, covariates, properties, orders
+        case assignments, exposures, outcomes, events, touchpoints, covariates, properties, orders, criteo
         var value: ImportKind { ImportKind(rawValue: rawValue) ?? .exposures }
+        var needsExperiment: Bool { self == .criteo || value.needsExperiment }
     }
     enum Format: String, ExpressibleByArgument, CaseIterable { case csv, jsonl }
 
@@ -64,11 +73,13 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "The tenant of orders (required for orders), or whose auto-assign may use these touchpoints (default 'default').")
     var tenant: String?
     @OptionGroup var geo: GeoStepOptions
+    @Option(help: "criteo: the planned treatment share of an experiment the import creates (Criteo's design: 0.85).")
+    var treatmentShare: Double?
     @Flag(help: "Print a line on stderr after each committed batch.") var verbose = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        if kind.value.needsExperiment && experimentKey == nil {
+        if kind.needsExperiment && experimentKey == nil {
             throw ValidationError("importing \(kind.rawValue) needs --experiment KEY")
         }
         if batchSize < 1 || batchSize > 1_000_000 { throw ValidationError("--batch-size must be in 1…1000000") }
@@ -76,6 +87,9 @@ struct ImportCommand: AsyncParsableCommand {
             guard let tenant, !tenant.isEmpty else { throw ValidationError("importing orders needs --tenant T (the tenant the orders belong to)") }
             try geo.validate()
         }
+        if treatmentShare != nil && kind != .criteo { throw ValidationError("--treatment-share applies to criteo imports") }
+        if let share = treatmentShare, !(share > 0 && share < 1) { throw ValidationError("--treatment-share must be in (0, 1), e.g. 0.85") }
+        if kind == .criteo && format == .jsonl { throw ValidationError("a Criteo file is CSV (plain or gzip); drop --format jsonl") }
     }
 
     func run() async throws {
@@ -84,6 +98,7 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let interactive = isatty(STDERR_FILENO) == 1 && !json
         let verbose = self.verbose
+        if kind == .criteo { return try await runCriteo(interactive: interactive) }
         let tenant = self.tenant ?? "default"
         let (summary, incrementality) = try await db.with { store in
             let experiment = try await experimentKey.asyncMap { key in try await store.requireExperiment(key: key) }
@@ -135,6 +150,45 @@ struct ImportCommand: AsyncParsableCommand {
         if allRejected {
             throw CLIError("all \(summary.read) rows were rejected; see \(summary.rejectsFile ?? "the rejects file")")
         }
+    }
+}
+
+extension ImportCommand {
+    /// `holdout import criteo`.
+    func runCriteo(interactive: Bool) async throws {
+        let verbose = self.verbose
+        let key = experimentKey ?? ""
+        let summary = try await db.with { store in
+            try await CriteoImport.run(
+                file: file, experimentKey: key, treatmentShare: treatmentShare ?? CriteoImport.defaultTreatmentShare, batchSize: batchSize, into: store,
+                progress: { progress in
+                    let rate = progress.seconds > 0 ? Double(progress.read) / progress.seconds : 0
+                    if verbose {
+                        Output.error("\(progress.read) rows read, \(progress.rejected) rejected\n")
+                    } else if interactive {
+                        Output.error("\r\(progress.read) rows read, \(progress.rejected) rejected (\(Int(rate)) rows/s)…")
+                    }
+                })
+        }
+        if interactive { Output.error("\r\u{1B}[K") }
+        if json {
+            try Output.json(summary)
+        } else {
+            print(
+                "criteo\(summary.gzip ? " (gzip)" : ""): read \(summary.read), rejected \(summary.rejected) in \(Output.number(summary.seconds, digits: 3)) s into experiment '\(summary.experiment)'"
+            )
+            print(
+                Output.table(
+                    header: ["table", "inserted", "already present"],
+                    rows: [
+                        ("assignments", summary.assignments), ("exposures", summary.exposures), ("visit outcomes", summary.visits),
+                        ("conversion outcomes", summary.conversions), ("feature vectors", summary.features),
+                    ].map { [$0.0, "\($0.1.inserted)", "\($0.1.duplicates)"] }))
+            print("features: \(summary.featureNames.joined(separator: ", "))")
+            for error in summary.firstRejects.prefix(10) { print("  rejected \(error.message)") }
+            print("results: holdout results --experiment \(summary.experiment) --mode itt --metric visit   (or --metric conversion)")
+        }
+        if summary.read > 0 && summary.rejected == summary.read { throw CLIError("all \(summary.read) rows were rejected") }
     }
 }
 

@@ -104,6 +104,7 @@ struct ResultsCommand: AsyncParsableCommand {
             Examples:
               holdout results --experiment email-q1 --mode itt
               holdout results --experiment email-q1 --mode exposure --cap-percentile 0.99 --json
+              holdout results --experiment criteo --mode itt --metric visit
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case itt, exposure }
@@ -116,6 +117,11 @@ struct ResultsCommand: AsyncParsableCommand {
     @Option(help: "Cap each unit's value at this quantile of all units' values (e.g. 0.99).") var capPercentile: Double?
     @Option(help: "Also break results down by this unit property (imported with `holdout import properties`), with per-segment SRM.")
     var segmentBy: String?
+    @Option(
+        help: ArgumentHelp(
+            "An outcome metric other than the experiment's default (e.g. visit or conversion after `holdout import criteo`). Results of another metric are printed, not stored.",
+            valueName: "name"))
+    var metric: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     struct Report: Encodable {
@@ -136,6 +142,8 @@ struct ResultsCommand: AsyncParsableCommand {
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be in (0, 1)") }
         if capValue != nil && capPercentile != nil { throw ValidationError("give --cap-value or --cap-percentile, not both") }
         if let q = capPercentile, !(q > 0 && q < 1) { throw ValidationError("--cap-percentile must be in (0, 1), e.g. 0.99") }
+        if let metric, metric.isEmpty { throw ValidationError("--metric must name a metric (omit it for the experiment's default)") }
+        if metric != nil && segmentBy != nil { throw ValidationError("--segment-by applies to the default metric; drop --metric or --segment-by") }
     }
 
     func run() async throws {
@@ -143,7 +151,8 @@ struct ResultsCommand: AsyncParsableCommand {
         let analysisMode: AnalysisMode = mode == .itt ? .itt : .exposure
         let report = try await db.with { store in
             let experiment = try await store.requireExperiment(key: experiment.key)
-            let results = try await ResultsService.compute(experiment: experiment, source: store, mode: analysisMode, alpha: alpha, cap: cap, saveTo: store)
+            let results = try await ResultsService.compute(
+                experiment: experiment, source: store, mode: analysisMode, alpha: alpha, cap: cap, metric: metric ?? "", saveTo: metric == nil ? store : nil)
             let segments = try await segmentBy.asyncMap {
                 try await ResultsService.segments(experiment: experiment, source: store, mode: analysisMode, segmentBy: $0, alpha: alpha)
             }
