@@ -189,6 +189,7 @@ let package = Package(
                 "HoldoutStats",
                 "HoldoutStore",
                 "HoldoutCore",
+                "HoldoutGeo",
                 "HoldoutQuery",
                 "HoldoutMCP",
                 .product(name: "MCP", package: "swift-sdk"),

@@ -1,7 +1,11 @@
 """Writes Tests/HoldoutGeoTests/Fixtures/: geo panels and reference analyses.
 
 TBR values come from google/matched_markets (`matched_markets.methodology.tbr.TBR`, and
-`tbr_iroas.TBRiROAS` for the fixed-cost iROAS), run unmodified on the same panels; DiD and
+`tbr_iroas.TBRiROAS` for the iROAS), run unmodified on the same panels. When control spends
+(matched_markets' variable-cost scenario) TBRiROAS simulates the iROAS interval; the fixture
+holds its percentiles from 1,000,000 draws (`iroas_lower_mc`, `iroas_upper_mc`) and the exact
+quantiles of the same ratio of two t distributions by scipy's adaptive quadrature and brentq
+(`iroas_lower`, `iroas_upper`, see `ratio_quantile`); DiD and
 the naive summary from `scipy.stats.ttest_ind(equal_var=False)`. Panels are synthetic
 (numpy default_rng with fixed seeds) plus matched_markets' own `salesandcost` example.
 
@@ -132,11 +136,61 @@ def tbr_runs(frame, with_cost, fixed_cost):
                         run["iroas_lower"] = finite(r["lower"])
                         run["iroas_upper"] = finite(r["upper"])
                     else:
-                        # The variable-cost interval is simulated (nsims draws); only the
-                        # deterministic parts are reference values.
+                        # The variable-cost interval is simulated: its percentiles from 1M draws
+                        # (Monte Carlo error ~1e-3 relative) and the exact quantiles of the same
+                        # ratio by quadrature.
                         run["incremental_response"] = float(r["incremental_response"])
+                        mc = iroas.summary(level=level, tails=tails, nsims=1_000_000, random_state=np.random.RandomState(1)).iloc[-1]
+                        run["iroas_lower_mc"] = finite(mc["lower"])
+                        run["iroas_upper_mc"] = finite(mc["upper"])
+                        response = iroas.tbr_response.causal_cumulative_distribution(time=-1)
+                        cost = iroas.tbr_cost.causal_cumulative_distribution(periods=(iroas.periods.test,), time=-1)
+                        tail = (1 - level) / tails
+                        run["iroas_lower"] = ratio_quantile(tail, response, cost)
+                        run["iroas_upper"] = ratio_quantile(1 - tail, response, cost) if tails == 2 else None
                 runs.append(run)
     return runs
+
+
+def ratio_quantile(q, response, cost):
+    """The q-quantile of Y / C for independent frozen scipy t distributions Y, C (scipy's own
+    quad and brentq): P(Y/C <= r) = P(Y <= r C, C > 0) + P(Y >= r C, C < 0), integrated over
+    C's probability scale u (C = cost.ppf(u)) on (0, u0) and (u0, 1), u0 = P(C < 0), where the
+    integrand jumps. (Integrating over c itself on an infinite range lets quad miss the narrow
+    region near c = 0 at large |r| and the bracket never closes.)"""
+    from scipy import integrate, optimize
+
+    u0 = float(cost.cdf(0.0))
+
+    def cdf(r):
+        def below(u):
+            c = cost.ppf(u)
+            return response.cdf(r * c) if c >= 0 else response.sf(r * c)
+
+        total = 0.0
+        for a, b in ((0.0, u0), (u0, 1.0)):
+            if b > a:
+                total += integrate.quad(below, a, b, epsabs=1e-15, epsrel=1e-13, limit=1000)[0]
+        return total
+
+    guess = response.kwds["loc"] / cost.kwds["loc"]
+    step = max(abs(guess), 1e-9)
+    lo, hi = guess - step, guess + step
+    for _ in range(200):
+        if cdf(lo) <= q:
+            break
+        step *= 2
+        lo -= step
+    else:
+        raise RuntimeError(f"no lower bracket for the {q} quantile")
+    for _ in range(200):
+        if cdf(hi) >= q:
+            break
+        step *= 2
+        hi += step
+    else:
+        raise RuntimeError(f"no upper bracket for the {q} quantile")
+    return float(optimize.brentq(lambda r: cdf(r) - q, lo, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
 def welch(control, treatment, level, tails):
@@ -201,6 +255,8 @@ def main():
          {"pre_start": "2026-01-11", "test_start": "2026-04-21", "test_end": "2026-06-01", "cooldown_end": "2026-06-09"}, True),
         ("null_variable_cost", synthetic_panel(11, 40, 60, "2026-03-01", set(), 0.0, "variable"),
          {"pre_start": "2026-03-01", "test_start": "2026-03-11", "test_end": "2026-04-09", "cooldown_end": "2026-04-19"}, False),
+        ("effect_variable_cost", synthetic_panel(13, 30, 120, "2026-02-01", set(range(84, 112)), 0.1, "variable"),
+         {"pre_start": "2026-02-01", "test_start": "2026-04-26", "test_end": "2026-05-23", "cooldown_end": "2026-05-31"}, False),
         ("salesandcost", salesandcost(),
          {"pre_start": "2015-01-05", "test_start": "2015-02-16", "test_end": "2015-03-15", "cooldown_end": "2015-04-07"}, True),
     ]
@@ -217,7 +273,7 @@ def main():
             "scm": scm_weights(filled, assignment, periods),
         })
     (OUT / "geo_reference.json").write_text(json.dumps({
-        "source": "matched_markets 5e3cd95 (TBR, TBRiROAS); scipy.stats.ttest_ind (Welch)",
+        "source": "matched_markets 5e3cd95 (TBR, TBRiROAS); scipy.stats.ttest_ind (Welch); scipy.integrate.quad + optimize.brentq (variable-cost iROAS quantiles)",
         "cases": cases}, indent=1) + "\n")
 
 

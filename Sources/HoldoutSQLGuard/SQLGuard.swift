@@ -72,7 +72,7 @@ public struct SQLGuard: Sendable {
     public static let holdoutTables: Set<String> = [
         "schema_migrations", "ai_query_roles", "analysis_stages", "api_keys", "events", "experiment_assignments", "experiment_assignments_v4",
         "experiment_exposures", "experiment_feature_names", "experiment_outcomes", "experiment_results", "experiment_variants", "experiments",
-        "geo_holdout_designs", "orders", "reports", "touchpoints",
+        "geo_holdout_designs", "order_geo_days", "order_geos", "orders", "reports", "touchpoints",
         "touchpoints_v2",
         "unit_covariates", "unit_features", "unit_properties", "webhook_secrets",
     ]

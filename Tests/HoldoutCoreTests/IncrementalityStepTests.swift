@@ -94,7 +94,7 @@ struct IncrementalityStepTests {
             let result = await IncrementalityStep(state: state).run(tenant: "tenant-1", orders: orders, designs: orders, at: Self.now)
             #expect(result.status == .success)
             let design = try #require(result.design)
-            #expect(design.status == "ready" && design.method == .weighted && design.geoColumn == "ship_geohash" && design.seed == 42)
+            #expect(design.status == .ready && design.method == .weighted && design.geoColumn == "ship_geohash" && design.seed == 42)
             #expect(design.geoCount == 20)
             #expect(design.holdoutCount == 4)  // max(4, round(0.2 × 20))
             #expect(abs(design.assignment.reduce(0) { $0 + $1.weight } - 1) < 1e-12)

@@ -19,6 +19,7 @@ struct TBRTests {
                 let upper: Double?
                 let df: Int
                 let iroas, iroas_lower, iroas_upper, incremental_cost, incremental_response: Double?
+                let iroas_lower_mc, iroas_upper_mc: Double?
             }
             let name, panel: String
             let assignment: [String: [String]]
@@ -38,7 +39,7 @@ struct TBRTests {
 
     @Test(
         "estimate, interval, scale, p-value and fit for every case, cooldown on and off, one and two tails",
-        arguments: ["effect_cooldown", "null_variable_cost", "salesandcost"])
+        arguments: ["effect_cooldown", "null_variable_cost", "effect_variable_cost", "salesandcost"])
     func parity(caseName: String) throws {
         let reference: Reference = try Fixture.load("geo_reference")
         let c = try #require(reference.cases.first { $0.name == caseName })
@@ -76,7 +77,14 @@ struct TBRTests {
                     "\(what): incremental cost \(String(describing: result.incrementalCost)) vs \(cost)")
                 #expect(Tolerance.isClose(e.incremental, run.incremental_response, rel: 1e-6))
                 #expect(Tolerance.isClose(e.iroas, cost > 0 ? run.estimate / cost : nil, rel: 1e-6))
-                #expect(e.iroasCiLow == nil, "variable cost: no iROAS interval")
+                // The interval: the exact quantiles of the ratio of the two t distributions
+                // (scipy's adaptive quadrature) to 1e-6, and matched_markets' own simulated
+                // percentiles (1M draws) to 2% — their Monte Carlo error, not ours.
+                let low = try #require(e.iroasCiLow, "\(what): variable cost has an iROAS interval")
+                #expect(Tolerance.isClose(low, run.iroas_lower, rel: 1e-6), "\(what): iroas low \(low) vs \(String(describing: run.iroas_lower))")
+                #expect(Tolerance.isClose(e.iroasCiHigh, run.iroas_upper, rel: 1e-6), "\(what): iroas high \(String(describing: e.iroasCiHigh))")
+                #expect(Tolerance.isClose(low, run.iroas_lower_mc, rel: 0.02), "\(what): iroas low vs matched_markets' simulation")
+                #expect(Tolerance.isClose(e.iroasCiHigh, run.iroas_upper_mc, rel: 0.02), "\(what): iroas high vs matched_markets' simulation")
             }
         }
     }

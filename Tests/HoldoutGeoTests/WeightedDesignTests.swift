@@ -115,8 +115,30 @@ struct WeightedDesignTests {
         #expect(object["generated_at"] as? String == "2025-10-21T21:00:00.125Z")
         let item = try #require((object["assignment"] as? [[String: Any]])?.first)
         #expect(Set(item.keys) == ["geo", "group", "weight"])
-        let back = try JSONDecoder().decode(WeightedDesign.self, from: data)
+        let back = try JSONDecoder().decode(GeoHoldoutDesign.self, from: data)
         #expect(back.assignment == design.assignment && back.holdoutCount == design.holdoutCount)
         #expect(abs(back.generatedAt.timeIntervalSince(design.generatedAt)) < 0.001)
+    }
+
+    @Test("the JSON is byte for byte what main wrote before WeightedDesign and Core's design became one type (6224db0)")
+    func jsonAsMain() throws {
+        let text = try String(contentsOf: Fixture.url("design_json_main", "txt"), encoding: .utf8)
+        let parts = text.components(separatedBy: "\n----\n").map { $0.trimmingCharacters(in: .newlines) }
+        try #require(parts.count == 3)
+        let revenue = (0..<15).map { GeoDesign.Revenue(geo: "g\(String(format: "%02d", $0))", revenue: Double(10 + ($0 * 37) % 23) * 1.5) }
+        let ready = try GeoDesign.weighted(revenue: revenue, tenantID: "tenant-1", generatedAt: Self.now)
+        let skip = try GeoDesign.weighted(revenue: Array(revenue.prefix(5)), tenantID: "tenant-1", generatedAt: Self.now)
+        #expect(ready.method == nil && ready.power == nil)
+        func encode(_ design: GeoHoldoutDesign, _ format: JSONEncoder.OutputFormatting) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = format
+            return String(decoding: try encoder.encode(design), as: UTF8.self)
+        }
+        #expect(try encode(ready, .sortedKeys) == parts[0])
+        #expect(try encode(ready, [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]) == parts[1])
+        #expect(try encode(skip, .sortedKeys) == parts[2])
+        // And main's documents decode to the same design.
+        let decoded = try JSONDecoder().decode(GeoHoldoutDesign.self, from: Data(parts[0].utf8))
+        #expect(decoded.assignment == ready.assignment && decoded.controlShare == ready.controlShare && decoded.method == nil)
     }
 }

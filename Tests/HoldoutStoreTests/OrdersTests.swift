@@ -1,5 +1,6 @@
 import Foundation
 import HoldoutCore
+import HoldoutGeo
 import HoldoutModel
 import HoldoutStore
 import HoldoutTestSupport

@@ -22,12 +22,8 @@ public import HoldoutModel
 /// pre-period (``GeoDesign/stratified(panel:prePeriod:holdoutRatio:stratumSize:seed:power:)``,
 /// ``GeoDesign/matchedPairs(panel:prePeriod:window:seed:power:)``).
 public struct IncrementalityStep: Sendable {
-    /// How the design is drawn.
-    public enum Method: String, Sendable, Hashable, Codable, CaseIterable {
-        case weighted
-        case stratified
-        case matchedPairs = "matched-pairs"
-    }
+    /// How the design is drawn (``GeoHoldoutDesign/Method``).
+    public typealias Method = GeoHoldoutDesign.Method
 
     /// The step's settings (seed 000's defaults).
     public struct Options: Sendable, Hashable {
@@ -36,17 +32,31 @@ public struct IncrementalityStep: Sendable {
         public var minHoldoutUnits = 4
         public var seed: UInt64 = GeoDesign.defaultSeed
         public var method = Method.weighted
+        /// The placebo power analysis whose minimum detectable lift every design carries
+        /// (``DesignPower``): test duration, pre-period of each window, level and tails.
+        public var powerTestDays = DesignPower.defaultTestDays
+        public var powerPreDays = DesignPower.defaultPreDays
+        public var powerLevel = 0.9
+        public var powerTails = 2
 
         public init(
             geoColumn: String = "ship_geohash", holdoutRatio: Double = 0.2, minHoldoutUnits: Int = 4, seed: UInt64 = GeoDesign.defaultSeed,
-            method: Method = .weighted
+            method: Method = .weighted, powerTestDays: Int = DesignPower.defaultTestDays, powerPreDays: Int = DesignPower.defaultPreDays,
+            powerLevel: Double = 0.9, powerTails: Int = 2
         ) {
             self.geoColumn = geoColumn
             self.holdoutRatio = holdoutRatio
             self.minHoldoutUnits = minHoldoutUnits
             self.seed = seed
             self.method = method
+            self.powerTestDays = powerTestDays
+            self.powerPreDays = powerPreDays
+            self.powerLevel = powerLevel
+            self.powerTails = powerTails
         }
+
+        /// The placebo plan of the design's minimum detectable lift (lifts 1%…50%).
+        public var powerPlan: GeoPower.Plan { GeoPower.Plan(preDays: powerPreDays, testDays: powerTestDays, level: powerLevel, tails: powerTails) }
 
         /// The fewest geos a design needs: max(2·min_holdout_units, 4).
         public var minimumGeos: Int { max(2 * minHoldoutUnits, 4) }
@@ -61,6 +71,18 @@ public struct IncrementalityStep: Sendable {
             }
             guard !geoColumn.isEmpty, geoColumn.utf8.count <= 256 else {
                 throw HoldoutError(.invalidInput, "geo_column must be a column name of 1–256 bytes", field: "geo_column")
+            }
+            guard powerTestDays >= 1, powerTestDays <= 3660 else {
+                throw HoldoutError(.invalidInput, "power_test_days must be in 1…3660, got \(powerTestDays)", field: "power_test_days")
+            }
+            guard powerPreDays >= 3, powerPreDays <= 3660 else {
+                throw HoldoutError(.invalidInput, "power_pre_days must be in 3…3660, got \(powerPreDays)", field: "power_pre_days")
+            }
+            guard powerLevel.isFinite, powerLevel > 0, powerLevel < 1 else {
+                throw HoldoutError(.invalidInput, "power_level must be in (0, 1), got \(powerLevel)", field: "power_level")
+            }
+            guard powerTails == 1 || powerTails == 2 else {
+                throw HoldoutError(.invalidInput, "power_tails must be 1 or 2, got \(powerTails)", field: "power_tails")
             }
         }
     }
@@ -94,7 +116,7 @@ public struct IncrementalityStep: Sendable {
             if let designs {
                 let record = try await designs.saveGeoHoldout(
                     GeoHoldoutRecord(
-                        id: 0, tenant: tenant, createdAt: Timestamp(now), method: design.method.rawValue, geoCount: design.geoCount,
+                        id: 0, tenant: tenant, createdAt: Timestamp(now), method: (design.method ?? .weighted).rawValue, geoCount: design.geoCount,
                         holdoutCount: design.holdoutCount, controlShare: design.controlShare, assignmentPath: path,
                         designJSON: String(decoding: document, as: UTF8.self)))
                 designID = record.id
@@ -102,7 +124,7 @@ public struct IncrementalityStep: Sendable {
             try log(
                 TelemetryEvent(
                     tenantID: tenant, timestamp: now, event: "holdout_assigned", geoCount: design.geoCount, holdoutCount: design.holdoutCount,
-                    controlShare: design.controlShare, assignmentPath: path, method: design.method.rawValue))
+                    controlShare: design.controlShare, assignmentPath: path, method: (design.method ?? .weighted).rawValue))
             return IncrementalityResult(status: .success, tenantID: tenant, design: design, assignmentPath: path, designID: designID)
         } catch {
             let reason = Self.describe(error)
@@ -114,20 +136,18 @@ public struct IncrementalityStep: Sendable {
     }
 
     /// The design alone (no files, no database), from revenue per geo; panel methods read the
-    /// daily panel from `orders`.
+    /// daily panel from `orders`. Every design carries its placebo power (``DesignPower``).
     func design(tenant: String, revenue: [GeoRevenue], orders: some OrdersSource, at now: Date) async throws -> GeoHoldoutDesign {
         let total = revenue.reduce(0) { $0 + $1.revenue }
         var weight: [OpaqueID: Double] = [:]
         for row in revenue { weight[OpaqueID(row.geo)] = total > 0 ? row.revenue / total : 0 }
+        var design: GeoHoldoutDesign
         switch options.method {
         case .weighted:
-            let made = try GeoDesign.weighted(
+            design = try GeoDesign.weighted(
                 revenue: revenue.map { GeoDesign.Revenue(geo: $0.geo, revenue: $0.revenue) }, tenantID: tenant, generatedAt: now,
                 geoColumn: options.geoColumn, holdoutRatio: options.holdoutRatio, minHoldoutUnits: options.minHoldoutUnits, seed: options.seed)
-            return GeoHoldoutDesign(
-                tenantID: tenant, generatedAt: now, method: .weighted, geoCount: made.geoCount, holdoutCount: made.holdoutCount,
-                controlShare: made.controlShare, geoColumn: options.geoColumn, seed: options.seed,
-                assignment: made.assignment.map { GeoHoldoutDesign.Item(geo: $0.geo, group: $0.group, weight: $0.weight) })
+            design.method = .weighted
         case .stratified, .matchedPairs:
             let panel = try await OrdersPanel.panel(tenant: tenant, source: orders)
             let pre = panel.firstDay...panel.lastDay
@@ -138,11 +158,44 @@ public struct IncrementalityStep: Sendable {
             let items = made.assignment.entries.map {
                 GeoHoldoutDesign.Item(geo: $0.geo, group: $0.group, weight: weight[OpaqueID($0.geo)] ?? 0, pair: $0.pair)
             }
-            return GeoHoldoutDesign(
-                tenantID: tenant, generatedAt: now, method: options.method, geoCount: revenue.count, holdoutCount: items.filter { $0.group == .control }.count,
-                controlShare: made.diagnostics.controlShare, geoColumn: options.geoColumn, seed: options.seed, assignment: items,
-                excluded: made.excluded, diagnostics: made.diagnostics)
+            design = GeoHoldoutDesign(
+                tenantID: tenant, generatedAt: now, method: options.method, geoCount: revenue.count,
+                holdoutCount: items.filter { $0.group == .control }.count, controlShare: made.diagnostics.controlShare, geoColumn: options.geoColumn,
+                seed: options.seed, assignment: items, excluded: made.excluded, diagnostics: made.diagnostics)
         }
+        let power = try await self.power(of: design, tenant: tenant, orders: orders)
+        design.power = power
+        design.diagnostics?.power = power.placebo
+        return design
+    }
+
+    /// The placebo power of a design over the tenant's whole order history (first to last order
+    /// day), on the two groups' daily revenue summed by the store.
+    func power(of design: GeoHoldoutDesign, tenant: String, orders: some OrdersSource) async throws -> DesignPower {
+        let control = design.assignment.filter { $0.group == .control }.map(\.geo)
+        let treatment = design.assignment.filter { $0.group == .treatment }.map(\.geo)
+        let all = try await orders.dailyTotals(tenant: tenant, geos: nil)
+        guard let first = all.first?.day, let last = all.last?.day else {
+            return DesignPower(control: [], treatment: [], plan: options.powerPlan)
+        }
+        func series(_ totals: [DailyRevenue]) -> [Double] {
+            var values = [Double](repeating: 0, count: last - first + 1)
+            for cell in totals where cell.day >= first && cell.day <= last { values[cell.day - first] += cell.revenue }
+            return values
+        }
+        let x = series(try await orders.dailyTotals(tenant: tenant, geos: control))
+        var y: [Double]
+        if treatment.count <= control.count {
+            y = series(try await orders.dailyTotals(tenant: tenant, geos: treatment))
+        } else {
+            // Treatment = all − control − geos in neither group (fewer geos to send to the store).
+            let others = Set(control.map { OpaqueID($0) }).union(treatment.map { OpaqueID($0) })
+            let revenueGeos = try await orders.revenueByGeo(tenant: tenant).map(\.geo).filter { !others.contains(OpaqueID($0)) }
+            let rest = revenueGeos.isEmpty ? [Double](repeating: 0, count: x.count) : series(try await orders.dailyTotals(tenant: tenant, geos: revenueGeos))
+            y = series(all)
+            for d in y.indices { y[d] -= x[d] + rest[d] }
+        }
+        return DesignPower(control: x, treatment: y, plan: options.powerPlan)
     }
 
     private func skip(tenant: String, reason: IncrementalityResult.SkipReason, geoCount: Int, at now: Date) -> IncrementalityResult {

@@ -134,8 +134,13 @@ extension GeoAnalysis {
     /// (matched_markets' "fixed cost" scenario) the incremental cost is known exactly, and the
     /// iROAS interval is the response interval divided by it (matched_markets'
     /// `TBRiROAS` with `rescale`). Otherwise `incremental_cost` is TBR's estimate on cost over the
-    /// test days (not the cooldown), as matched_markets' variable-cost scenario, and the iROAS
-    /// has no interval here: matched_markets simulates that one.
+    /// test days (not the cooldown), as matched_markets' variable-cost scenario (control spends,
+    /// or cost before the test): the iROAS interval is then the quantiles, at (1 − level)/tails
+    /// and 1 − (1 − level)/tails, of Δ_response / Δ_cost with the two independent t
+    /// distributions TBR gives them (n_pre − 2 df) — what matched_markets' `TBRiROAS` estimates by
+    /// simulating both, computed here by quadrature (``StudentTRatio``). `iroas` stays
+    /// incremental / incremental_cost (matched_markets reports the mean of its simulated ratios,
+    /// which has no finite expectation when the cost's distribution reaches 0).
     ///
     /// Assumes the pre-period relation holds through the test and residuals are independent
     /// (no autocorrelation). O(G·D) for G geos and D days.
@@ -174,9 +179,11 @@ extension GeoAnalysis {
             let costFit = try fitTBR(panel, groups, days.pre, cost: true)
             let costX = groupSeries(panel, geos: groups.control, days: days.test, cost: true)
             let treatmentCost = groupSeries(panel, geos: groups.treatment, days: days.test, cost: true)
-            let cost = cumulativeEffect(costFit, x: costX, y: treatmentCost).effect
+            let (cost, costError) = cumulativeEffect(costFit, x: costX, y: treatmentCost)
             incrementalCost = cost
             if cost > 0 { estimate.iroas = incremental / cost }
+            estimate.addVariableCostIROAS(
+                response: (incremental, se), cost: (cost, costError), df: Double(fit.n - 2), level: level, tails: tails)
         }
         return TBRResult(
             estimate: estimate, intercept: fit.intercept, slope: fit.slope, sigma: fit.residualVariance.squareRoot(), df: fit.n - 2,

@@ -50,6 +50,25 @@ public struct GeoEstimate: Sendable, Hashable, Codable {
         iroasCiHigh = ciHigh.map { $0 / cost }
     }
 
+    /// With an estimated incremental cost (control spends, or there is cost before the test):
+    /// the iROAS interval is the quantiles of Δ_response / Δ_cost, each a location–scale t with
+    /// `df` degrees of freedom (``StudentTRatio``); `ci_high` nil for one tail. A cost with no
+    /// uncertainty falls back to ``addFixedCostIROAS(_:)``.
+    mutating func addVariableCostIROAS(
+        response: (estimate: Double, standardError: Double), cost: (estimate: Double, standardError: Double), df: Double, level: Double, tails: Int
+    ) {
+        guard cost.standardError > 0, cost.standardError.isFinite, response.standardError > 0, cost.estimate.isFinite else {
+            addFixedCostIROAS(cost.estimate)
+            return
+        }
+        let ratio = StudentTRatio(
+            numerator: (response.estimate, response.standardError), denominator: (cost.estimate, cost.standardError), degreesOfFreedom: df)
+        let tail = (1 - level) / Double(tails)
+        let guess = cost.estimate != 0 ? response.estimate / cost.estimate : 0
+        iroasCiLow = ratio.quantile(tail, near: guess)
+        iroasCiHigh = tails == 2 ? ratio.quantile(1 - tail, near: guess) : nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case incremental
         case ciLow = "ci_low"

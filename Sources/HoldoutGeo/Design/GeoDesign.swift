@@ -48,7 +48,7 @@ public enum GeoDesign {
     public static func weighted(
         revenue rows: [Revenue], tenantID: String, generatedAt: Date, geoColumn: String = "ship_geohash", holdoutRatio: Double = 0.2,
         minHoldoutUnits: Int = 4, seed: UInt64 = defaultSeed
-    ) throws(GeoError) -> WeightedDesign {
+    ) throws(GeoError) -> GeoHoldoutDesign {
         guard holdoutRatio.isFinite, holdoutRatio >= 0, holdoutRatio <= 1 else {
             throw GeoError(.invalidInput, "holdout_ratio must be in [0, 1], got \(holdoutRatio)")
         }
@@ -62,8 +62,8 @@ public enum GeoDesign {
             totals[GeoID(row.geo), default: 0] += row.revenue
         }
         let geos = totals.keys.sorted()
-        func skip(_ reason: WeightedDesign.SkipReason) -> WeightedDesign {
-            WeightedDesign(
+        func skip(_ reason: GeoHoldoutDesign.SkipReason) -> GeoHoldoutDesign {
+            GeoHoldoutDesign(
                 tenantID: tenantID, generatedAt: generatedAt, status: .skip, reason: reason, geoCount: geos.count, holdoutCount: 0, controlShare: 0,
                 geoColumn: geoColumn, seed: seed, assignment: [])
         }
@@ -80,9 +80,9 @@ public enum GeoDesign {
         var controlRevenue = 0.0
         for g in control { controlRevenue += revenue[g] }
         let items = geos.indices.map { g in
-            WeightedDesign.Item(geo: geos[g].text, group: isControl[g] ? .control : .treatment, weight: total > 0 ? revenue[g] / total : 0)
+            GeoHoldoutDesign.Item(geo: geos[g].text, group: isControl[g] ? .control : .treatment, weight: total > 0 ? revenue[g] / total : 0)
         }
-        return WeightedDesign(
+        return GeoHoldoutDesign(
             tenantID: tenantID, generatedAt: generatedAt, status: .ready, reason: nil, geoCount: geos.count, holdoutCount: count,
             controlShare: total > 0 ? controlRevenue / total : 0, geoColumn: geoColumn, seed: seed, assignment: items)
     }
@@ -94,7 +94,7 @@ public enum GeoDesign {
     public static func weighted(
         panel: GeoPanel, prePeriod: ClosedRange<GeoDay>, tenantID: String, generatedAt: Date, geoColumn: String = "ship_geohash",
         holdoutRatio: Double = 0.2, minHoldoutUnits: Int = 4, seed: UInt64 = defaultSeed, power: GeoPower.Plan? = nil
-    ) throws(GeoError) -> WeightedDesign {
+    ) throws(GeoError) -> GeoHoldoutDesign {
         let days = try panel.offsets(prePeriod, name: "pre")
         let totals = GeoAnalysis.geoTotals(panel, geos: Array(panel.geos.indices), days: days)
         let revenue = zip(panel.geos, totals).map { Revenue(geo: $0, revenue: $1) }

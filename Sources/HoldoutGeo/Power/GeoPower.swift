@@ -82,6 +82,26 @@ public enum GeoPower {
         let days = try panel.offsets(history, name: "history")
         let x = GeoAnalysis.groupSeries(panel, geos: groups.control, days: days)
         let y = GeoAnalysis.groupSeries(panel, geos: groups.treatment, days: days)
+        return try placebo(control: x, treatment: y, plan: plan)
+    }
+
+    /// Placebo power of TBR on the two groups' daily series (sums over their geos, one value per
+    /// day of the history, oldest first), as ``placebo(panel:assignment:history:plan:)`` after it
+    /// has summed them: the geo design step reads the two series straight from the store.
+    /// - Throws: ``GeoError`` as ``placebo(panel:assignment:history:plan:)``; `invalid_input` when
+    ///   the series differ in length or hold a non-finite value.
+    public static func placebo(control x: [Double], treatment y: [Double], plan: Plan) throws(GeoError) -> Result {
+        try GeoAnalysis.validate(level: plan.level, tails: plan.tails)
+        guard plan.preDays >= 3, plan.testDays >= 1 else {
+            throw GeoError(.invalidInput, "power needs at least 3 pre days and 1 test day (got \(plan.preDays) and \(plan.testDays))")
+        }
+        guard plan.lifts.allSatisfy({ $0.isFinite && $0 >= 0 }), zip(plan.lifts, plan.lifts.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw GeoError(.invalidInput, "lifts must be finite, non-negative and ascending")
+        }
+        guard x.count == y.count, x.allSatisfy(\.isFinite), y.allSatisfy(\.isFinite) else {
+            throw GeoError(.invalidInput, "the control and treatment series must be finite and of one length (got \(x.count) and \(y.count) days)")
+        }
+        let days = x.indices
         let span = plan.preDays + plan.testDays
         guard days.count >= span else {
             throw GeoError(.insufficientData, "the history has \(days.count) days, fewer than one window of \(plan.preDays) + \(plan.testDays)")

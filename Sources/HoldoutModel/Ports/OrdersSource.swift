@@ -24,6 +24,17 @@ public struct DailyGeoRevenue: Sendable, Hashable {
     }
 }
 
+/// Revenue on a UTC day (days since 1970-01-01), summed over some geos.
+public struct DailyRevenue: Sendable, Hashable {
+    public var day: Int
+    public var revenue: Double
+
+    public init(day: Int, revenue: Double) {
+        self.day = day
+        self.revenue = revenue
+    }
+}
+
 /// Where a tenant's orders are read by the geo holdout step (seed 000) and the geo panel: the
 /// database reduces orders to one row per geo, or per geo and day, and everything after that is
 /// pure. The store implements it; the Core tests use an in-memory source.
@@ -32,6 +43,19 @@ public protocol OrdersSource: Sendable {
     func revenueByGeo(tenant: String) async throws(HoldoutError) -> [GeoRevenue]
     /// Revenue per geo and UTC day, for one tenant; only the (geo, day) cells with orders.
     func dailyRevenue(tenant: String) async throws(HoldoutError) -> [DailyGeoRevenue]
+    /// Revenue per UTC day summed over `geos` (all the tenant's geos when nil); only days with
+    /// orders in those geos.
+    func dailyTotals(tenant: String, geos: [String]?) async throws(HoldoutError) -> [DailyRevenue]
+}
+
+extension OrdersSource {
+    /// From ``dailyRevenue(tenant:)`` (sources that cannot sum a subset of geos themselves).
+    public func dailyTotals(tenant: String, geos: [String]?) async throws(HoldoutError) -> [DailyRevenue] {
+        let wanted = geos.map { Set($0.map { OpaqueID($0) }) }
+        var byDay: [Int: Double] = [:]
+        for cell in try await dailyRevenue(tenant: tenant) where wanted?.contains(OpaqueID(cell.geo)) ?? true { byDay[cell.day, default: 0] += cell.revenue }
+        return byDay.keys.sorted().map { DailyRevenue(day: $0, revenue: byDay[$0]!) }
+    }
 }
 
 /// A stored geo holdout design: the columns the API lists and the whole design JSON.

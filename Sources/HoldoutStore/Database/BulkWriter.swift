@@ -56,6 +56,21 @@ protocol BulkWriter: Sendable {
     /// caller's transaction to be atomic).
     func statements(for rows: EncodedRows, columns: Int) -> Int
 
+    /// Inserts rows skipping those whose key exists, inside the caller's transaction, and says
+    /// which were new (the orders import adds exactly those to its totals).
+    ///
+    /// - Parameter key: the position of the text column that identifies a row within `rows`
+    ///   (the rows share the other key columns).
+    /// - Returns: nil when every row was new, else the positions (0-based, in `rows`) of the new rows.
+    func insertNew(
+        table: String, columns: [(name: String, type: ColumnType)], conflict: [String], key: Int, rows: ArraySlice<[DatabaseValue]>
+    ) async throws -> [Int]?
+
+    /// Adds rows into a table of totals inside the caller's transaction: a row whose key exists
+    /// adds its `add` columns to the stored ones (`INSERT … ON CONFLICT (key) DO UPDATE SET c =
+    /// table.c + excluded.c`). The rows' keys must be distinct.
+    func upsertAdding(table: String, columns: [(name: String, type: ColumnType)], key: [String], add: [String], rows: ArraySlice<[DatabaseValue]>) async throws
+
     /// Streams the rows of `sql` (one integer bind, in the engine's placeholder syntax) whose
     /// three columns, named `columns`, are text, text and bytes or NULL, with the engine's own row
     /// access: through SQLKit's decoder each row of 14 million cost about 10 µs, most of
@@ -181,26 +196,96 @@ struct SQLiteBulkWriter: BulkWriter {
                 sql += placeholders
             }
             sql += tail
-            var binds: [SQLiteData] = []
-            binds.reserveCapacity(count * columns.count)
-            for row in rows[start..<end] {
-                for value in row {
-                    switch value {
-                    case .text(let s): binds.append(.text(s))
-                    case .integer(let i): binds.append(.integer(Int(i)))
-                    case .double(let d): binds.append(.float(d))
-                    case .bytes(let b): binds.append(.blob(ByteBuffer(bytes: b)))
-                    case .null: binds.append(.null)
-                    }
-                }
-            }
-            try await connection.query(sql, binds) { _ in }
+            try await connection.query(sql, Self.binds(rows[start..<end], columns: columns.count)) { _ in }
             let changes = Changes()
             try await connection.query("SELECT changes() AS n", []) { row in changes.set(row.column("n")?.integer ?? 0) }
             inserted += changes.value
             start = end
         }
         return inserted
+    }
+
+    /// Multi-row plain `INSERT`s: when one succeeds every row of it was new; a key that exists
+    /// aborts that statement alone (SQLite undoes the statement, not the transaction), and the
+    /// `ON CONFLICT DO NOTHING RETURNING key` form then names its new rows. A first import pays
+    /// nothing for knowing which rows are new; a re-import pays one more statement per chunk.
+    func insertNew(
+        table: String, columns: [(name: String, type: ColumnType)], conflict: [String], key: Int, rows: ArraySlice<[DatabaseValue]>
+    ) async throws -> [Int]? {
+        let perStatement = max(1, dialect.maximumBindsPerStatement / columns.count)
+        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let head = "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES "
+        let tail = " " + dialect.ignoreConflicts(on: conflict) + " " + dialect.returning([columns[key].name])
+        var newRows: [Int] = []
+        var allNew = true
+        var start = rows.startIndex
+        while start < rows.endIndex {
+            let end = min(start + perStatement, rows.endIndex)
+            var sql = head
+            sql.reserveCapacity(head.count + (end - start) * (placeholders.count + 1) + tail.count)
+            for i in 0..<(end - start) {
+                if i > 0 { sql += "," }
+                sql += placeholders
+            }
+            let binds = Self.binds(rows[start..<end], columns: columns.count)
+            do {
+                try await connection.query(sql, binds) { _ in }
+                if !allNew { newRows += (start - rows.startIndex)..<(end - rows.startIndex) }
+            } catch let error as SQLiteError where [.constraint, .constraintUniqueFailed, .constraintPrimaryKeyFailed].contains(error.reason) {
+                let keys = Keys()
+                try await connection.query(sql + tail, binds) { row in
+                    if case .text(let key)? = row.column(columns[key].name) { keys.append(key) }
+                }
+                if allNew {
+                    allNew = false
+                    newRows = Array(0..<(start - rows.startIndex))
+                }
+                var fresh = Set<ByteKey>()
+                for key in keys.values { fresh.insert(ByteKey(key)) }
+                for i in start..<end {
+                    if case .text(let id) = rows[i][key], fresh.contains(ByteKey(id)) { newRows.append(i - rows.startIndex) }
+                }
+            }
+            start = end
+        }
+        return allNew ? nil : newRows
+    }
+
+    func upsertAdding(table: String, columns: [(name: String, type: ColumnType)], key: [String], add: [String], rows: ArraySlice<[DatabaseValue]>) async throws
+    {
+        let perStatement = max(1, dialect.maximumBindsPerStatement / columns.count)
+        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
+        let head = "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES "
+        let tail =
+            " ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET " + add.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        var start = rows.startIndex
+        while start < rows.endIndex {
+            let end = min(start + perStatement, rows.endIndex)
+            var sql = head
+            for i in 0..<(end - start) {
+                if i > 0 { sql += "," }
+                sql += placeholders
+            }
+            try await connection.query(sql + tail, Self.binds(rows[start..<end], columns: columns.count)) { _ in }
+            start = end
+        }
+    }
+
+    static func binds(_ rows: ArraySlice<[DatabaseValue]>, columns: Int) -> [SQLiteData] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rows.count * columns)
+        for row in rows {
+            for value in row {
+                switch value {
+                case .text(let s): binds.append(.text(s))
+                case .integer(let i): binds.append(.integer(Int(i)))
+                case .double(let d): binds.append(.float(d))
+                case .bytes(let b): binds.append(.blob(ByteBuffer(bytes: b)))
+                case .null: binds.append(.null)
+                }
+            }
+        }
+        return binds
     }
 
     /// The rows travel as one JSON text bound once and unpacked by `json_each` in the engine:
@@ -321,15 +406,32 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
     func insert(
         table: String, columns: [(name: String, type: ColumnType)], conflict: [String], rows: ArraySlice<[DatabaseValue]>
     ) async throws -> Int {
-        let stage = "holdout_stage_\(table)"
-        let names = columns.map(\.name).joined(separator: ", ")
-        let definitions = columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
         // Emptied at every commit; each batch is one transaction.
+        let stage = try await stage(table: table, columns: columns, rows: rows, emptyFirst: false)
+        let names = columns.map(\.name).joined(separator: ", ")
+        let rowsResult = try await connection.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "WITH inserted AS (INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(stage) \(dialect.ignoreConflicts(on: conflict)) \(dialect.returning(["1"]))) SELECT COUNT(*) FROM inserted"
+            ), logger: logger)
+        var count = 0
+        for try await row in rowsResult { count = Int(try row.decode(Int64.self)) }
+        return count
+    }
+
+    /// COPY into a temporary staging table (emptied at commit, and first when `emptyFirst`: the
+    /// caller's transaction may span many calls); returns its name.
+    private func stage(
+        table: String, columns: [(name: String, type: ColumnType)], rows: ArraySlice<[DatabaseValue]>, emptyFirst: Bool = true
+    ) async throws -> String {
+        let stage = "holdout_stage_\(table)"
+        let definitions = columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
         if !created.contains(stage) {
             _ = try await connection.query(
                 PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(definitions)) ON COMMIT DELETE ROWS"), logger: logger)
             created.insert(stage)
         }
+        if emptyFirst { _ = try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(stage)"), logger: logger) }
         try await connection.copyFrom(table: stage, columns: columns.map(\.name), logger: logger) { writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 20)
@@ -352,14 +454,50 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
             }
             if buffer.readableBytes > 0 { try await writer.write(buffer) }
         }
-        let rowsResult = try await connection.query(
+        return stage
+    }
+
+    /// COPY into the staging table, then one `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING
+    /// key` whose keys come back only when some row was not new.
+    func insertNew(
+        table: String, columns: [(name: String, type: ColumnType)], conflict: [String], key: Int, rows: ArraySlice<[DatabaseValue]>
+    ) async throws -> [Int]? {
+        guard !rows.isEmpty else { return nil }
+        let stage = try await stage(table: table, columns: columns, rows: rows)
+        let names = columns.map(\.name).joined(separator: ", ")
+        let keyName = columns[key].name
+        let result = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH inserted AS (INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(stage) \(dialect.ignoreConflicts(on: conflict)) \
+                    \(dialect.returning([keyName])))
+                    SELECT COUNT(*), CASE WHEN COUNT(*) < \(rows.count) THEN array_agg(\(keyName)) END FROM inserted
+                    """), logger: logger)
+        var count = 0
+        var keys: [String]?
+        for try await row in result { (count, keys) = try row.decode((Int, [String]?).self) }
+        guard count < rows.count else { return nil }
+        var fresh = Set<ByteKey>()
+        for key in keys ?? [] { fresh.insert(ByteKey(key)) }
+        var newRows: [Int] = []
+        for (i, row) in rows.enumerated() {
+            if case .text(let id) = row[key], fresh.contains(ByteKey(id)) { newRows.append(i) }
+        }
+        return newRows
+    }
+
+    func upsertAdding(table: String, columns: [(name: String, type: ColumnType)], key: [String], add: [String], rows: ArraySlice<[DatabaseValue]>) async throws
+    {
+        guard !rows.isEmpty else { return }
+        let stage = try await stage(table: table, columns: columns, rows: rows)
+        let names = columns.map(\.name).joined(separator: ", ")
+        let set = add.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+        // In key order, so two imports adding to the same rows lock them in the same order.
+        _ = try await connection.query(
             PostgresQuery(
                 unsafeSQL:
-                    "WITH inserted AS (INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(stage) \(dialect.ignoreConflicts(on: conflict)) \(dialect.returning(["1"]))) SELECT COUNT(*) FROM inserted"
+                    "INSERT INTO \(table) (\(names)) SELECT \(names) FROM \(stage) ORDER BY \(key.joined(separator: ", ")) ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET \(set)"
             ), logger: logger)
-        var count = 0
-        for try await row in rowsResult { count = Int(try row.decode(Int64.self)) }
-        return count
     }
 
     /// A bytea in COPY text format: `\\x` then two hex digits per byte (the backslash doubled,

@@ -55,6 +55,7 @@ enum Migrations {
         Migration(version: 7, name: "orders and geo holdout designs", statements: version7),
         Migration(version: 8, name: "outcome metrics, unit feature vectors, analysis stages", statements: version8),
         Migration(version: 9, name: "semantic views and reader roles", statements: version9),
+        Migration(version: 10, name: "order totals per geo and per geo and day", statements: version10),
     ]
 
     static var latest: Int { all.map(\.version).max() ?? 0 }
@@ -432,5 +433,42 @@ extension Migrations {
             )
             """
         ] + SemanticViews.statements(d)
+    }
+}
+
+extension Migrations {
+    /// Version 10 (issue 13): a tenant's order revenue and count per geo (`order_geos`) and per
+    /// geo and UTC day (`order_geo_days`, `day` = floor(created_at / 86 400 000 000)), kept by the
+    /// orders import in the transaction that inserts the orders, so the geo holdout step reads
+    /// 50,000 rows instead of summing 20 million. Filled here from the orders already stored.
+    static func version10(_ d: any StoreDialect) -> [String] {
+        let double = d.doubleType
+        let day = d.floorDivide("created_at", "86400000000")
+        return [
+            """
+            CREATE TABLE order_geos (
+                tenant TEXT NOT NULL,
+                geo TEXT NOT NULL,
+                revenue \(double) NOT NULL,
+                orders BIGINT NOT NULL,
+                PRIMARY KEY (tenant, geo)
+            )\(d.clusteredTableOptions)
+            """,
+            """
+            CREATE TABLE order_geo_days (
+                tenant TEXT NOT NULL,
+                geo TEXT NOT NULL,
+                day BIGINT NOT NULL,
+                revenue \(double) NOT NULL,
+                orders BIGINT NOT NULL,
+                PRIMARY KEY (tenant, geo, day)
+            )\(d.clusteredTableOptions)
+            """,
+            "INSERT INTO order_geos (tenant, geo, revenue, orders) SELECT tenant, geo, SUM(revenue), COUNT(*) FROM orders GROUP BY tenant, geo",
+            """
+            INSERT INTO order_geo_days (tenant, geo, day, revenue, orders)
+            SELECT tenant, geo, \(day), SUM(revenue), COUNT(*) FROM orders GROUP BY tenant, geo, \(day)
+            """,
+        ]
     }
 }

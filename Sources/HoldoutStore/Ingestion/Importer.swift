@@ -36,7 +36,8 @@ public struct ImportSummary: Sendable, Codable, Hashable {
     }
 }
 
-/// Streams a CSV or JSON-lines file into the store in transactional batches.
+/// Streams a CSV or JSON-lines file into the store in transactional batches (orders: in one
+/// transaction with their totals, see `OrdersLoad`).
 ///
 /// - Memory is bounded by one read chunk plus one batch, whatever the file size.
 /// - Each batch is one transaction: after a crash, every committed batch is complete and no
@@ -99,6 +100,7 @@ public struct Importer: Sendable {
             throw ImportError("importing \(kind.rawValue) needs --experiment KEY")
         }
         guard batchSize > 0 else { throw ImportError("batch size must be positive") }
+        if kind == .orders { return try await OrdersLoad(importer: self, reader: reader, file: path, rejectsPath: rejectsPath).run(store: store) }
         let start = Date()
         var summary = ImportSummary(
             kind: kind, file: path, read: 0, inserted: 0, duplicates: 0, rejected: 0, values: kind.rowsHoldSeveralValues ? 0 : nil,
@@ -106,8 +108,6 @@ public struct Importer: Sendable {
             firstRejects: [], ignoredColumns: [])
         let rejects = RejectsWriter(path: rejectsPath)
         var parser: RowParser?
-        // Order ids seen in this input (orders only), compared as bytes.
-        var seenOrders = Set<ByteKey>()
         // Parsed source rows, each as the table rows it becomes (covariates: one per covariate),
         // and the line each came from (to name a failed batch's lines).
         var pending: [[[DatabaseValue]]] = []
@@ -155,13 +155,6 @@ public struct Importer: Sendable {
                     case .row(let row):
                         do {
                             let parsed = try parser!.parse(row)
-                            // An order id twice in one input is an error in the input (a re-import of
-                            // the same orders is not: the key makes it a no-op).
-                            if kind == .orders, case .text(let id)? = parsed.first?[1], !seenOrders.insert(ByteKey(id)).inserted {
-                                throw RowError(
-                                    line: row.line, column: "order_id",
-                                    reason: "\(RowParser.quoted(id)) appears earlier in this input; each order id once (the first is kept)")
-                            }
                             pending.append(parsed)
                             pendingLines.append(row.line)
                         } catch let error as RowError {

@@ -100,10 +100,20 @@ final class RowSource: RowReader {
         }
     }
 
-    private func readCSV(_ body: (SourceItem) throws -> Void) throws -> Bool {
+    /// As ``readChunk(_:)`` for CSV, with `fast` offered each data record first (after the
+    /// header): when it returns true the record is handled; otherwise it goes to `body` as a row
+    /// or a reject as usual. A reader for a fixed layout (orders) skips building a row dictionary
+    /// for the records it can take as they are, and leaves every other record, and every error
+    /// message, to the general path.
+    func readCSVChunk(fast: (CSVScanner.Record) throws -> Bool, _ body: (SourceItem) throws -> Void) throws -> Bool {
+        try withoutActuallyEscaping(fast) { fast in try readCSV(body, fast: fast) }
+    }
+
+    private func readCSV(_ body: (SourceItem) throws -> Void, fast: ((CSVScanner.Record) throws -> Bool)? = nil) throws -> Bool {
         guard let csv else { return false }
         return try csv.readChunk(
             { record in
+                if sawHeader, let fast, try fast(record) { return }
                 if !sawHeader {
                     sawHeader = true
                     var names: [String] = []

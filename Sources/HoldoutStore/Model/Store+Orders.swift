@@ -2,37 +2,64 @@ public import HoldoutModel
 import SQLKit
 
 extension Store: OrdersSource {
-    /// Revenue and order count per geo for one tenant: one pass over the tenant's range of the
-    /// orders key.
+    /// Revenue and order count per geo for one tenant, from the totals the orders import keeps
+    /// (`order_geos`, migration 8): one row per geo, not one per order.
     public func revenueByGeo(tenant: String) async throws(StoreError) -> [GeoRevenue] {
         try await failing("read revenue per geo") {
             try await withConnection { sql in
-                try await sql.raw(
-                    "SELECT geo, SUM(revenue) AS revenue, COUNT(*) AS n FROM orders WHERE tenant = \(bind: tenant) GROUP BY geo ORDER BY geo"
-                ).all().map {
+                try await sql.raw("SELECT geo, revenue, orders FROM order_geos WHERE tenant = \(bind: tenant) ORDER BY geo").all().map {
                     GeoRevenue(
                         geo: try $0.decode(column: "geo", as: String.self), revenue: try $0.decode(column: "revenue", as: Double.self),
-                        orders: try $0.decode(column: "n", as: Int.self))
+                        orders: try $0.decode(column: "orders", as: Int.self))
                 }
             }
         }
     }
 
-    /// Revenue per geo and UTC day for one tenant (the cells with orders).
+    /// Revenue per geo and UTC day for one tenant (the cells with orders), from `order_geo_days`.
     public func dailyRevenue(tenant: String) async throws(StoreError) -> [DailyGeoRevenue] {
-        let day = dialect.floorDivide("created_at", "86400000000")
-        return try await failing("read the daily panel") {
+        try await failing("read the daily panel") {
             try await withConnection { sql in
-                try await sql.raw(
-                    """
-                    SELECT \(unsafeRaw: day) AS day, geo, SUM(revenue) AS revenue FROM orders WHERE tenant = \(bind: tenant)
-                    GROUP BY \(unsafeRaw: day), geo ORDER BY day, geo
-                    """
-                ).all().map {
+                try await sql.raw("SELECT day, geo, revenue FROM order_geo_days WHERE tenant = \(bind: tenant) ORDER BY day, geo").all().map {
                     DailyGeoRevenue(
                         day: Int(try $0.decode(column: "day", as: Int64.self)), geo: try $0.decode(column: "geo", as: String.self),
                         revenue: try $0.decode(column: "revenue", as: Double.self))
                 }
+            }
+        }
+    }
+
+    /// Revenue per UTC day summed over `geos` (over all the tenant's geos when nil), for the days
+    /// with orders in them: a design's group series without reading the whole panel. The geos
+    /// go in as many statements as the engine's bind limit asks; their sums are added here.
+    public func dailyTotals(tenant: String, geos: [String]?) async throws(StoreError) -> [DailyRevenue] {
+        try await failing("read daily revenue totals") {
+            try await withConnection { sql in
+                var byDay: [Int: Double] = [:]
+                func add(_ rows: [any SQLRow]) throws {
+                    for row in rows {
+                        byDay[Int(try row.decode(column: "day", as: Int64.self)), default: 0] += try row.decode(column: "revenue", as: Double.self)
+                    }
+                }
+                guard let geos else {
+                    try add(
+                        try await sql.raw("SELECT day, SUM(revenue) AS revenue FROM order_geo_days WHERE tenant = \(bind: tenant) GROUP BY day").all())
+                    return byDay.keys.sorted().map { DailyRevenue(day: $0, revenue: byDay[$0]!) }
+                }
+                let perStatement = max(1, dialect.maximumBindsPerStatement - 1)
+                var start = 0
+                while start < geos.count {
+                    let chunk = geos[start..<min(start + perStatement, geos.count)]
+                    start += perStatement
+                    var query = SQLQueryString("SELECT day, SUM(revenue) AS revenue FROM order_geo_days WHERE tenant = \(bind: tenant) AND geo IN (")
+                    for (i, geo) in chunk.enumerated() {
+                        if i > 0 { query.appendLiteral(", ") }
+                        query.appendInterpolation(bind: geo)
+                    }
+                    query.appendLiteral(") GROUP BY day")
+                    try add(try await sql.raw(query).all())
+                }
+                return byDay.keys.sorted().map { DailyRevenue(day: $0, revenue: byDay[$0]!) }
             }
         }
     }

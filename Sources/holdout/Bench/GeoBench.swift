@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HoldoutCore
+import HoldoutGeo
 import HoldoutModel
 import HoldoutSimulation
 import HoldoutStore

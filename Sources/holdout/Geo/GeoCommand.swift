@@ -28,6 +28,11 @@ struct GeoStepOptions: ParsableArguments {
     @Option(help: "The share of geos held out as control, in (0, 1).") var holdoutRatio = 0.2
     @Option(help: "The fewest control geos; fewer than max(2 × this, 4) geos skips the design.") var minHoldoutUnits = 4
     @Option(help: "The random seed of the design.") var seed: UInt64 = GeoDesign.defaultSeed
+    @Option(help: "Test duration, in days, of the minimum detectable lift every design reports (TBR placebo).")
+    var powerTestDays = DesignPower.defaultTestDays
+    @Option(help: "Pre-period of each placebo window, in days (at least 3).") var powerPreDays = DesignPower.defaultPreDays
+    @Option(help: "Level of the placebo tests, in (0, 1).") var powerLevel = 0.9
+    @Option(help: "Tails of the placebo tests: 1 or 2.") var powerTails = 2
 
     func validate() throws {
         guard holdoutRatio.isFinite, holdoutRatio > 0, holdoutRatio < 1 else {
@@ -38,10 +43,16 @@ struct GeoStepOptions: ParsableArguments {
         }
         guard !geoColumn.isEmpty else { throw ValidationError("--geo-column must name a column") }
         guard !stateDir.isEmpty else { throw ValidationError("--state-dir must name a directory") }
+        guard powerTestDays >= 1, powerTestDays <= 3660 else { throw ValidationError("--power-test-days must be in 1…3660, got \(powerTestDays)") }
+        guard powerPreDays >= 3, powerPreDays <= 3660 else { throw ValidationError("--power-pre-days must be in 3…3660, got \(powerPreDays)") }
+        guard powerLevel.isFinite, powerLevel > 0, powerLevel < 1 else { throw ValidationError("--power-level must be in (0, 1), got \(powerLevel)") }
+        guard powerTails == 1 || powerTails == 2 else { throw ValidationError("--power-tails must be 1 or 2, got \(powerTails)") }
     }
 
     func options(method: IncrementalityStep.Method) -> IncrementalityStep.Options {
-        IncrementalityStep.Options(geoColumn: geoColumn, holdoutRatio: holdoutRatio, minHoldoutUnits: minHoldoutUnits, seed: seed, method: method)
+        IncrementalityStep.Options(
+            geoColumn: geoColumn, holdoutRatio: holdoutRatio, minHoldoutUnits: minHoldoutUnits, seed: seed, method: method, powerTestDays: powerTestDays,
+            powerPreDays: powerPreDays, powerLevel: powerLevel, powerTails: powerTails)
     }
 
     var state: GeoStateDirectory { GeoStateDirectory(root: stateDir) }
@@ -60,9 +71,17 @@ enum GeoOutput {
         case .success:
             guard let design = result.design else { return "incrementality: success" }
             var lines = [
-                "incrementality: success — \(design.method.rawValue) design for tenant \(result.tenantID): \(design.holdoutCount) of \(design.geoCount) geos "
+                "incrementality: success — \((design.method ?? .weighted).rawValue) design for tenant \(result.tenantID): \(design.holdoutCount) of \(design.geoCount) geos "
                     + "in control, \(Output.percent(design.controlShare).dropFirst()) of revenue"
             ]
+            if let power = design.power {
+                let test = "\(power.testDays)-day test (TBR placebo, \(power.preDays) pre days)"
+                if let mde = power.minimumDetectableLift {
+                    lines.append("  minimum detectable lift: \(Output.percent(mde).dropFirst()) for a \(test)")
+                } else {
+                    lines.append("  minimum detectable lift: unknown for a \(test): \(power.reason ?? "")")
+                }
+            }
             if let path = result.assignmentPath { lines.append("  assignment: \(path)") }
             if let id = result.designID { lines.append("  stored as design \(id)") }
             return lines.joined(separator: "\n")
@@ -82,7 +101,9 @@ struct GeoDesignCommand: AsyncParsableCommand {
         discussion: """
             Methods: weighted (seed 000: control geos drawn with probability proportional to revenue), \
             stratified and matched-pairs (on the tenant's daily panel, the whole order history as the \
-            pre-period, with balance diagnostics). Prints the step's result: success (with the design and its \
+            pre-period, with balance diagnostics). Every design carries its minimum detectable lift (placebo \
+            power of TBR over the order history, --power-test-days 28 and --power-pre-days 28 by default; null \
+            with a reason when the history is shorter than one window). Prints the step's result: success (with the design and its \
             path), skip (no_orders, insufficient_geo) or error; exits 1 on error.
 
             Examples:
