@@ -45,6 +45,11 @@ public struct MCPService: Sendable {
     /// The server's version in `initialize` (the package has no release yet: CHANGELOG's "Unreleased").
     public static let serverVersion = "unreleased"
 
+    /// How an approved query is let in to run: by default at once; the server queues it on the
+    /// tenant's analytics slots (as it does results), so one tenant's queries cannot crowd out
+    /// another's.
+    public typealias Admission = @Sendable (_ run: @escaping @Sendable () async throws -> QueryResult) async throws -> QueryResult
+
     public let store: Store
     /// Whose experiments and rows every tool sees.
     public let tenant: String
@@ -52,13 +57,17 @@ public struct MCPService: Sendable {
     public let runner: GuardedQueryRunner
     public var limits = Limits()
     let results: ResultsProvider
+    let admission: Admission
 
     /// - Parameters:
     ///   - runner: the guarded runner (default: one on the store's location, with
     ///     `HOLDOUT_SQL_READER_URL` on PostgreSQL).
     ///   - results: how results are computed (default: ``ResultsService/compute`` on `store`,
     ///     nothing saved — the tools only read).
-    public init(store: Store, tenant: String, runner: GuardedQueryRunner? = nil, results: ResultsProvider? = nil) {
+    ///   - admission: when `run_guarded_sql`'s query may run (default: at once).
+    public init(
+        store: Store, tenant: String, runner: GuardedQueryRunner? = nil, results: ResultsProvider? = nil, admission: Admission? = nil
+    ) {
         self.store = store
         self.tenant = tenant
         self.runner = runner ?? GuardedQueryRunner(location: store.location)
@@ -66,6 +75,7 @@ public struct MCPService: Sendable {
             results ?? { experiment, mode, alpha, metric in
                 try await ResultsService.compute(experiment: experiment, source: store, mode: mode, alpha: alpha, metric: metric)
             }
+        self.admission = admission ?? { run in try await run() }
     }
 
     /// What the server tells the client about itself in `initialize`.
@@ -254,7 +264,11 @@ public struct MCPService: Sendable {
         }
         let result: QueryResult
         do {
-            result = try await runner.run(sql: sql, tenant: tenant, maxRows: maxRows, timeout: .milliseconds(timeoutMs))
+            let runner = runner
+            let tenant = tenant
+            result = try await admission {
+                try await runner.run(sql: sql, tenant: tenant, maxRows: maxRows, timeout: .milliseconds(timeoutMs))
+            }
         } catch {
             throw ToolError(error.message)
         }

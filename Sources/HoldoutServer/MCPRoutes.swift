@@ -71,7 +71,12 @@ struct MCPRoutes {
                 try await analytics.run(tenant: tenant) { store in
                     try await ResultsService.compute(experiment: experiment, source: store, mode: mode, alpha: alpha, metric: metric)
                 }
-            })
+            },
+            // A guarded query runs on its own wall connection, but takes one of the tenant's
+            // analytics slots while it does: a tenant's queries wait behind its own (or are
+            // refused past the queue), and never hold up another tenant's, and the pool's time
+            // limit bounds them too.
+            admission: { run in try await analytics.run(tenant: tenant) { _ in try await run() } })
         let server = await service.makeServer()
         let transport = StatelessHTTPServerTransport(
             validationPipeline: StandardValidationPipeline(validators: [

@@ -16,6 +16,8 @@ struct MCPHarness {
     let acmeRead: String
     let acmeWrite: String
     let globexAdmin: String
+    /// The server's analytics pool: one running and no waiting query per tenant.
+    let analytics: AnalyticsPool
 
     static func with(_ engine: Engine, _ body: @Sendable (MCPHarness, any TestClientProtocol) async throws -> Void) async throws {
         // Roles are dropped after the database (a role with grants in it cannot be dropped).
@@ -56,11 +58,11 @@ struct MCPHarness {
                     urls[tenant] = try await ReaderRole.create(on: store, tenant: tenant, role: role, password: ReaderRole.generatedPassword())
                 }
             }
+            let analytics = try await AnalyticsPool.open(store.location, limits: .init(connections: 2, runningPerTenant: 1, waitingPerTenant: 0))
             let harness = MCPHarness(
                 store: store, acmeRead: try await APIKeys.create(tenant: "acme", scope: .read, store: store).key,
                 acmeWrite: try await APIKeys.create(tenant: "acme", scope: .write, store: store).key,
-                globexAdmin: try await APIKeys.create(tenant: "globex", scope: .admin, store: store).key)
-            let analytics = try await AnalyticsPool.open(store.location, limits: .init(connections: 2))
+                globexAdmin: try await APIKeys.create(tenant: "globex", scope: .admin, store: store).key, analytics: analytics)
             let fixed = urls
             let router = buildRouter(store: store, analytics: analytics, sqlRunner: GuardedQueryRunner(location: store.location, readerURL: { fixed[$0] }))
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -168,6 +170,30 @@ struct MCPRouteTests {
             let (acmeAnswer, globexAnswer) = try await (a, b)
             #expect(try toolResult(acmeAnswer.1).text.contains("\"acme-exp\"") && !(try toolResult(acmeAnswer.1).text.contains("globex")))
             #expect(try toolResult(globexAnswer.1).text.contains("\"globex-exp\"") && !(try toolResult(globexAnswer.1).text.contains("acme")))
+        }
+    }
+
+    @Test("a guarded query takes one of its tenant's analytics slots: while acme's slot is held acme's query is refused, globex's runs", arguments: Engine.underTest)
+    func sqlTakesTheTenantsSlot(engine: Engine) async throws {
+        try await MCPHarness.with(engine) { h, client in
+            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+            let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await h.analytics.run(tenant: "acme") { _ in
+                    startedContinuation.yield()
+                    for await _ in release {}
+                }
+            }
+            for await _ in started { break }
+            let query = try toolCall("run_guarded_sql", ["sql": "SELECT COUNT(*) AS n FROM fct_experiment_cohort"])
+            let busy = try toolResult(try await mcp(client, key: h.acmeRead, query).1)
+            #expect(busy.isError && busy.text.contains("too many analytical requests of this tenant"), "\(busy.text)")
+            let other = try toolResult(try await mcp(client, key: h.globexAdmin, query).1)
+            #expect(!other.isError && other.text.contains("[100]"), "\(other.text)")
+            releaseContinuation.finish()
+            try await holder.value
+            let after = try toolResult(try await mcp(client, key: h.acmeRead, query).1)
+            #expect(!after.isError && after.text.contains("[400]"), "\(after.text)")
         }
     }
 
