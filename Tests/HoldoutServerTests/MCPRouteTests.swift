@@ -173,7 +173,9 @@ struct MCPRouteTests {
         }
     }
 
-    @Test("a guarded query takes one of its tenant's analytics slots: while acme's slot is held acme's query is refused, globex's runs", arguments: Engine.underTest)
+    @Test(
+        "a guarded query takes one of its tenant's analytics slots: while acme's slot is held acme's query is refused, globex's runs",
+        arguments: Engine.underTest)
     func sqlTakesTheTenantsSlot(engine: Engine) async throws {
         try await MCPHarness.with(engine) { h, client in
             let (started, startedContinuation) = AsyncStream<Void>.makeStream()
