@@ -8,11 +8,9 @@ import Testing
 /// against a fake OpenAI-compatible endpoint on 127.0.0.1 that returns a malicious query.
 @Suite("holdout ask")
 struct AskCLITests {
-    /// Runs the binary on a Dispatch thread, so the fake endpoint keeps the concurrency pool.
+    /// Runs the binary (``CLI/run(_:stdin:environment:)`` keeps the concurrency pool free for the fake endpoint).
     static func run(_ arguments: [String], environment: [String: String]) async throws -> CLI.Run {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try CLI.run(arguments, environment: environment) }) }
-        }
+        try await CLI.run(arguments, environment: environment)
     }
 
     /// This process's environment without any HOLDOUT_LLM_* or database variable.

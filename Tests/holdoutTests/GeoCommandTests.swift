@@ -4,11 +4,11 @@ import Testing
 /// `holdout import orders` and `holdout geo …` through the real binary.
 @Suite("holdout import orders and holdout geo", .serialized)
 struct GeoCommandTests {
-    static func withDirectory(_ body: (URL) throws -> Void) throws {
+    static func withDirectory(_ body: (URL) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-geo-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try body(directory)
+        try await body(directory)
     }
 
     /// 16 geos × 40 days of orders, revenue from subtotal − discounts.
@@ -29,13 +29,13 @@ struct GeoCommandTests {
     }
 
     @Test("import orders runs the step: --json carries incrementality; files and telemetry under --state-dir; idempotent")
-    func importOrders() throws {
-        try Self.withDirectory { directory in
+    func importOrders() async throws {
+        try await Self.withDirectory { directory in
             let database = directory.appendingPathComponent("db.sqlite").path
             let state = directory.appendingPathComponent("state").path
             let file = try Self.orders(directory)
             let arguments = ["import", "orders", "--tenant", "acme/eu", "--file", file.path, "--database", database, "--state-dir", state]
-            let run = try CLI.run(arguments + ["--json"])
+            let run = try await CLI.run(arguments + ["--json"])
             #expect(run.status == 0, "\(run.stderr)")
             let json = try run.json()
             #expect(json["inserted"] as? Int == 640 && json["rejected"] as? Int == 0)
@@ -46,22 +46,24 @@ struct GeoCommandTests {
             let telemetry = try String(contentsOfFile: state + "/telemetry/experiments/geo_holdout_runs.jsonl", encoding: .utf8)
             #expect(telemetry.split(separator: "\n").count == 1 && telemetry.contains("\"event\":\"holdout_assigned\""))
 
-            let again = try CLI.run(arguments)
+            let again = try await CLI.run(arguments)
             #expect(again.status == 0)
             #expect(again.stdout.contains("orders: read 640, inserted 0, duplicates 640"), "\(again.stdout)")
             #expect(again.stdout.contains("incrementality: success"), "\(again.stdout)")
 
             // geo design on its own, and the panel.
-            let design = try CLI.run(["geo", "design", "--tenant", "acme/eu", "--database", database, "--state-dir", state, "--method", "stratified", "--json"])
+            let design = try await CLI.run([
+                "geo", "design", "--tenant", "acme/eu", "--database", database, "--state-dir", state, "--method", "stratified", "--json",
+            ])
             #expect(design.status == 0, "\(design.stderr)")
             #expect((try design.json()["design"] as? [String: Any])?["method"] as? String == "stratified")
             let panel = directory.appendingPathComponent("panel.csv")
-            let written = try CLI.run(["geo", "panel", "--tenant", "acme/eu", "--database", database, "--out", panel.path, "--json"])
+            let written = try await CLI.run(["geo", "panel", "--tenant", "acme/eu", "--database", database, "--out", panel.path, "--json"])
             #expect(written.status == 0, "\(written.stderr)")
             #expect(try written.json()["rows"] as? Int == 640)
 
             // Analyse the panel with the design file; then power.
-            let analyze = try CLI.run([
+            let analyze = try await CLI.run([
                 "geo", "analyze", "--panel", panel.path, "--assignment", path, "--pre-start", "2026-01-01", "--test-start", "2026-01-29", "--test-end",
                 "2026-02-09", "--json",
             ])
@@ -72,19 +74,19 @@ struct GeoCommandTests {
             #expect(Set(methods.keys) == ["summary", "did", "tbr", "trimmed-match", "scm"])
             #expect((methods["tbr"] as? [String: Any])?["incremental"] is Double)
             #expect((methods["trimmed-match"] as? [String: Any])?["error"] != nil)  // no pairs, no cost
-            let power = try CLI.run(["geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--json"])
+            let power = try await CLI.run(["geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--json"])
             #expect(power.status == 0, "\(power.stderr)")
             #expect(try power.json()["windows"] as? Int != nil)
         }
     }
 
     @Test("concurrent processes append whole telemetry lines and keep every design file")
-    func concurrentProcesses() throws {
-        try Self.withDirectory { directory in
+    func concurrentProcesses() async throws {
+        try await Self.withDirectory { directory in
             let database = directory.appendingPathComponent("db.sqlite").path
             let state = directory.appendingPathComponent("state").path
             let file = try Self.orders(directory)
-            #expect(try CLI.run(["import", "orders", "--tenant", "acme", "--file", file.path, "--database", database, "--state-dir", state]).status == 0)
+            #expect(try await CLI.run(["import", "orders", "--tenant", "acme", "--file", file.path, "--database", database, "--state-dir", state]).status == 0)
             let processes = (0..<6).map { i -> Process in
                 let process = Process()
                 process.executableURL = CLI.binary
@@ -94,7 +96,7 @@ struct GeoCommandTests {
                 return process
             }
             for process in processes { try process.run() }
-            for process in processes { process.waitUntilExit() }
+            try await CLI.offThePool { for process in processes { process.waitUntilExit() } }
             #expect(processes.allSatisfy { $0.terminationStatus == 0 })
             let lines = try String(contentsOfFile: state + "/telemetry/experiments/geo_holdout_runs.jsonl", encoding: .utf8).split(separator: "\n")
             #expect(lines.count == 7)
@@ -105,23 +107,23 @@ struct GeoCommandTests {
     }
 
     @Test("errors name the file, line, geo or column and how to fix it")
-    func errors() throws {
-        try Self.withDirectory { directory in
+    func errors() async throws {
+        try await Self.withDirectory { directory in
             let database = directory.appendingPathComponent("db.sqlite").path
-            let missing = try CLI.run([
+            let missing = try await CLI.run([
                 "import", "orders", "--tenant", "t", "--file", directory.appendingPathComponent("nope.csv").path, "--database", database,
             ])
             #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
             let noGeo = directory.appendingPathComponent("nogeo.csv")
             try "order_id,created_at,zip,net_revenue\no1,2026-01-01T00:00:00Z,10001,5\n".write(to: noGeo, atomically: true, encoding: .utf8)
-            let geoError = try CLI.run(["import", "orders", "--tenant", "t", "--file", noGeo.path, "--database", database])
+            let geoError = try await CLI.run(["import", "orders", "--tenant", "t", "--file", noGeo.path, "--database", database])
             #expect(
                 geoError.status != 0 && geoError.stderr.contains("'ship_geohash' is missing") && geoError.stderr.contains("--geo-column"), "\(geoError.stderr)")
             // A step that fails (the state directory is a file) neither fails nor rolls back the import.
             let blocked = directory.appendingPathComponent("blocked")
             try "x".write(to: blocked, atomically: true, encoding: .utf8)
             let orders = try Self.orders(directory)
-            let stepError = try CLI.run([
+            let stepError = try await CLI.run([
                 "import", "orders", "--tenant", "t", "--file", orders.path, "--database", database, "--state-dir", blocked.path, "--json",
             ])
             #expect(stepError.status == 0, "\(stepError.stderr)")
@@ -129,7 +131,7 @@ struct GeoCommandTests {
             #expect(stepJSON["inserted"] as? Int == 640)
             let failed = try #require(stepJSON["incrementality"] as? [String: Any])
             #expect(failed["status"] as? String == "error" && (failed["reason"] as? String)?.contains("--state-dir") == true, "\(failed)")
-            let noTenant = try CLI.run(["import", "orders", "--file", noGeo.path, "--database", database])
+            let noTenant = try await CLI.run(["import", "orders", "--file", noGeo.path, "--database", database])
             #expect(noTenant.status != 0 && noTenant.stderr.contains("--tenant"))
 
             // A panel with a missing day, an assignment naming an unknown geo.
@@ -141,23 +143,23 @@ struct GeoCommandTests {
                 "geo", "analyze", "--panel", panel.path, "--assignment", assignment.path, "--pre-start", "2026-01-01", "--test-start", "2026-01-02",
                 "--test-end", "2026-01-02",
             ]
-            let gap = try CLI.run(base)
+            let gap = try await CLI.run(base)
             #expect(gap.status != 0 && gap.stderr.contains("geo b has no row for 2026-01-02") && gap.stderr.contains("add a row with 0"), "\(gap.stderr)")
             try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,-2\n".write(to: panel, atomically: true, encoding: .utf8)
-            let negative = try CLI.run(base)
+            let negative = try await CLI.run(base)
             #expect(negative.status != 0 && negative.stderr.contains("line 3, column revenue: negative value"), "\(negative.stderr)")
             try "date,geo,revenue\n2026-01-01,a,1\n2026-01-01,b,2\n".write(to: panel, atomically: true, encoding: .utf8)
             try "geo,group\na,control\nzz,treatment\n".write(to: assignment, atomically: true, encoding: .utf8)
-            let unknown = try CLI.run(base)
+            let unknown = try await CLI.run(base)
             #expect(unknown.status != 0 && unknown.stderr.contains("line 3: geo 'zz' is not in the panel"), "\(unknown.stderr)")
-            let help = try CLI.run(["geo", "analyze", "--help"])
+            let help = try await CLI.run(["geo", "analyze", "--help"])
             #expect(help.stdout.contains("Example:"))
         }
     }
 
     @Test("geo analyze --trim-rate fixes trimmed match's trim rate; --max-trim-rate bounds the chosen one")
-    func trimRateOptions() throws {
-        try Self.withDirectory { directory in
+    func trimRateOptions() async throws {
+        try await Self.withDirectory { directory in
             // 12 pairs over 40 days, cost in treatment geos during the last 10 days, iROAS 3 with
             // pair-specific noise (a deterministic formula).
             var panel = "date,geo,revenue,cost\n"
@@ -182,15 +184,15 @@ struct GeoCommandTests {
                 "geo", "analyze", "--panel", panelFile.path, "--assignment", assignmentFile.path, "--pre-start", "2026-02-01", "--test-start",
                 "2026-03-03", "--test-end", "2026-03-12", "--method", "trimmed-match", "--json",
             ]
-            func trimRate(_ extra: [String]) throws -> Double? {
-                let run = try CLI.run(base + extra)
+            func trimRate(_ extra: [String]) async throws -> Double? {
+                let run = try await CLI.run(base + extra)
                 #expect(run.status == 0, "\(run.stderr)")
                 let methods = try #require(try run.json()["methods"] as? [String: Any])
                 return (methods["trimmed-match"] as? [String: Any])?["trim_rate"] as? Double
             }
-            #expect(try trimRate(["--trim-rate", "0.1"]) == 0.1)
-            #expect(try trimRate(["--max-trim-rate", "0"]) == 0)
-            let bad = try CLI.run(base + ["--trim-rate", "0.3"])
+            #expect(try await trimRate(["--trim-rate", "0.1"]) == 0.1)
+            #expect(try await trimRate(["--max-trim-rate", "0"]) == 0)
+            let bad = try await CLI.run(base + ["--trim-rate", "0.3"])
             #expect(bad.status != 0 && bad.stderr.contains("--trim-rate must be in [0, --max-trim-rate = 0.25]"), "\(bad.stderr)")
         }
     }

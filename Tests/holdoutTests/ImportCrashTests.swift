@@ -13,7 +13,7 @@ struct ImportCrashTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("kill.sqlite").path
-        #expect(try CLI.run(["experiment", "create", "--key", "k", "--name", "kill", "--database", database]).status == 0)
+        #expect(try await CLI.run(["experiment", "create", "--key", "k", "--name", "kill", "--database", database]).status == 0)
         let rows = 300_000
         let batch = 5_000
         var csv = "profile_id,exposure_ts,variant,campaign_id,message_id,event_id\n"
@@ -62,7 +62,7 @@ struct ImportCrashTests {
             #expect(count < rows)
             lastReported = count
         }
-        let finish = try CLI.run([
+        let finish = try await CLI.run([
             "import", "exposures", "--experiment", "k", "--file", file.path, "--database", database, "--batch-size", "\(batch)", "--json",
         ]).json()
         let store = try await Store.open(.sqlite(path: database))

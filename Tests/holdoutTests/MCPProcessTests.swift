@@ -6,17 +6,20 @@ import Testing
 @Suite("holdout mcp over stdio")
 struct MCPProcessTests {
     @Test("initialize, tools/list, tools/call with a legitimate and a malicious query; stdout holds JSON-RPC lines only")
-    func exchange() throws {
+    func exchange() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-mcp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("mcp.sqlite").path
         #expect(
-            try CLI.run(["experiment", "create", "--database", database, "--key", "email-q1", "--name", "Email", "--variants", "control=0.5,treatment=0.5"])
-                .status == 0)
+            try await CLI.run([
+                "experiment", "create", "--database", database, "--key", "email-q1", "--name", "Email", "--variants", "control=0.5,treatment=0.5",
+            ])
+            .status == 0)
         let ids = directory.appendingPathComponent("ids.txt")
         try (0..<300).map { "user_\($0)" }.joined(separator: "\n").write(to: ids, atomically: true, encoding: .utf8)
-        #expect(try CLI.run(["assign", "--database", database, "--experiment", "email-q1", "--file", ids.path, "--at", "2026-03-01T00:00:00Z"]).status == 0)
+        #expect(
+            try await CLI.run(["assign", "--database", database, "--experiment", "email-q1", "--file", ids.path, "--at", "2026-03-01T00:00:00Z"]).status == 0)
 
         let legitimate =
             "SELECT variation_id, n_users FROM agg_experiment_metric_by_variant WHERE experiment_id = 'email-q1' AND analysis_mode = 'itt' ORDER BY variation_id"
@@ -35,7 +38,7 @@ struct MCPProcessTests {
             #"{"jsonrpc":"2.0","id":7,"method":"resources/read","params":{"uri":"holdout://assets/fct_experiment_results"}}"#,
         ]
         // Standard input ends right after the last message: every request still gets its answer.
-        let run = try CLI.run(["mcp", "--database", database, "--log-level", "info"], stdin: messages.joined(separator: "\n") + "\n")
+        let run = try await CLI.run(["mcp", "--database", database, "--log-level", "info"], stdin: messages.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.contains("serving MCP over stdio"), "logs go to standard error: \(run.stderr)")
 
@@ -65,7 +68,8 @@ struct MCPProcessTests {
         #expect(!legit.isError, "\(legit.text)")
         let viaMCP = try #require(try JSONSerialization.jsonObject(with: Data(legit.text.utf8)) as? NSDictionary)
         let viaCLI = try #require(
-            try JSONSerialization.jsonObject(with: Data(try CLI.run(["sql", "run", "--database", database, "--json", legitimate]).stdout.utf8)) as? NSDictionary
+            try JSONSerialization.jsonObject(with: Data(try await CLI.run(["sql", "run", "--database", database, "--json", legitimate]).stdout.utf8))
+                as? NSDictionary
         )
         #expect(viaMCP == viaCLI)
         #expect(((viaMCP["rows"] as? [[Any]])?.compactMap { $0[1] as? Int }.reduce(0, +)) == 300)

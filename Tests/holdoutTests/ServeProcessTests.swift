@@ -77,7 +77,7 @@ struct ServeProcessTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("e2e.sqlite").path
         let key = try #require(
-            try CLI.run(["keys", "create", "--database", database, "--tenant", "acme", "--scope", "write", "--json"]).json()["key"] as? String)
+            try await CLI.run(["keys", "create", "--database", database, "--tenant", "acme", "--scope", "write", "--json"]).json()["key"] as? String)
         let server = try ServerProcess(database: database)
         var stopped = false
         defer { if !stopped { _ = server.stop() } }
@@ -151,7 +151,7 @@ struct ServeProcessTests {
         #expect((auto as? [String: Any])?["assigned"] as? Int == 25)
 
         // The nightly report, run by the CLI on the same database while the server runs.
-        let report = try CLI.run(["report", "nightly", "--database", database, "--json"])
+        let report = try await CLI.run(["report", "nightly", "--database", database, "--json"])
         #expect(report.status == 0, "\(report.stderr)")
         let alerts = try #require(try report.json()["alerts"] as? [[String: Any]])
         #expect(alerts.contains { $0["experiment_id"] as? Int == id && $0["severity"] as? String == "success" })
@@ -161,7 +161,7 @@ struct ServeProcessTests {
         // SIGTERM: graceful shutdown, exit 0, the database intact.
         stopped = true
         #expect(server.stop() == 0)
-        let check = try CLI.run(["experiment", "show", String(id), "--database", database, "--json"])
+        let check = try await CLI.run(["experiment", "show", String(id), "--database", database, "--json"])
         #expect(check.status == 0, "\(check.stderr)")
     }
 }
@@ -209,7 +209,7 @@ struct SlowClientTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("slow.sqlite").path
-        _ = try CLI.run(["db", "migrate", "--database", database])
+        _ = try await CLI.run(["db", "migrate", "--database", database])
         let server = try ServerProcess(database: database, extra: ["--idle-timeout", "2"])
         // A head sent byte by byte never completes; a body held back never ends.
         let heads = try (0..<20).map { _ in try RawConnection(port: server.port) }

@@ -28,34 +28,34 @@ struct StoreCLITests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let (database, cleanUp) = try await Self.fresh(engine, in: directory)
-        func run(_ arguments: [String], stdin: String? = nil) throws -> CLI.Run {
-            try CLI.run(arguments + ["--database", database], stdin: stdin)
+        func run(_ arguments: [String], stdin: String? = nil) async throws -> CLI.Run {
+            try await CLI.run(arguments + ["--database", database], stdin: stdin)
         }
         if engine == "postgres" {
             // A server database is migrated on purpose, not on first use.
-            let unmigrated = try run(["experiment", "list"])
+            let unmigrated = try await run(["experiment", "list"])
             #expect(unmigrated.status != 0 && unmigrated.stderr.contains("holdout db migrate"), "\(unmigrated.stderr)")
-            #expect(try run(["db", "migrate"]).status == 0)
+            #expect(try await run(["db", "migrate"]).status == 0)
         }
-        let created = try run([
+        let created = try await run([
             "experiment", "create", "--key", "email-q1", "--name", "Email holdout Q1", "--variants", "control=0.5,treatment=0.5",
             "--start", "2026-03-01", "--end", "2026-03-31T23:59:59Z", "--json",
         ]).json()
         #expect(created["key"] as? String == "email-q1" && created["status"] as? String == "draft")
-        #expect(try run(["experiment", "set-status", "email-q1", "running"]).status == 0)
-        let invalid = try run(["experiment", "set-status", "email-q1", "draft"])
+        #expect(try await run(["experiment", "set-status", "email-q1", "running"]).status == 0)
+        let invalid = try await run(["experiment", "set-status", "email-q1", "draft"])
         #expect(invalid.status != 0 && invalid.stderr.contains("cannot move 'email-q1' from running to draft"))
 
         let profiles = (0..<400).map { "user_\($0)" }
         let ids = directory.appendingPathComponent("ids.txt")
         try profiles.joined(separator: "\n").write(to: ids, atomically: true, encoding: .utf8)
-        let assigned = try run(["assign", "--experiment", "email-q1", "--file", ids.path, "--at", "2026-03-01T00:00:00Z", "--json"]).json()
+        let assigned = try await run(["assign", "--experiment", "email-q1", "--file", ids.path, "--at", "2026-03-01T00:00:00Z", "--json"]).json()
         #expect(assigned["assigned"] as? Int == 400 && assigned["new"] as? Int == 400)
         let treatment = try #require(assigned["treatment"] as? Int)
         #expect((assigned["control"] as? Int ?? 0) + treatment == 400)
-        let again = try run(["assign", "--experiment", "email-q1", "--profiles", "user_1,user_2", "--json"]).json()
+        let again = try await run(["assign", "--experiment", "email-q1", "--profiles", "user_1,user_2", "--json"]).json()
         #expect(again["new"] as? Int == 0)
-        let one = try run(["assignment", "--experiment", "email-q1", "--profile", "user_1", "--json"]).json()
+        let one = try await run(["assignment", "--experiment", "email-q1", "--profile", "user_1", "--json"]).json()
         #expect(one["assigned"] as? Bool == true)
 
         // Exposures for half the units (no variant logged), outcomes for a fifth.
@@ -70,23 +70,23 @@ struct StoreCLITests {
         try exposures.write(to: exposureFile, atomically: true, encoding: .utf8)
         let outcomeFile = directory.appendingPathComponent("outcomes.csv")
         try outcomes.write(to: outcomeFile, atomically: true, encoding: .utf8)
-        let imported = try run(["import", "exposures", "--experiment", "email-q1", "--file", exposureFile.path, "--json"]).json()
+        let imported = try await run(["import", "exposures", "--experiment", "email-q1", "--file", exposureFile.path, "--json"]).json()
         #expect(imported["inserted"] as? Int == 200 && imported["rejected"] as? Int == 1)
         #expect(FileManager.default.fileExists(atPath: exposureFile.path + ".rejects.csv"))
-        let outcomeImport = try run(["import", "outcomes", "--experiment", "email-q1", "--file", outcomeFile.path, "--json"]).json()
+        let outcomeImport = try await run(["import", "outcomes", "--experiment", "email-q1", "--file", outcomeFile.path, "--json"]).json()
         #expect(outcomeImport["inserted"] as? Int == 80)
-        let reimport = try run(["import", "outcomes", "--experiment", "email-q1", "--file", outcomeFile.path, "--json"]).json()
+        let reimport = try await run(["import", "outcomes", "--experiment", "email-q1", "--file", outcomeFile.path, "--json"]).json()
         #expect(reimport["inserted"] as? Int == 0 && reimport["duplicates"] as? Int == 80)
 
-        let quality = try run(["quality", "--experiment", "email-q1", "--json"]).json()
+        let quality = try await run(["quality", "--experiment", "email-q1", "--json"]).json()
         let day = try #require((quality["days"] as? [[String: Any]])?.first)
         #expect(day["assigned"] as? Int == 400 && day["exposed"] as? Int == 200)
         #expect((day["exposure_rate"] as? NSNumber)?.doubleValue == 0.5)
 
-        let check = try run(["check", "--experiment", "email-q1", "--json"])
+        let check = try await run(["check", "--experiment", "email-q1", "--json"])
         #expect(check.status == 0, "\(check.stdout)")
 
-        let results = try run(["results", "--experiment", "email-q1", "--mode", "itt", "--json"]).json()
+        let results = try await run(["results", "--experiment", "email-q1", "--mode", "itt", "--json"]).json()
         for key in [
             "experiment_id", "status", "treatment", "control", "uplift_abs", "uplift_rel", "ci_low", "ci_high", "p_value",
             "insufficient_data", "analysis_mode", "srm", "sequential", "revenue",
@@ -98,14 +98,14 @@ struct StoreCLITests {
         let treated = try #require(results["treatment"] as? [String: Any])
         #expect((control["n"] as? Int ?? 0) + (treated["n"] as? Int ?? 0) == 400)
         #expect((control["conversions"] as? Int ?? 0) + (treated["conversions"] as? Int ?? 0) == 80)
-        let exposure = try run(["results", "--experiment", "email-q1", "--mode", "exposure", "--json"]).json()
+        let exposure = try await run(["results", "--experiment", "email-q1", "--mode", "exposure", "--json"]).json()
         let exposedControl = try #require(exposure["control"] as? [String: Any])
         let exposedTreatment = try #require(exposure["treatment"] as? [String: Any])
         #expect((exposedControl["n"] as? Int ?? 0) + (exposedTreatment["n"] as? Int ?? 0) == 200)
 
-        let missing = try run(["results", "--experiment", "nope", "--mode", "itt"])
+        let missing = try await run(["results", "--experiment", "nope", "--mode", "itt"])
         #expect(missing.status != 0 && missing.stderr.contains("no experiment with key 'nope'"))
-        let noMode = try run(["results", "--experiment", "email-q1"])
+        let noMode = try await run(["results", "--experiment", "email-q1"])
         #expect(noMode.status != 0 && noMode.stderr.contains("--mode"))
         await cleanUp()
     }

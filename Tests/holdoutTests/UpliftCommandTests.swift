@@ -8,7 +8,7 @@ struct UpliftCommandTests {
         .appendingPathComponent("HoldoutUpliftTests/Fixtures/uplift_metrics.json")
 
     @Test("a scored CSV's metrics equal scikit-uplift's and causalml's (1e-9)")
-    func metrics() throws {
+    func metrics() async throws {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixture)) as? [String: Any]
         let cases = try #require(object?["cases"] as? [[String: Any]])
         let untied = try #require(cases.first { $0["name"] as? String == "untied_200" })
@@ -20,7 +20,7 @@ struct UpliftCommandTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("uplift-\(UUID().uuidString).csv").path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try CLI.run([
+        let run = try await CLI.run([
             "uplift", "metrics", "--csv", path, "--score-column", "score", "--treatment-column", "treated", "--outcome-column", "converted", "--json",
         ])
         #expect(run.status == 0, "\(run.stderr)")
@@ -48,11 +48,11 @@ struct UpliftCommandTests {
     }
 
     @Test("a missing column is a one-line error naming it")
-    func missingColumn() throws {
+    func missingColumn() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("uplift-\(UUID().uuidString).csv").path
         try "score,treated\n0.1,1\n0.2,0\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try CLI.run(["uplift", "metrics", "--csv", path, "--score-column", "score", "--treatment-column", "treated", "--outcome-column", "y"])
+        let run = try await CLI.run(["uplift", "metrics", "--csv", path, "--score-column", "score", "--treatment-column", "treated", "--outcome-column", "y"])
         #expect(run.status != 0 && run.stderr.contains("'y'") && run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
     }
 }

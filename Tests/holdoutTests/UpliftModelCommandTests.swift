@@ -27,8 +27,8 @@ struct UpliftModelCommandTests {
         deinit { try? FileManager.default.removeItem(at: directory) }
     }
 
-    static func train(_ scratch: Scratch, learner: String, base: String, out: String, extra: [String] = []) throws -> CLI.Run {
-        try CLI.run(
+    static func train(_ scratch: Scratch, learner: String, base: String, out: String, extra: [String] = []) async throws -> CLI.Run {
+        try await CLI.run(
             [
                 "uplift", "train", "--csv", scratch.path("train.csv"), "--treatment-column", "treatment", "--outcome-column",
                 learner == "transformed-outcome" ? "spend" : "conversion", "--features", features, "--learner", learner, "--base", base,
@@ -57,18 +57,18 @@ struct UpliftModelCommandTests {
     }
 
     @Test("train → score → evaluate for every learner and base: evaluate equals `uplift metrics` on the scored file")
-    func endToEnd() throws {
+    func endToEnd() async throws {
         let scratch = try Scratch()
         for learner in ["s", "t", "x", "class-transformation", "transformed-outcome"] {
             for base in ["gbdt", "logistic"] {
                 let label = "\(learner)/\(base)"
                 let model = "\(learner)-\(base).json"
-                let trained = try Self.train(scratch, learner: learner, base: base, out: model)
+                let trained = try await Self.train(scratch, learner: learner, base: base, out: model)
                 #expect(trained.status == 0, "\(label): \(trained.stderr)")
                 let summary = try trained.json()
                 #expect(summary["rows"] as? Int == 4000, "\(label)")
                 let outcome = learner == "transformed-outcome" ? "spend" : "conversion"
-                let scored = try CLI.run([
+                let scored = try await CLI.run([
                     "uplift", "score", "--csv", scratch.path("test.csv"), "--model", scratch.path(model), "--out", scratch.path("scores.csv"), "--json",
                 ])
                 #expect(scored.status == 0, "\(label): \(scored.stderr)")
@@ -85,7 +85,7 @@ struct UpliftModelCommandTests {
                     }
                 }
                 // The scores do not depend on the thread count.
-                let single = try CLI.run([
+                let single = try await CLI.run([
                     "uplift", "score", "--csv", scratch.path("test.csv"), "--model", scratch.path(model), "--out", scratch.path("scores1.csv"), "--threads",
                     "1",
                 ])
@@ -95,9 +95,9 @@ struct UpliftModelCommandTests {
                 let options = [
                     "--treatment-column", "treatment", "--outcome-column", outcome, "--k", "0.3", "--bins", "5", "--bootstrap", "20", "--seed", "3", "--json",
                 ]
-                let evaluated = try CLI.run(["uplift", "evaluate", "--csv", scratch.path("test.csv"), "--model", scratch.path(model)] + options)
+                let evaluated = try await CLI.run(["uplift", "evaluate", "--csv", scratch.path("test.csv"), "--model", scratch.path(model)] + options)
                 #expect(evaluated.status == 0, "\(label): \(evaluated.stderr)")
-                let metrics = try CLI.run(["uplift", "metrics", "--csv", scratch.path("scores.csv"), "--score-column", "uplift"] + options)
+                let metrics = try await CLI.run(["uplift", "metrics", "--csv", scratch.path("scores.csv"), "--score-column", "uplift"] + options)
                 #expect(metrics.status == 0, "\(label): \(metrics.stderr)")
                 let a = try evaluated.json()
                 #expect(a["n"] as? Int == 2000)
@@ -107,30 +107,30 @@ struct UpliftModelCommandTests {
     }
 
     @Test("an S-learner on trees ranks the held-out rows better than random, and the table output names the conventions")
-    func evaluateTable() throws {
+    func evaluateTable() async throws {
         let scratch = try Scratch()
-        #expect(try Self.train(scratch, learner: "s", base: "gbdt", out: "s.json").status == 0)
-        let evaluated = try CLI.run([
+        #expect(try await Self.train(scratch, learner: "s", base: "gbdt", out: "s.json").status == 0)
+        let evaluated = try await CLI.run([
             "uplift", "evaluate", "--csv", scratch.path("test.csv"), "--model", scratch.path("s.json"), "--treatment-column", "treatment",
             "--outcome-column", "conversion", "--json",
         ])
         let qini = try #require(number(try evaluated.json(), "qini_auc_score"))
         #expect(qini > 0.05, "Qini \(qini)")
-        let table = try CLI.run([
+        let table = try await CLI.run([
             "uplift", "evaluate", "--csv", scratch.path("test.csv"), "--model", scratch.path("s.json"), "--treatment-column", "treatment",
             "--outcome-column", "conversion",
         ])
         #expect(table.status == 0 && table.stdout.contains("scikit-uplift 0.5.1") && table.stdout.contains("causalml 0.18"), "\(table.stdout)")
-        let help = try CLI.run(["uplift", "train", "--help"])
+        let help = try await CLI.run(["uplift", "train", "--help"])
         #expect(help.stdout.contains("Examples:") && help.stdout.contains("--json"))
     }
 
     @Test("refusals: features missing from the CSV, another format version, a corrupted file, bad rows")
-    func refusals() throws {
+    func refusals() async throws {
         let scratch = try Scratch()
-        #expect(try Self.train(scratch, learner: "t", base: "gbdt", out: "t.json").status == 0)
-        func fails(_ arguments: [String], _ expected: [String], _ label: String) throws {
-            let run = try CLI.run(arguments)
+        #expect(try await Self.train(scratch, learner: "t", base: "gbdt", out: "t.json").status == 0)
+        func fails(_ arguments: [String], _ expected: [String], _ label: String) async throws {
+            let run = try await CLI.run(arguments)
             #expect(run.status != 0, "\(label): exited 0")
             // One error line (train's progress lines may precede it).
             #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count == 1, "\(label): \(run.stderr)")
@@ -139,14 +139,14 @@ struct UpliftModelCommandTests {
         // A CSV without f3.
         let test = try String(contentsOf: scratch.url("test.csv"), encoding: .utf8)
         let noF3 = try scratch.write("no-f3.csv", test.replacingOccurrences(of: "f2,f3,f4", with: "f2,g3,f4"))
-        try fails(["uplift", "score", "--csv", noF3, "--model", scratch.path("t.json"), "--out", scratch.path("o.csv")], ["'f3'"], "missing feature")
+        try await fails(["uplift", "score", "--csv", noF3, "--model", scratch.path("t.json"), "--out", scratch.path("o.csv")], ["'f3'"], "missing feature")
         #expect(!FileManager.default.fileExists(atPath: scratch.path("o.csv")))
         // Another format version, a truncated file, a tree that does not fit its bin edges.
         let model = try String(contentsOf: scratch.url("t.json"), encoding: .utf8)
         let v2 = try scratch.write("v2.json", model.replacingOccurrences(of: "\"format_version\":1", with: "\"format_version\":2"))
-        try fails(["uplift", "score", "--csv", scratch.path("test.csv"), "--model", v2, "--out", scratch.path("o.csv")], ["version 2"], "version")
+        try await fails(["uplift", "score", "--csv", scratch.path("test.csv"), "--model", v2, "--out", scratch.path("o.csv")], ["version 2"], "version")
         let truncated = try scratch.write("truncated.json", String(model.prefix(model.count / 2)))
-        try fails(
+        try await fails(
             ["uplift", "score", "--csv", scratch.path("test.csv"), "--model", truncated, "--out", scratch.path("o.csv")], ["not a model file"], "truncated")
         var object = try #require(try JSONSerialization.jsonObject(with: Data(model.utf8)) as? [String: Any])
         var inner = try #require(object["model"] as? [String: Any])
@@ -158,7 +158,7 @@ struct UpliftModelCommandTests {
         object["model"] = inner
         let bad = scratch.path("bad.json")
         try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: bad))
-        try fails(
+        try await fails(
             ["uplift", "evaluate", "--csv", scratch.path("test.csv"), "--model", bad, "--treatment-column", "treatment", "--outcome-column", "conversion"],
             ["corrupted", "tree 0"], "bad tree")
         // Bad rows for train.
@@ -173,13 +173,13 @@ struct UpliftModelCommandTests {
         ]
         for (i, (text, expected)) in rows.enumerated() {
             let path = try scratch.write("bad\(i).csv", text)
-            try fails(
+            try await fails(
                 [
                     "uplift", "train", "--csv", path, "--treatment-column", "treatment", "--outcome-column", "y", "--features", "f0,f1", "--learner", "s",
                     "--base", "logistic", "--model-out", scratch.path("m.json"),
                 ], expected, "train case \(i)")
         }
-        try fails(
+        try await fails(
             [
                 "uplift", "train", "--csv", scratch.path("train.csv"), "--treatment-column", "treatment", "--outcome-column", "conversion",
                 "--features", "f0,f1", "--learner", "u", "--base", "gbdt", "--model-out", scratch.path("m.json"),
