@@ -18,29 +18,49 @@
 /// `baseline + tree₀ + tree₁ + …` in tree order whatever the block, lane or thread, so the
 /// scores are bit-identical to a per-row walk of ``GradientBoosting/Tree`` for any thread count.
 struct CompiledForest: Sendable {
+    /// How the trees are walked.
+    enum Layout: Sendable {
+        /// Sixteen rows at once in SIMD lanes, level by level (trees of depth ≤ ``maximumLaneDepth``).
+        case lanes
+        /// One row at a time per lane of eight, complete-tree nodes (depth ≤ ``maximumCompleteDepth``).
+        case complete
+        /// One row at a time per lane of eight, nodes with child pointers (any depth).
+        case pointer
+    }
+
     /// Trees deeper than this use pointer nodes (a complete tree of depth d has 2^d leaves).
     static let maximumCompleteDepth = 12
+    /// Trees deeper than this are not walked in lanes: a position in the complete tree must fit a lane's byte.
+    static let maximumLaneDepth = 7
+    /// Forests on more features are not walked in lanes (a block's bins would outgrow the L1 cache).
+    static let maximumLaneFeatures = 255
     static let blockSize = 256
+    static let blockShift = 8
+    /// Sixteen one-byte lanes: one SSE2 or NEON register.
+    typealias Lanes = SIMD16<Int8>
+    static let laneWidth = 16
 
     let featureCount: Int
     /// Bin edges per feature, padded with +∞ to 255 entries.
     let paddedEdges: [Double]
-    /// Complete layout: each inner node (feature | bin << 16), and the leaves, per tree; empty when
-    /// `pointerNodes` is used.
+    let layout: Layout
+    /// Complete layout: each inner node (feature | bin << 16) per tree; the leaves, per tree, also
+    /// for the lane layout.
     let nodes: [UInt32]
     let leaves: [Double]
     let nodeOffsets: [Int]
     let leafOffsets: [Int]
     let depths: [Int]
+    /// Lane layout: the trees' real inner nodes level by level; nil for the other layouts.
+    let lanes: LaneTables?
     /// Pointer layout: child (low 32 bits) | feature << 32 | bin << 48; a leaf is its own child with bin 255.
     let pointerNodes: [UInt64]
     let pointerValues: [Double]
     let roots: [Int]
-    let useComplete: Bool
 
     /// - Throws: ``LearnerError`` for a tree whose arrays, children, features, bins or thresholds
     ///   are inconsistent with each other or with the bin edges (a corrupted model file).
-    init(trees: [GradientBoosting.Tree], bins: FeatureBins, maximumCompleteDepth: Int = Self.maximumCompleteDepth) throws(LearnerError) {
+    init(trees: [GradientBoosting.Tree], bins: FeatureBins, layout requested: Layout? = nil) throws(LearnerError) {
         let featureCount = bins.featureCount
         guard featureCount <= Int(UInt16.max) else { throw LearnerError(.invalidInput, "more than 65,535 features", field: "feature_names") }
         var padded = [Double](repeating: .infinity, count: featureCount * 255)
@@ -79,7 +99,15 @@ struct CompiledForest: Sendable {
         self.featureCount = featureCount
         paddedEdges = padded
         self.depths = depths
-        useComplete = depths.allSatisfy { $0 <= maximumCompleteDepth }
+        let deepest = depths.max() ?? 0
+        let layout =
+            requested
+            ?? (deepest <= Self.maximumLaneDepth && featureCount <= Self.maximumLaneFeatures
+                ? .lanes : deepest <= Self.maximumCompleteDepth ? .complete : .pointer)
+        guard layout != .lanes || (deepest <= Self.maximumLaneDepth && featureCount <= Self.maximumLaneFeatures),
+            layout != .complete || deepest <= Self.maximumCompleteDepth
+        else { throw LearnerError(.invalidInput, "the trees are too deep or wide for the \(layout) layout", field: "trees") }
+        self.layout = layout
         var nodes = [UInt32]()
         var leaves = [Double]()
         var nodeOffsets = [Int]()
@@ -87,8 +115,11 @@ struct CompiledForest: Sendable {
         var pointerNodes = [UInt64]()
         var pointerValues = [Double]()
         var roots = [Int]()
+        var laneNodes = [(position: Int, bin: Int, feature: Int)]()
+        var laneTrees = [LaneTables.Tree]()
+        var laneLevelEnds = [Int32]()
         for (t, tree) in trees.enumerated() {
-            if useComplete {
+            if layout != .pointer {
                 let d = depths[t]
                 nodeOffsets.append(nodes.count)
                 leafOffsets.append(leaves.count)
@@ -98,6 +129,7 @@ struct CompiledForest: Sendable {
                 leaves += [Double](repeating: 0, count: 1 << d)
                 // (original node, position in the complete tree, level)
                 var stack = [(0, 0, 0)]
+                var real = [[(position: Int, bin: Int, feature: Int)]](repeating: [], count: d)
                 while let (k, p, level) = stack.popLast() {
                     if level == d {
                         leaves[leafBase + p - ((1 << d) - 1)] = tree.value[k]
@@ -106,9 +138,18 @@ struct CompiledForest: Sendable {
                         stack.append((k, 2 * p + 2, level + 1))
                     } else {
                         nodes[nodeBase + p] = UInt32(tree.feature[k]) | UInt32(tree.bin[k]) << 16
+                        real[level].append((p, tree.bin[k], tree.feature[k]))
                         stack.append((tree.left[k], 2 * p + 1, level + 1))
                         stack.append((tree.left[k] + 1, 2 * p + 2, level + 1))
                     }
+                }
+                laneTrees.append(
+                    .init(
+                        depth: d, from: laneNodes.count, levelEnds: laneLevelEnds.count, leaf: leafBase - ((1 << d) - 1),
+                        usesLastFeature: tree.feature.indices.contains { tree.left[$0] >= 0 && tree.feature[$0] == featureCount - 1 }))
+                for level in real {
+                    laneNodes += level
+                    laneLevelEnds.append(Int32(laneNodes.count))
                 }
             } else {
                 let base = pointerNodes.count
@@ -130,37 +171,245 @@ struct CompiledForest: Sendable {
         self.pointerNodes = pointerNodes
         self.pointerValues = pointerValues
         self.roots = roots
+        lanes = layout == .lanes ? LaneTables(trees: laneTrees, nodes: laneNodes, levelEnds: laneLevelEnds, leaves: leaves, featureCount: featureCount) : nil
     }
 
-    /// baseline + Σ trees for every row, blocks of rows split over `threads` in contiguous chunks.
-    func predict(_ x: FeatureMatrix, baseline: Double, threads: Int) -> [Double] {
+    /// link(baseline + Σ trees) for every row (the raw sums without a link), blocks of rows split
+    /// over `threads` in contiguous chunks; each thread applies the link to the rows it scored.
+    func predict(_ x: FeatureMatrix, baseline: Double, threads: Int, link: (@Sendable (Double) -> Double)? = nil) -> [Double] {
         let n = x.rowCount
         var out = [Double](repeating: baseline, count: n)
-        let blocks = (n + Self.blockSize - 1) / Self.blockSize
         out.withUnsafeMutableBufferPointer { out in
-            let shared = UncheckedSendable((out, self))
+            let shared = UncheckedSendable((out.baseAddress!, self))
             x.values.withUnsafeBufferPointer { values in
-                let chunks = max(1, min(threads, blocks))
-                Parallel.forEach(chunks, threads: threads) { c in
+                let values = UncheckedSendable(values.baseAddress!)
+                forEachBlock(n, threads: threads) { scratch, start, m in
                     let (out, forest) = shared.value
-                    let stride = max(16, (forest.featureCount + 15) / 16 * 16)
-                    let rowBins = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.blockSize * stride)
-                    rowBins.initialize(repeating: 0, count: Self.blockSize * stride)
-                    defer { rowBins.deallocate() }
-                    for block in (c * blocks / chunks)..<((c + 1) * blocks / chunks) {
-                        let start = block * Self.blockSize
-                        let m = min(Self.blockSize, n - start)
-                        forest.bin(values.baseAddress!, rowCount: n, start: start, count: m, into: rowBins, stride: stride)
-                        if forest.useComplete {
-                            forest.addCompleteTrees(rows: rowBins, count: m, stride: stride, into: out.baseAddress! + start)
+                    let o = out + start
+                    if forest.layout == .lanes {
+                        forest.binColumns(values.value, rowCount: n, columns: forest.featureCount, start: start, count: m, into: scratch)
+                        forest.addLaneTrees(bins: scratch, count: m, into: o)
+                    } else {
+                        let stride = forest.rowStride
+                        forest.bin(values.value, rowCount: n, start: start, count: m, into: scratch, stride: stride)
+                        if forest.layout == .complete {
+                            forest.addCompleteTrees(rows: scratch, count: m, stride: stride, into: o)
                         } else {
-                            forest.addPointerTrees(rows: rowBins, count: m, stride: stride, into: out.baseAddress! + start)
+                            forest.addPointerTrees(rows: scratch, count: m, stride: stride, into: o)
+                        }
+                    }
+                    if let link { for r in 0..<m { o[r] = link(o[r]) } }
+                }
+            }
+        }
+        return out
+    }
+
+    /// For matrix rows x without the last feature: link(F(x, a)) and link(F(x, b)), the forest's
+    /// sums with the last feature set to `a` and to `b` (the S-learner's treated and control scores).
+    ///
+    /// The rows are binned once; a tree that does not split on the last feature is walked once and
+    /// its leaf added to both sums. Each sum is still baseline + tree₀ + tree₁ + … in tree order, so
+    /// both equal ``predict(_:baseline:threads:link:)`` on the matrix with the column appended, bit
+    /// for bit. Needs the lane layout.
+    func predictPair(
+        _ x: FeatureMatrix, lastFeature a: Double, _ b: Double, baseline: Double, threads: Int, link: (@Sendable (Double) -> Double)? = nil
+    ) -> ([Double], [Double]) {
+        precondition(layout == .lanes && x.featureCount == featureCount - 1)
+        let n = x.rowCount
+        var first = [Double](repeating: baseline, count: n)
+        var second = first
+        let binA = Int8(bitPattern: binOf(a, feature: featureCount - 1) ^ 0x80)
+        let binB = Int8(bitPattern: binOf(b, feature: featureCount - 1) ^ 0x80)
+        first.withUnsafeMutableBufferPointer { first in
+            second.withUnsafeMutableBufferPointer { second in
+                let shared = UncheckedSendable((first.baseAddress!, second.baseAddress!, self))
+                x.values.withUnsafeBufferPointer { values in
+                    let values = UncheckedSendable(values.baseAddress!)
+                    forEachBlock(n, threads: threads) { scratch, start, m in
+                        let (first, second, forest) = shared.value
+                        let last = forest.featureCount - 1
+                        (scratch + last << Self.blockShift).initialize(repeating: UInt8(bitPattern: binA), count: Self.blockSize)
+                        (scratch + forest.featureCount << Self.blockShift).initialize(repeating: UInt8(bitPattern: binB), count: Self.blockSize)
+                        forest.binColumns(values.value, rowCount: n, columns: last, start: start, count: m, into: scratch)
+                        forest.addLaneTreePair(bins: scratch, count: m, into: first + start, second + start)
+                        if let link {
+                            for r in 0..<m {
+                                first[start + r] = link(first[start + r])
+                                second[start + r] = link(second[start + r])
+                            }
                         }
                     }
                 }
             }
         }
-        return out
+        return (first, second)
+    }
+
+    private var rowStride: Int { max(16, (featureCount + 15) / 16 * 16) }
+
+    /// Calls `body(scratch, start, count)` for every block of rows, blocks split over `threads` in
+    /// contiguous chunks; `scratch` is the thread's buffer for a block's bins.
+    private func forEachBlock(_ n: Int, threads: Int, _ body: (UnsafeMutablePointer<UInt8>, Int, Int) -> Void) {
+        let blocks = (n + Self.blockSize - 1) / Self.blockSize
+        let chunks = max(1, min(threads, blocks))
+        // Lanes: one column of bins per feature plus one spare; rows: `rowStride` bytes per row.
+        let bytes = max(featureCount + 1, rowStride) * Self.blockSize
+        Parallel.forEach(chunks, threads: threads) { c in
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            let scratch = raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            defer { raw.deallocate() }
+            for block in (c * blocks / chunks)..<((c + 1) * blocks / chunks) {
+                let start = block * Self.blockSize
+                body(scratch, start, min(Self.blockSize, n - start))
+            }
+        }
+    }
+
+    /// The bin of `x` for feature j: the number of its edges below x.
+    private func binOf(_ x: Double, feature j: Int) -> UInt8 {
+        UInt8(paddedEdges[(j * 255)..<(j * 255 + 255)].count { $0 < x })
+    }
+
+    /// Bins rows start..<start+m of the first `columns` features into one column of
+    /// `blockSize` bytes per feature, each bin biased to a signed byte (b ^ 0x80), the layout the lanes read.
+    @inline(__always)
+    private func binColumns(
+        _ values: UnsafePointer<Double>, rowCount n: Int, columns: Int, start: Int, count m: Int, into bins: UnsafeMutablePointer<UInt8>
+    ) {
+        paddedEdges.withUnsafeBufferPointer { edges in
+            for j in 0..<columns {
+                let e = edges.baseAddress! + j * 255
+                let column = values + j * n + start
+                let out = bins + j << Self.blockShift
+                for r in 0..<m { out[r] = Self.search(e, column[r]) ^ 0x80 }
+            }
+        }
+    }
+
+    /// Branch-free binary search: the number of the 255 padded edges below x (edges[254] is never
+    /// read past: the steps sum to 255, the largest index read is 254).
+    @inline(__always)
+    private static func search(_ e: UnsafePointer<Double>, _ x: Double) -> UInt8 {
+        var b = 0
+        b += e[b + 127] < x ? 128 : 0
+        b += e[b + 63] < x ? 64 : 0
+        b += e[b + 31] < x ? 32 : 0
+        b += e[b + 15] < x ? 16 : 0
+        b += e[b + 7] < x ? 8 : 0
+        b += e[b + 3] < x ? 4 : 0
+        b += e[b + 1] < x ? 2 : 0
+        b += e[b] < x ? 1 : 0
+        return UInt8(truncatingIfNeeded: b)
+    }
+
+    /// Walks one tree for the sixteen rows whose bins start at `bins` (column j at `j << blockShift`)
+    /// and returns each row's position in the complete tree after the last level.
+    ///
+    /// Level by level, every real node of the level compares its feature's bins of all sixteen rows
+    /// with its threshold at once; a row takes the answer of the node it is at (position equal).
+    /// A row at a position below a leaf matches no node and goes right, which is right: every
+    /// position below a leaf holds a copy of it. Four vector instructions per node for sixteen
+    /// rows, against six dependent loads per row and tree for a walk row by row.
+    @inline(__always)
+    private static func walk(_ tree: LaneTables.Tree, _ tables: LaneTables, columns: UnsafePointer<Int32>, bins: UnsafeRawPointer) -> (
+        Lanes, Lanes, Lanes, Lanes
+    ) {
+        var p0 = Lanes(repeating: 0)
+        var p1 = p0
+        var p2 = p0
+        var p3 = p0
+        var n = tree.from
+        for level in 0..<tree.depth {
+            let end = Int(tables.levelEnds[tree.levelEnds + level])
+            var l0 = SIMDMask<Lanes.MaskStorage>(repeating: false)
+            var l1 = l0
+            var l2 = l0
+            var l3 = l0
+            while n < end {
+                let column = bins + Int(columns[n])
+                // A row goes left when bin ≤ b, that is b + 1 > bin (both biased to signed bytes).
+                let threshold = tables.vectors[2 * n]
+                let position = tables.vectors[2 * n + 1]
+                l0 .|= (threshold .> column.load(as: Lanes.self)) .& (p0 .== position)
+                l1 .|= (threshold .> column.load(fromByteOffset: 16, as: Lanes.self)) .& (p1 .== position)
+                l2 .|= (threshold .> column.load(fromByteOffset: 32, as: Lanes.self)) .& (p2 .== position)
+                l3 .|= (threshold .> column.load(fromByteOffset: 48, as: Lanes.self)) .& (p3 .== position)
+                n += 1
+            }
+            // Children of k are 2k + 1 (left) and 2k + 2.
+            let right = Lanes(repeating: 2)
+            p0 = p0 &+ p0 &+ right.replacing(with: 1, where: l0)
+            p1 = p1 &+ p1 &+ right.replacing(with: 1, where: l1)
+            p2 = p2 &+ p2 &+ right.replacing(with: 1, where: l2)
+            p3 = p3 &+ p3 &+ right.replacing(with: 1, where: l3)
+        }
+        return (p0, p1, p2, p3)
+    }
+
+    @inline(__always)
+    private func addLaneTrees(bins: UnsafeMutablePointer<UInt8>, count m: Int, into out: UnsafeMutablePointer<Double>) {
+        let tables = lanes!
+        for t in 0..<tables.treeCount {
+            let tree = tables.trees[t]
+            let leaf = tables.leaves + tree.leaf
+            var r = 0
+            while r < m {
+                let k = Self.walk(tree, tables, columns: tables.columns, bins: bins + r)
+                Self.add(k, leaf, count: min(4 * Self.laneWidth, m - r), to: out + r)
+                r += 4 * Self.laneWidth
+            }
+        }
+    }
+
+    @inline(__always)
+    private func addLaneTreePair(
+        bins: UnsafeMutablePointer<UInt8>, count m: Int, into first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>
+    ) {
+        let tables = lanes!
+        for t in 0..<tables.treeCount {
+            let tree = tables.trees[t]
+            let leaf = tables.leaves + tree.leaf
+            var r = 0
+            while r < m {
+                let count = min(4 * Self.laneWidth, m - r)
+                let k = Self.walk(tree, tables, columns: tables.columns, bins: bins + r)
+                if tree.usesLastFeature {
+                    Self.add(k, leaf, count: count, to: first + r)
+                    Self.add(Self.walk(tree, tables, columns: tables.secondColumns, bins: bins + r), leaf, count: count, to: second + r)
+                } else {
+                    Self.add(k, leaf, count: count, to: first + r, second + r)
+                }
+                r += 4 * Self.laneWidth
+            }
+        }
+    }
+
+    /// out[i] += leaf[k[i]] for the first `count` lanes of the four vectors.
+    @inline(__always)
+    private static func add(_ k: (Lanes, Lanes, Lanes, Lanes), _ leaf: UnsafePointer<Double>, count: Int, to out: UnsafeMutablePointer<Double>) {
+        withUnsafeBytes(of: k) { k in
+            if count == 4 * laneWidth {
+                for i in 0..<(4 * laneWidth) { out[i] += leaf[Int(k[i])] }
+            } else {
+                for i in 0..<count { out[i] += leaf[Int(k[i])] }
+            }
+        }
+    }
+
+    /// The same leaves added to two sums.
+    @inline(__always)
+    private static func add(
+        _ k: (Lanes, Lanes, Lanes, Lanes), _ leaf: UnsafePointer<Double>, count: Int, to out: UnsafeMutablePointer<Double>,
+        _ out2: UnsafeMutablePointer<Double>
+    ) {
+        withUnsafeBytes(of: k) { k in
+            for i in 0..<count {
+                let v = leaf[Int(k[i])]
+                out[i] += v
+                out2[i] += v
+            }
+        }
     }
 
     /// Bins rows start..<start+m of the column-major values into row-major bytes.
@@ -170,21 +419,7 @@ struct CompiledForest: Sendable {
             for j in 0..<featureCount {
                 let e = edges.baseAddress! + j * 255
                 let column = values + j * n + start
-                for r in 0..<m {
-                    let x = column[r]
-                    // Branch-free binary search: the number of edges below x (edges[254] is never read
-                    // past: the steps sum to 255, the largest index read is 254).
-                    var b = 0
-                    b += e[b + 127] < x ? 128 : 0
-                    b += e[b + 63] < x ? 64 : 0
-                    b += e[b + 31] < x ? 32 : 0
-                    b += e[b + 15] < x ? 16 : 0
-                    b += e[b + 7] < x ? 8 : 0
-                    b += e[b + 3] < x ? 4 : 0
-                    b += e[b + 1] < x ? 2 : 0
-                    b += e[b] < x ? 1 : 0
-                    rows[r * stride + j] = UInt8(truncatingIfNeeded: b)
-                }
+                for r in 0..<m { rows[r * stride + j] = Self.search(e, column[r]) }
             }
         }
     }
@@ -256,5 +491,60 @@ struct CompiledForest: Sendable {
                 }
             }
         }
+    }
+}
+
+/// The lane layout's tables in memory of their own, read through pointers by the walk (arrays
+/// would need a closure per array around the loops). Written once by `init`, then only read.
+final class LaneTables: @unchecked Sendable {
+    struct Tree {
+        let depth: Int
+        /// The tree's first node in `columns` and `vectors`.
+        let from: Int
+        /// Where its levels' ends start in `levelEnds`.
+        let levelEnds: Int
+        /// Where position 0 of its complete tree would be in `leaves` (the first leaf is at position 2^depth − 1).
+        let leaf: Int
+        let usesLastFeature: Bool
+    }
+
+    let treeCount: Int
+    let trees: UnsafeMutablePointer<Tree>
+    /// Per node, its feature's column in a block of bins: feature << blockShift.
+    let columns: UnsafeMutablePointer<Int32>
+    /// The same with the last feature moved to the spare column `featureCount`.
+    let secondColumns: UnsafeMutablePointer<Int32>
+    /// Per node, its threshold bin + 1 and its position, each biased to a signed byte and repeated in every lane.
+    let vectors: UnsafeMutablePointer<CompiledForest.Lanes>
+    let levelEnds: UnsafeMutablePointer<Int32>
+    let leaves: UnsafeMutablePointer<Double>
+
+    init(trees: [Tree], nodes: [(position: Int, bin: Int, feature: Int)], levelEnds: [Int32], leaves: [Double], featureCount: Int) {
+        treeCount = trees.count
+        self.trees = .allocate(capacity: max(trees.count, 1))
+        self.trees.initialize(from: trees, count: trees.count)
+        columns = .allocate(capacity: max(nodes.count, 1))
+        secondColumns = .allocate(capacity: max(nodes.count, 1))
+        vectors = .allocate(capacity: max(2 * nodes.count, 1))
+        for (n, node) in nodes.enumerated() {
+            columns[n] = Int32(node.feature << CompiledForest.blockShift)
+            secondColumns[n] = Int32((node.feature == featureCount - 1 ? featureCount : node.feature) << CompiledForest.blockShift)
+            // bin ≤ 253 (at most 254 edges), so bin + 1 fits a byte; positions of a tree of depth ≤ 7 are below 127.
+            (vectors + 2 * n).initialize(to: .init(repeating: Int8(bitPattern: UInt8(node.bin + 1) ^ 0x80)))
+            (vectors + 2 * n + 1).initialize(to: .init(repeating: Int8(node.position)))
+        }
+        self.levelEnds = .allocate(capacity: max(levelEnds.count, 1))
+        self.levelEnds.initialize(from: levelEnds, count: levelEnds.count)
+        self.leaves = .allocate(capacity: max(leaves.count, 1))
+        self.leaves.initialize(from: leaves, count: leaves.count)
+    }
+
+    deinit {
+        trees.deallocate()
+        columns.deallocate()
+        secondColumns.deallocate()
+        vectors.deallocate()
+        levelEnds.deallocate()
+        leaves.deallocate()
     }
 }
