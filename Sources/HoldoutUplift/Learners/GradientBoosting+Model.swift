@@ -60,7 +60,8 @@ extension GradientBoosting {
 
         public func probabilities(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             guard loss == .logLoss else { throw LearnerError(.invalidInput, "a squared-error model gives no probabilities", field: "loss") }
-            return try rawPredictions(features, threads: threads).map { 1 / (1 + Double.exp(-$0)) }
+            try features.requireFeatures(featureNames)
+            return forest.predict(features, baseline: baseline, threads: threads, link: Self.logistic)
         }
 
         /// F(x) for a squared-error model, σ(F(x)) for a log-loss model.
@@ -117,6 +118,20 @@ extension GradientBoosting {
 }
 
 extension GradientBoosting.Model {
+    /// σ(F) = 1 / (1 + e^−F), applied by each scoring thread to its rows.
+    @Sendable static func logistic(_ raw: Double) -> Double { 1 / (1 + Double.exp(-raw)) }
+
+    /// For a log-loss model whose last feature is `treatment` after `features`' columns:
+    /// σ(F(x, 1)) and σ(F(x, 0)), the rows binned once and a tree that never splits on the
+    /// treatment walked once for both (``CompiledForest/predictPair(_:lastFeature:_:baseline:threads:link:)``);
+    /// nil when the model is not of that shape or its trees are too deep for the lane layout.
+    func treatedAndControlProbabilities(_ features: FeatureMatrix, threads: Int) -> ([Double], [Double])? {
+        guard loss == .logLoss, forest.layout == .lanes, featureNames.count == features.featureCount + 1,
+            featureNames.last == "treatment", zip(featureNames, features.names).allSatisfy({ $0.utf8.elementsEqual($1.utf8) })
+        else { return nil }
+        return forest.predictPair(features, lastFeature: 1, 0, baseline: baseline, threads: threads, link: Self.logistic)
+    }
+
     /// F(x) by walking each ``GradientBoosting/Tree`` row by row on the raw values: the
     /// definition the fast scorer (``CompiledForest``) must reproduce bit for bit.
     func referenceRawPredictions(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {
