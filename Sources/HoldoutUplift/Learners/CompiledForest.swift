@@ -171,7 +171,9 @@ struct CompiledForest: Sendable {
         self.pointerNodes = pointerNodes
         self.pointerValues = pointerValues
         self.roots = roots
-        lanes = layout == .lanes ? LaneTables(trees: laneTrees, nodes: laneNodes, levelEnds: laneLevelEnds, leaves: leaves, featureCount: featureCount) : nil
+        lanes =
+            layout == .lanes
+            ? LaneTables(trees: laneTrees, nodes: laneNodes, levelEnds: laneLevelEnds, leaves: leaves, edges: bins.edges, paddedEdges: padded) : nil
     }
 
     /// link(baseline + Σ trees) for every row (the raw sums without a link), blocks of rows split
@@ -273,16 +275,56 @@ struct CompiledForest: Sendable {
 
     /// Bins rows start..<start+m of the first `columns` features into one column of
     /// `blockSize` bytes per feature, each bin biased to a signed byte (b ^ 0x80), the layout the lanes read.
+    ///
+    /// A feature whose edges spread over the buckets of ``LaneTables`` (at most
+    /// ``LaneTables/maximumProbes`` edges in a bucket) is binned by its bucket: the edges of lower
+    /// buckets are below x, those of higher buckets above it, so the bin is the bucket's first
+    /// edge plus a count of the few edges from there that are below x — independent compares
+    /// instead of the binary search's eight dependent steps. Other features use the search.
     @inline(__always)
     private func binColumns(
         _ values: UnsafePointer<Double>, rowCount n: Int, columns: Int, start: Int, count m: Int, into bins: UnsafeMutablePointer<UInt8>
     ) {
-        paddedEdges.withUnsafeBufferPointer { edges in
-            for j in 0..<columns {
-                let e = edges.baseAddress! + j * 255
-                let column = values + j * n + start
-                let out = bins + j << Self.blockShift
-                for r in 0..<m { out[r] = Self.search(e, column[r]) ^ 0x80 }
+        let tables = lanes!
+        for j in 0..<columns {
+            let column = values + j * n + start
+            let out = bins + j << Self.blockShift
+            let lo = tables.bucketLow[j]
+            let scale = tables.bucketScale[j]
+            let starts = tables.bucketStarts + j * LaneTables.bucketCount
+            let e = tables.probeEdges + j * LaneTables.probeStride
+            @inline(__always) func bucketStart(_ x: Double) -> Int {
+                // Monotone in x (subtraction, multiplication by a positive number, clamping and
+                // truncation all are), as the table's construction assumes.
+                let t = (x - lo) * scale
+                return Int(starts[Int(t < 0 ? 0 : t > LaneTables.lastBucket ? LaneTables.lastBucket : t)])
+            }
+            switch tables.probes[j] {
+            case 0:
+                for r in 0..<m { out[r] = UInt8(truncatingIfNeeded: bucketStart(column[r])) ^ 0x80 }
+            case 1:
+                for r in 0..<m {
+                    let x = column[r]
+                    let b = bucketStart(x)
+                    out[r] = UInt8(truncatingIfNeeded: b + (e[b] < x ? 1 : 0)) ^ 0x80
+                }
+            case 2:
+                for r in 0..<m {
+                    let x = column[r]
+                    let b = bucketStart(x)
+                    out[r] = UInt8(truncatingIfNeeded: b + (e[b] < x ? 1 : 0) + (e[b + 1] < x ? 1 : 0)) ^ 0x80
+                }
+            case let probes where probes <= LaneTables.maximumProbes:
+                for r in 0..<m {
+                    let x = column[r]
+                    let b = bucketStart(x)
+                    var bin = b
+                    for i in 0..<probes { bin += e[b + i] < x ? 1 : 0 }
+                    out[r] = UInt8(truncatingIfNeeded: bin) ^ 0x80
+                }
+            default:
+                let edges = tables.searchEdges + j * 255
+                for r in 0..<m { out[r] = Self.search(edges, column[r]) ^ 0x80 }
             }
         }
     }
@@ -519,7 +561,29 @@ final class LaneTables: @unchecked Sendable {
     let levelEnds: UnsafeMutablePointer<Int32>
     let leaves: UnsafeMutablePointer<Double>
 
-    init(trees: [Tree], nodes: [(position: Int, bin: Int, feature: Int)], levelEnds: [Int32], leaves: [Double], featureCount: Int) {
+    /// Binning: each feature's range from its first to its last edge cut into `bucketCount` equal
+    /// buckets, bucket = clamp((x − low) · scale, 0, bucketCount − 1) truncated.
+    static let bucketCount = 1024
+    static let lastBucket = Double(bucketCount - 1)
+    /// A feature with more edges than this in one bucket is binned by binary search.
+    static let maximumProbes = 4
+    static let probeStride = 255 + maximumProbes
+    let bucketLow: UnsafeMutablePointer<Double>
+    let bucketScale: UnsafeMutablePointer<Double>
+    /// Per feature and bucket, the number of edges in lower buckets.
+    let bucketStarts: UnsafeMutablePointer<UInt8>
+    /// Per feature, the most edges in one bucket (how many edges a value is compared with).
+    let probes: UnsafeMutablePointer<Int>
+    /// Per feature, its edges padded with +∞ to `probeStride` entries.
+    let probeEdges: UnsafeMutablePointer<Double>
+    /// Per feature, its edges padded with +∞ to 255 entries, for the binary search.
+    let searchEdges: UnsafeMutablePointer<Double>
+
+    init(
+        trees: [Tree], nodes: [(position: Int, bin: Int, feature: Int)], levelEnds: [Int32], leaves: [Double], edges: [[Double]],
+        paddedEdges: [Double]
+    ) {
+        let featureCount = edges.count
         treeCount = trees.count
         self.trees = .allocate(capacity: max(trees.count, 1))
         self.trees.initialize(from: trees, count: trees.count)
@@ -537,6 +601,35 @@ final class LaneTables: @unchecked Sendable {
         self.levelEnds.initialize(from: levelEnds, count: levelEnds.count)
         self.leaves = .allocate(capacity: max(leaves.count, 1))
         self.leaves.initialize(from: leaves, count: leaves.count)
+        bucketLow = .allocate(capacity: featureCount)
+        bucketScale = .allocate(capacity: featureCount)
+        probes = .allocate(capacity: featureCount)
+        bucketStarts = .allocate(capacity: featureCount * Self.bucketCount)
+        probeEdges = .allocate(capacity: featureCount * Self.probeStride)
+        probeEdges.initialize(repeating: .infinity, count: featureCount * Self.probeStride)
+        searchEdges = .allocate(capacity: featureCount * 255)
+        searchEdges.initialize(from: paddedEdges, count: featureCount * 255)
+        for (j, e) in edges.enumerated() {
+            let low = e.first ?? 0
+            let width = (e.last ?? 0) - low
+            // A scale that is not finite and positive (one edge, or a range that overflows) puts every edge in bucket 0.
+            let scale = Double(Self.bucketCount) / width
+            bucketLow[j] = low
+            bucketScale[j] = scale.isFinite && scale > 0 ? scale : 0
+            var counts = [Int](repeating: 0, count: Self.bucketCount)
+            for x in e {
+                // The same expression as the binning's.
+                let t = (x - bucketLow[j]) * bucketScale[j]
+                counts[Int(t < 0 ? 0 : t > Self.lastBucket ? Self.lastBucket : t)] += 1
+            }
+            var below = 0
+            for b in 0..<Self.bucketCount {
+                bucketStarts[j * Self.bucketCount + b] = UInt8(below)
+                below += counts[b]
+            }
+            probes[j] = counts.max() ?? 0
+            for (k, x) in e.enumerated() { probeEdges[j * Self.probeStride + k] = x }
+        }
     }
 
     deinit {
@@ -546,5 +639,11 @@ final class LaneTables: @unchecked Sendable {
         vectors.deallocate()
         levelEnds.deallocate()
         leaves.deallocate()
+        bucketLow.deallocate()
+        bucketScale.deallocate()
+        probes.deallocate()
+        bucketStarts.deallocate()
+        probeEdges.deallocate()
+        searchEdges.deallocate()
     }
 }
