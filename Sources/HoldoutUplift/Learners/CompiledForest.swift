@@ -188,18 +188,7 @@ struct CompiledForest: Sendable {
                 forEachBlock(n, threads: threads) { scratch, start, m in
                     let (out, forest) = shared.value
                     let o = out + start
-                    if forest.layout == .lanes {
-                        forest.binColumns(values.value, rowCount: n, columns: forest.featureCount, start: start, count: m, into: scratch)
-                        forest.addLaneTrees(bins: scratch, count: m, into: o)
-                    } else {
-                        let stride = forest.rowStride
-                        forest.bin(values.value, rowCount: n, start: start, count: m, into: scratch, stride: stride)
-                        if forest.layout == .complete {
-                            forest.addCompleteTrees(rows: scratch, count: m, stride: stride, into: o)
-                        } else {
-                            forest.addPointerTrees(rows: scratch, count: m, stride: stride, into: o)
-                        }
-                    }
+                    forest.addTrees(values.value, rowCount: n, start: start, count: m, scratch: scratch, into: o)
                     if let link { for r in 0..<m { o[r] = link(o[r]) } }
                 }
             }
@@ -207,45 +196,90 @@ struct CompiledForest: Sendable {
         return out
     }
 
-    /// For matrix rows x without the last feature: link(F(x, a)) and link(F(x, b)), the forest's
-    /// sums with the last feature set to `a` and to `b` (the S-learner's treated and control scores).
+    /// combine(F_a(x), F_b(x)) for every row, two forests on the same features scored block by
+    /// block in one pass (each sum in tree order, as ``predict(_:baseline:threads:link:)`` gives it).
+    static func combine(
+        _ a: CompiledForest, baseline baselineA: Double, _ b: CompiledForest, baseline baselineB: Double, _ x: FeatureMatrix, threads: Int,
+        _ combine: @Sendable (Double, Double) -> Double
+    ) -> [Double] {
+        precondition(a.featureCount == x.featureCount && b.featureCount == x.featureCount)
+        let n = x.rowCount
+        var out = [Double](repeating: baselineA, count: n)
+        out.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable((out.baseAddress!, a, b))
+            x.values.withUnsafeBufferPointer { values in
+                let values = UncheckedSendable(values.baseAddress!)
+                a.forEachBlock(n, threads: threads) { scratch, start, m in
+                    let (out, a, b) = shared.value
+                    let o = out + start
+                    a.addTrees(values.value, rowCount: n, start: start, count: m, scratch: scratch, into: o)
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: blockSize) { second in
+                        let second = second.baseAddress!
+                        second.initialize(repeating: baselineB, count: blockSize)
+                        b.addTrees(values.value, rowCount: n, start: start, count: m, scratch: scratch, into: second)
+                        for r in 0..<m { o[r] = combine(o[r], second[r]) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Adds every tree's leaf to out[0..<m] for rows start..<start+m, binning them into `scratch` first.
+    @inline(__always)
+    private func addTrees(
+        _ values: UnsafePointer<Double>, rowCount n: Int, start: Int, count m: Int, scratch: UnsafeMutablePointer<UInt8>,
+        into o: UnsafeMutablePointer<Double>
+    ) {
+        if layout == .lanes {
+            binColumns(values, rowCount: n, columns: featureCount, start: start, count: m, into: scratch)
+            addLaneTrees(bins: scratch, count: m, into: o)
+        } else {
+            bin(values, rowCount: n, start: start, count: m, into: scratch, stride: rowStride)
+            if layout == .complete {
+                addCompleteTrees(rows: scratch, count: m, stride: rowStride, into: o)
+            } else {
+                addPointerTrees(rows: scratch, count: m, stride: rowStride, into: o)
+            }
+        }
+    }
+
+    /// For matrix rows x without the last feature: combine(F(x, a), F(x, b)), the forest's sums
+    /// with the last feature set to `a` and to `b` (the S-learner's treated and control scores).
     ///
     /// The rows are binned once; a tree that does not split on the last feature is walked once and
     /// its leaf added to both sums. Each sum is still baseline + tree₀ + tree₁ + … in tree order, so
     /// both equal ``predict(_:baseline:threads:link:)`` on the matrix with the column appended, bit
     /// for bit. Needs the lane layout.
     func predictPair(
-        _ x: FeatureMatrix, lastFeature a: Double, _ b: Double, baseline: Double, threads: Int, link: (@Sendable (Double) -> Double)? = nil
-    ) -> ([Double], [Double]) {
+        _ x: FeatureMatrix, lastFeature a: Double, _ b: Double, baseline: Double, threads: Int, combine: @Sendable (Double, Double) -> Double
+    ) -> [Double] {
         precondition(layout == .lanes && x.featureCount == featureCount - 1)
         let n = x.rowCount
-        var first = [Double](repeating: baseline, count: n)
-        var second = first
-        let binA = Int8(bitPattern: binOf(a, feature: featureCount - 1) ^ 0x80)
-        let binB = Int8(bitPattern: binOf(b, feature: featureCount - 1) ^ 0x80)
-        first.withUnsafeMutableBufferPointer { first in
-            second.withUnsafeMutableBufferPointer { second in
-                let shared = UncheckedSendable((first.baseAddress!, second.baseAddress!, self))
-                x.values.withUnsafeBufferPointer { values in
-                    let values = UncheckedSendable(values.baseAddress!)
-                    forEachBlock(n, threads: threads) { scratch, start, m in
-                        let (first, second, forest) = shared.value
-                        let last = forest.featureCount - 1
-                        (scratch + last << Self.blockShift).initialize(repeating: UInt8(bitPattern: binA), count: Self.blockSize)
-                        (scratch + forest.featureCount << Self.blockShift).initialize(repeating: UInt8(bitPattern: binB), count: Self.blockSize)
-                        forest.binColumns(values.value, rowCount: n, columns: last, start: start, count: m, into: scratch)
-                        forest.addLaneTreePair(bins: scratch, count: m, into: first + start, second + start)
-                        if let link {
-                            for r in 0..<m {
-                                first[start + r] = link(first[start + r])
-                                second[start + r] = link(second[start + r])
-                            }
-                        }
+        var out = [Double](repeating: baseline, count: n)
+        let binA = binOf(a, feature: featureCount - 1) ^ 0x80
+        let binB = binOf(b, feature: featureCount - 1) ^ 0x80
+        out.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable((out.baseAddress!, self))
+            x.values.withUnsafeBufferPointer { values in
+                let values = UncheckedSendable(values.baseAddress!)
+                forEachBlock(n, threads: threads) { scratch, start, m in
+                    let (out, forest) = shared.value
+                    let last = forest.featureCount - 1
+                    (scratch + last << Self.blockShift).initialize(repeating: binA, count: Self.blockSize)
+                    (scratch + forest.featureCount << Self.blockShift).initialize(repeating: binB, count: Self.blockSize)
+                    forest.binColumns(values.value, rowCount: n, columns: last, start: start, count: m, into: scratch)
+                    let first = out + start
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: Self.blockSize) { second in
+                        let second = second.baseAddress!
+                        second.initialize(repeating: baseline, count: Self.blockSize)
+                        forest.addLaneTreePair(bins: scratch, count: m, into: first, second)
+                        for r in 0..<m { first[r] = combine(first[r], second[r]) }
                     }
                 }
             }
         }
-        return (first, second)
+        return out
     }
 
     private var rowStride: Int { max(16, (featureCount + 15) / 16 * 16) }
@@ -432,7 +466,12 @@ struct CompiledForest: Sendable {
     private static func add(_ k: (Lanes, Lanes, Lanes, Lanes), _ leaf: UnsafePointer<Double>, count: Int, to out: UnsafeMutablePointer<Double>) {
         withUnsafeBytes(of: k) { k in
             if count == 4 * laneWidth {
-                for i in 0..<(4 * laneWidth) { out[i] += leaf[Int(k[i])] }
+                // Two rows per SIMD2 add (the same two IEEE additions, one instruction).
+                let pairs = UnsafeMutableRawPointer(out)
+                for i in Swift.stride(from: 0, to: 4 * laneWidth, by: 2) {
+                    let sum = pairs.loadUnaligned(fromByteOffset: 8 * i, as: SIMD2<Double>.self) + SIMD2(leaf[Int(k[i])], leaf[Int(k[i + 1])])
+                    pairs.storeBytes(of: sum, toByteOffset: 8 * i, as: SIMD2<Double>.self)
+                }
             } else {
                 for i in 0..<count { out[i] += leaf[Int(k[i])] }
             }
@@ -446,10 +485,20 @@ struct CompiledForest: Sendable {
         _ out2: UnsafeMutablePointer<Double>
     ) {
         withUnsafeBytes(of: k) { k in
-            for i in 0..<count {
-                let v = leaf[Int(k[i])]
-                out[i] += v
-                out2[i] += v
+            if count == 4 * laneWidth {
+                let pairs = UnsafeMutableRawPointer(out)
+                let pairs2 = UnsafeMutableRawPointer(out2)
+                for i in Swift.stride(from: 0, to: 4 * laneWidth, by: 2) {
+                    let v = SIMD2(leaf[Int(k[i])], leaf[Int(k[i + 1])])
+                    pairs.storeBytes(of: pairs.loadUnaligned(fromByteOffset: 8 * i, as: SIMD2<Double>.self) + v, toByteOffset: 8 * i, as: SIMD2<Double>.self)
+                    pairs2.storeBytes(of: pairs2.loadUnaligned(fromByteOffset: 8 * i, as: SIMD2<Double>.self) + v, toByteOffset: 8 * i, as: SIMD2<Double>.self)
+                }
+            } else {
+                for i in 0..<count {
+                    let v = leaf[Int(k[i])]
+                    out[i] += v
+                    out2[i] += v
+                }
             }
         }
     }

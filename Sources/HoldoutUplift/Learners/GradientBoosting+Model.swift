@@ -122,14 +122,26 @@ extension GradientBoosting.Model {
     @Sendable static func logistic(_ raw: Double) -> Double { 1 / (1 + Double.exp(-raw)) }
 
     /// For a log-loss model whose last feature is `treatment` after `features`' columns:
-    /// σ(F(x, 1)) and σ(F(x, 0)), the rows binned once and a tree that never splits on the
-    /// treatment walked once for both (``CompiledForest/predictPair(_:lastFeature:_:baseline:threads:link:)``);
+    /// σ(F(x, 1)) − σ(F(x, 0)), the rows binned once and a tree that never splits on the
+    /// treatment walked once for both arms (``CompiledForest/predictPair(_:lastFeature:_:baseline:threads:combine:)``);
     /// nil when the model is not of that shape or its trees are too deep for the lane layout.
-    func treatedAndControlProbabilities(_ features: FeatureMatrix, threads: Int) -> ([Double], [Double])? {
+    func treatedMinusControlProbability(_ features: FeatureMatrix, threads: Int) -> [Double]? {
         guard loss == .logLoss, forest.layout == .lanes, featureNames.count == features.featureCount + 1,
             featureNames.last == "treatment", zip(featureNames, features.names).allSatisfy({ $0.utf8.elementsEqual($1.utf8) })
         else { return nil }
-        return forest.predictPair(features, lastFeature: 1, 0, baseline: baseline, threads: threads, link: Self.logistic)
+        return forest.predictPair(features, lastFeature: 1, 0, baseline: baseline, threads: threads) { Self.logistic($0) - Self.logistic($1) }
+    }
+
+    /// combine(F_a(x), F_b(x)) for two models on the same features, in one pass over the rows
+    /// (``CompiledForest/combine(_:baseline:_:baseline:_:threads:_:)``).
+    ///
+    /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from either model's.
+    static func combined(
+        _ a: Self, _ b: Self, _ features: FeatureMatrix, threads: Int, _ combine: @Sendable (Double, Double) -> Double
+    ) throws(LearnerError) -> [Double] {
+        try features.requireFeatures(a.featureNames)
+        try features.requireFeatures(b.featureNames)
+        return CompiledForest.combine(a.forest, baseline: a.baseline, b.forest, baseline: b.baseline, features, threads: threads, combine)
     }
 
     /// F(x) by walking each ``GradientBoosting/Tree`` row by row on the raw values: the
