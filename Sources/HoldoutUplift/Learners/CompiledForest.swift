@@ -388,7 +388,9 @@ struct CompiledForest: Sendable {
     /// position below a leaf holds a copy of it. Four vector instructions per node for sixteen
     /// rows, against six dependent loads per row and tree for a walk row by row.
     @inline(__always)
-    private static func walk(_ tree: LaneTables.Tree, _ tables: LaneTables, columns: UnsafePointer<Int32>, bins: UnsafeRawPointer) -> (
+    private static func walk(
+        _ tree: LaneTables.Tree, _ tables: LaneTables, columns: UnsafePointer<Int32>, bins: UnsafeRawPointer
+    ) -> (
         Lanes, Lanes, Lanes, Lanes
     ) {
         var p0 = Lanes(repeating: 0)
