@@ -3,8 +3,8 @@ import RealModule
 extension GradientBoosting {
     /// A fitted boosted-trees model: F(x) = baseline + Σ trees.
     ///
-    /// Prediction bins a block of rows once and walks every tree on the bins, branch-free, in a
-    /// complete-tree layout (``CompiledForest``), blocks in parallel.
+    /// Prediction bins a block of rows once and walks every tree on the bins, sixteen rows to a
+    /// SIMD vector for trees of depth ≤ 7 (``CompiledForest``), blocks in parallel.
     public struct Model: ProbabilityModel, RegressionModel, Hashable {
         public let loss: Loss
         public let settings: Settings
