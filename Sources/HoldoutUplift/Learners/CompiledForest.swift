@@ -13,7 +13,7 @@
 ///   stored one column of 256 bytes per feature, and sixteen rows sit in the byte lanes of one
 ///   SIMD vector (SSE2 on x86-64, NEON on ARM). Level by level, each real node compares its
 ///   feature's column with its threshold for all lanes at once and the lanes at its position take
-///   the answer, four vectors (64 rows) per node load. Per row and tree that is about 16
+///   the answer, four vectors (64 rows) per node load. Per row and tree that is about 15
 ///   instructions for a 31-leaf tree, against six dependent loads and compares walking row by row.
 ///   Values are binned through 1,024 equal-width buckets per feature (``LaneTables``), with the
 ///   binary search for a feature whose edges crowd a bucket.
@@ -390,14 +390,14 @@ struct CompiledForest: Sendable {
         return UInt8(truncatingIfNeeded: b)
     }
 
-    /// Walks one tree for the sixteen rows whose bins start at `bins` (column j at `j << blockShift`)
-    /// and returns each row's position in the complete tree after the last level.
+    /// Walks one tree for the 64 rows whose bins start at `bins` (column j at `j << blockShift`),
+    /// sixteen to a vector, and returns each row's position in the complete tree after the last level.
     ///
-    /// Level by level, every real node of the level compares its feature's bins of all sixteen rows
-    /// with its threshold at once; a row takes the answer of the node it is at (position equal).
-    /// A row at a position below a leaf matches no node and goes right, which is right: every
-    /// position below a leaf holds a copy of it. Four vector instructions per node for sixteen
-    /// rows, against six dependent loads per row and tree for a walk row by row.
+    /// Level by level, every real node of the level compares its feature's bins of the rows with its
+    /// threshold at once; a row takes the answer of the node it is at (position equal). A row at a
+    /// position below a leaf matches no node and goes right, which is right: every position below a
+    /// leaf holds a copy of it. Four vector operations per node for sixteen rows (compare, position
+    /// compare, and, or), against six dependent loads per row and tree for a walk row by row.
     @inline(__always)
     private static func walk(
         _ tree: LaneTables.Tree, _ tables: LaneTables, columns: UnsafePointer<Int32>, bins: UnsafeRawPointer
