@@ -140,9 +140,41 @@ struct RandomScoringTests {
                 #expect(try model.uplift(x, threads: threads).map(\.bitPattern) == expected, "\(name), depth \(depth), \(threads) threads")
             }
         }
+        // No rows: no scores (and no buffer to walk).
+        for model in models { #expect(try model.uplift(Self.matrix([]), threads: 2).isEmpty) }
         if depth <= CompiledForest.maximumLaneDepth {
             // Both binning paths ran: equal-width buckets, and the binary search for crowded edges.
             #expect(searched > 0 && bucketed > 0, "searched \(searched), bucketed \(bucketed)")
+        }
+    }
+
+    @Test("extreme edges and values: one edge, edges spanning ±10³⁰⁸ (a width that overflows), values at ±the largest double")
+    func extremeEdges() throws {
+        let bins = try FeatureBins(edges: [[-1e308], [-1e308, 0, 1e308], [5]])
+        // Node 0 splits b at −10³⁰⁸, node 1 a at −10³⁰⁸, node 2 b at 10³⁰⁸, node 5 c at 5; the second tree is one leaf.
+        let tree = GradientBoosting.Tree(
+            feature: [1, 0, 1, -1, -1, 2, -1, -1, -1], bin: [0, 0, 2, 0, 0, 0, 0, 0, 0], threshold: [-1e308, -1e308, 1e308, 0, 0, 5, 0, 0, 0],
+            left: [1, 3, 5, -1, -1, 7, -1, -1, -1], value: [0, 0, 0, 1, 2, 0, 4, 8, 16])
+        let leaf = GradientBoosting.Tree(feature: [-1], bin: [0], threshold: [0], left: [-1], value: [0.25])
+        let model = try GradientBoosting.Model(
+            loss: .squaredError, settings: .init(), featureNames: ["a", "b", "c"], bins: bins, baseline: 0.5, trees: [tree, leaf, tree],
+            validationLosses: nil)
+        let lanes = try #require(model.forest.lanes)
+        #expect(lanes.probes[0] == 1 && lanes.probes[1] == Int.max && lanes.probes[2] == 1)
+        let values: [Double] = [
+            -.greatestFiniteMagnitude, -1e308, (-1e308).nextDown, (-1e308).nextUp, -0.0, 0, 5, (5.0).nextDown, (5.0).nextUp, 1e308,
+            (1e308).nextUp, .greatestFiniteMagnitude,
+        ]
+        var rows = [[Double]]()
+        for a in values { for b in values { for c in values { rows.append([a, b, c]) } } }
+        let x = try FeatureMatrix(names: ["a", "b", "c"], columns: (0..<3).map { j in rows.map { $0[j] } })
+        let expected = try model.referenceRawPredictions(x).map(\.bitPattern)
+        #expect(Set(expected).count == 5)  // every leaf reached
+        for layout in [CompiledForest.Layout.lanes, .complete, .pointer] {
+            let forest = try CompiledForest(trees: model.trees, bins: model.bins, layout: layout)
+            for threads in [1, 2] {
+                #expect(forest.predict(x, baseline: model.baseline, threads: threads).map(\.bitPattern) == expected, "\(layout), \(threads) threads")
+            }
         }
     }
 }

@@ -191,6 +191,7 @@ struct CompiledForest: Sendable {
     /// over `threads` in contiguous chunks; each thread applies the link to the rows it scored.
     func predict(_ x: FeatureMatrix, baseline: Double, threads: Int, link: (@Sendable (Double) -> Double)? = nil) -> [Double] {
         let n = x.rowCount
+        guard n > 0 else { return [] }
         var out = [Double](repeating: baseline, count: n)
         out.withUnsafeMutableBufferPointer { out in
             let shared = UncheckedSendable((out.baseAddress!, self))
@@ -215,6 +216,7 @@ struct CompiledForest: Sendable {
     ) -> [Double] {
         precondition(a.featureCount == x.featureCount && b.featureCount == x.featureCount)
         let n = x.rowCount
+        guard n > 0 else { return [] }
         var out = [Double](repeating: baselineA, count: n)
         out.withUnsafeMutableBufferPointer { out in
             let shared = UncheckedSendable((out.baseAddress!, a, b))
@@ -267,6 +269,7 @@ struct CompiledForest: Sendable {
     ) -> [Double] {
         precondition(layout == .lanes && x.featureCount == featureCount - 1)
         let n = x.rowCount
+        guard n > 0 else { return [] }
         var out = [Double](repeating: baseline, count: n)
         let binA = binOf(a, feature: featureCount - 1) ^ 0x80
         let binB = binOf(b, feature: featureCount - 1) ^ 0x80
@@ -672,10 +675,13 @@ final class LaneTables: @unchecked Sendable {
         for (j, e) in edges.enumerated() {
             let low = e.first ?? 0
             let width = (e.last ?? 0) - low
-            // A scale that is not finite and positive (one edge, or a range that overflows) puts every edge in bucket 0.
-            let scale = Double(Self.bucketCount) / width
+            // One edge (or none): scale 1, every edge in bucket 0. A width that overflows or is too
+            // small for a finite scale: binary search. The scale is then finite and positive, so
+            // (x − low) · scale is never NaN, even when x − low overflows to ±∞.
+            let scale = width > 0 ? Double(Self.bucketCount) / width : 1
+            let usable = scale.isFinite && scale > 0
             bucketLow[j] = low
-            bucketScale[j] = scale.isFinite && scale > 0 ? scale : 0
+            bucketScale[j] = usable ? scale : 1
             var counts = [Int](repeating: 0, count: Self.bucketCount)
             for x in e {
                 // The same expression as the binning's.
@@ -687,7 +693,7 @@ final class LaneTables: @unchecked Sendable {
                 bucketStarts[j * Self.bucketCount + b] = UInt8(below)
                 below += counts[b]
             }
-            probes[j] = counts.max() ?? 0
+            probes[j] = usable ? counts.max() ?? 0 : Int.max
             for (k, x) in e.enumerated() { probeEdges[j * Self.probeStride + k] = x }
         }
     }
