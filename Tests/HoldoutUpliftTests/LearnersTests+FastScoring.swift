@@ -65,11 +65,13 @@ struct FastScoringTests {
                     let fast = try trees.rawPredictions(input, threads: threads)
                     #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(name) on \(threads) threads")
                 }
-                // The pointer layout (used for trees deeper than 12) gives the same scores.
-                let pointer = try CompiledForest(trees: trees.trees, bins: trees.bins, maximumCompleteDepth: 0)
-                #expect(!pointer.useComplete)
-                for threads in [1, 2, 3] {
-                    #expect(pointer.predict(input, baseline: trees.baseline, threads: threads).map(\.bitPattern) == reference.map(\.bitPattern))
+                #expect(trees.forest.layout == .lanes)
+                // The layouts used for deeper trees (complete up to depth 12, pointers beyond) give the same scores.
+                for layout in [CompiledForest.Layout.lanes, .complete, .pointer] {
+                    let forest = try CompiledForest(trees: trees.trees, bins: trees.bins, layout: layout)
+                    for threads in [1, 2, 3] {
+                        #expect(forest.predict(input, baseline: trees.baseline, threads: threads).map(\.bitPattern) == reference.map(\.bitPattern))
+                    }
                 }
             }
         }

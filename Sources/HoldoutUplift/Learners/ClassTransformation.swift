@@ -49,6 +49,11 @@ public struct ClassTransformation<Base: Classifier>: Sendable, Codable {
 
         public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
+            if let trees = transformed as? GradientBoosting.Model, trees.loss == .logLoss {
+                try features.requireFeatures(trees.featureNames)
+                // 2σ(F) − 1 applied by the scoring threads: the same numbers without a second pass.
+                return trees.forest.predict(features, baseline: trees.baseline, threads: threads) { 2 * GradientBoosting.Model.logistic($0) - 1 }
+            }
             return try transformed.probabilities(features, threads: threads).map { 2 * $0 - 1 }
         }
 

@@ -3,8 +3,8 @@ import RealModule
 extension GradientBoosting {
     /// A fitted boosted-trees model: F(x) = baseline + Σ trees.
     ///
-    /// Prediction bins a block of rows once and walks every tree on the bins, branch-free, in a
-    /// complete-tree layout (``CompiledForest``), blocks in parallel.
+    /// Prediction bins a block of rows once and walks every tree on the bins, sixteen rows to a
+    /// SIMD vector for trees of depth ≤ 7 (``CompiledForest``), blocks in parallel.
     public struct Model: ProbabilityModel, RegressionModel, Hashable {
         public let loss: Loss
         public let settings: Settings
@@ -60,7 +60,8 @@ extension GradientBoosting {
 
         public func probabilities(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             guard loss == .logLoss else { throw LearnerError(.invalidInput, "a squared-error model gives no probabilities", field: "loss") }
-            return try rawPredictions(features, threads: threads).map { 1 / (1 + Double.exp(-$0)) }
+            try features.requireFeatures(featureNames)
+            return forest.predict(features, baseline: baseline, threads: threads, link: Self.logistic)
         }
 
         /// F(x) for a squared-error model, σ(F(x)) for a log-loss model.
@@ -117,6 +118,32 @@ extension GradientBoosting {
 }
 
 extension GradientBoosting.Model {
+    /// σ(F) = 1 / (1 + e^−F), applied by each scoring thread to its rows.
+    @Sendable static func logistic(_ raw: Double) -> Double { 1 / (1 + Double.exp(-raw)) }
+
+    /// For a log-loss model whose last feature is `treatment` after `features`' columns:
+    /// σ(F(x, 1)) − σ(F(x, 0)), the rows binned once and a tree that never splits on the
+    /// treatment walked once for both arms (``CompiledForest/predictPair(_:lastFeature:_:baseline:threads:combine:)``);
+    /// nil when the model is not of that shape or its trees are too deep for the lane layout.
+    func treatedMinusControlProbability(_ features: FeatureMatrix, threads: Int) -> [Double]? {
+        guard loss == .logLoss, forest.layout == .lanes, featureNames.count == features.featureCount + 1,
+            featureNames.last == "treatment", zip(featureNames, features.names).allSatisfy({ $0.utf8.elementsEqual($1.utf8) })
+        else { return nil }
+        return forest.predictPair(features, lastFeature: 1, 0, baseline: baseline, threads: threads) { Self.logistic($0) - Self.logistic($1) }
+    }
+
+    /// combine(F_a(x), F_b(x)) for two models on the same features, in one pass over the rows
+    /// (``CompiledForest/combine(_:baseline:_:baseline:_:threads:_:)``).
+    ///
+    /// - Throws: ``LearnerError/Code/featureMismatch`` when the features differ from either model's.
+    static func combined(
+        _ a: Self, _ b: Self, _ features: FeatureMatrix, threads: Int, _ combine: @Sendable (Double, Double) -> Double
+    ) throws(LearnerError) -> [Double] {
+        try features.requireFeatures(a.featureNames)
+        try features.requireFeatures(b.featureNames)
+        return CompiledForest.combine(a.forest, baseline: a.baseline, b.forest, baseline: b.baseline, features, threads: threads, combine)
+    }
+
     /// F(x) by walking each ``GradientBoosting/Tree`` row by row on the raw values: the
     /// definition the fast scorer (``CompiledForest``) must reproduce bit for bit.
     func referenceRawPredictions(_ features: FeatureMatrix) throws(LearnerError) -> [Double] {

@@ -31,6 +31,9 @@ public struct SLearner<Base: Classifier>: Sendable, Codable {
             if hasInteractions, let linear = outcome as? LogisticRegression.Model, linear.coefficients.count == 2 * featureNames.count + 1 {
                 return linear.sLearnerUplift(features)
             }
+            if !hasInteractions, let trees = outcome as? GradientBoosting.Model, let uplift = trees.treatedMinusControlProbability(features, threads: threads) {
+                return uplift
+            }
             let n = features.rowCount
             let treated = try outcome.probabilities(
                 SLearner.design(features, treatment: [Double](repeating: 1, count: n), interactions: hasInteractions), threads: threads)

@@ -23,6 +23,14 @@ public struct TLearner<Base: Classifier>: Sendable, Codable {
 
         public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
+            if let treated = treated as? GradientBoosting.Model, let control = control as? GradientBoosting.Model, treated.loss == .logLoss,
+                control.loss == .logLoss
+            {
+                // Both forests block by block in one pass: the same differences of the same probabilities.
+                return try GradientBoosting.Model.combined(treated, control, features, threads: threads) {
+                    GradientBoosting.Model.logistic($0) - GradientBoosting.Model.logistic($1)
+                }
+            }
             return zip(try treated.probabilities(features, threads: threads), try control.probabilities(features, threads: threads)).map { $0 - $1 }
         }
 

@@ -40,6 +40,12 @@ public struct XLearner<Outcome: Classifier, Effect: Regressor>: Sendable, Codabl
         public func uplift(_ features: FeatureMatrix, threads: Int) throws(LearnerError) -> [Double] {
             try features.requireFeatures(featureNames)
             let g = propensity
+            if let control = controlEffect as? GradientBoosting.Model, let treated = treatedEffect as? GradientBoosting.Model,
+                control.loss == .squaredError, treated.loss == .squaredError
+            {
+                // Both effect forests block by block in one pass: the same blend of the same predictions.
+                return try GradientBoosting.Model.combined(control, treated, features, threads: threads) { g * $0 + (1 - g) * $1 }
+            }
             return zip(try controlEffect.predictions(features, threads: threads), try treatedEffect.predictions(features, threads: threads)).map {
                 g * $0 + (1 - g) * $1
             }
