@@ -13,6 +13,17 @@ struct SemanticCLITests {
         #expect((assets.first?["columns"] as? [[String: Any]])?.count == SemanticContract.assets.first?.columns.count)
     }
 
+    @Test("a query on standard input is read up to 1 MiB: at the limit the guard decides, one byte more is an error")
+    func standardInputLimit() async throws {
+        let limit = 1 << 20
+        let atLimit = try await CLI.run(["sql", "check", "--json", "-"], stdin: "SELECT 1" + String(repeating: " ", count: limit - 8))
+        #expect(atLimit.status == 3, "\(atLimit.stderr)")
+        #expect(try atLimit.json()["reason"] as? String == "the query is longer than 65536 bytes")
+        let over = try await CLI.run(["sql", "check", "-"], stdin: String(repeating: " ", count: limit + 1))
+        #expect(over.status != 0 && over.status != 3)
+        #expect(over.stderr.contains("the query on standard input is longer than 1048576 bytes"), "\(over.stderr)")
+    }
+
     @Test("sql run: the views agree with results, refusals exit 3, the row cap and the time limit say so")
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("holdout-sqlrun-\(UUID().uuidString)")

@@ -52,8 +52,7 @@ struct MCPCommand: AsyncParsableCommand {
         let logger = Logger(label: "holdout.mcp")
         let location = try StoreLocation(db.database)
         let store = try await db.open()
-        let fixedReader = readerURL
-        let runner = GuardedQueryRunner(location: location, readerURL: fixedReader.map { url in { @Sendable _ in url } })
+        let runner = GuardedQueryOptions.runner(location, readerURL: readerURL)
         let service = MCPService(store: store, tenant: tenant, runner: runner)
         let server = await service.makeServer()
         let transport = DrainingTransport(StdioTransport(logger: logger), logger: logger)

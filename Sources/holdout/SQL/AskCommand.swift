@@ -47,27 +47,15 @@ struct AskCommand: AsyncParsableCommand {
 
     @OptionGroup var db: DatabaseOptions
 
-    @Option(help: "Whose experiments the views show (SQLite: fixed on the connection; PostgreSQL: the reader role's tenant).")
-    var tenant = "default"
-
-    @Option(help: "Rows kept (1–100000); a longer result is cut and marked truncated.")
-    var maxRows = 1000
-
-    @Option(help: "The statement's time limit in milliseconds (1–300000).")
-    var timeoutMs = 5000
+    @OptionGroup var query: GuardedQueryOptions
 
     @Option(help: "The LLM planner's time limit for the whole exchange, in milliseconds (1–600000).")
     var llmTimeoutMs = 60000
-
-    @Option(help: "PostgreSQL: the reader role's URL (default HOLDOUT_SQL_READER_URL).")
-    var readerURL: String?
 
     @Flag(help: "Print one JSON object: {question, planner, sql, explanation, verdict, executed, columns, rows, truncated, answer}.")
     var json = false
 
     func validate() throws {
-        guard (1...GuardedQueryRunner.maximumRows).contains(maxRows) else { throw ValidationError("--max-rows must be in 1…\(GuardedQueryRunner.maximumRows)") }
-        guard (1...300_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be in 1…300000") }
         guard (1...600_000).contains(llmTimeoutMs) else { throw ValidationError("--llm-timeout-ms must be in 1…600000") }
     }
 
@@ -93,22 +81,17 @@ struct AskCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var text = question
-        if question == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        }
+        let text = try GuardedQueryOptions.argumentOrStandardInput(question, name: "question")
         let chosen = try makePlanner(environment: ProcessInfo.processInfo.environment)
         let location = try StoreLocation(db.database)
         // Opening the store checks (SQLite: brings up to date) the schema; the tenant's keys let
         // the planners recognise an experiment named without quotes.
-        let keys = try await db.with { store in try await store.experiments(tenant: tenant).map(\.key) }
-        let fixedReader = readerURL
-        let reader: (@Sendable (String) -> String?)? = fixedReader.map { url in { @Sendable _ in url } }
-        let ask = Ask(runner: GuardedQueryRunner(location: location, readerURL: reader))
+        let keys = try await db.with { store in try await store.experiments(tenant: query.tenant).map(\.key) }
+        let ask = Ask(runner: query.runner(location))
         let context = PlanningContext(dialect: location.guardDialect, now: Date(), experimentKeys: keys)
         let answer: Ask.Answer
         do {
-            answer = try await ask.ask(text, planner: chosen, context: context, tenant: tenant, maxRows: maxRows, timeout: .milliseconds(timeoutMs))
+            answer = try await ask.ask(text, planner: chosen, context: context, tenant: query.tenant, maxRows: query.maxRows, timeout: query.timeout)
         } catch {
             switch error {
             case .planning(let failure): throw CLIError(failure.message)

@@ -43,10 +43,7 @@ struct SQLCheckCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var text = query
-        if query == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        }
+        let text = try GuardedQueryOptions.argumentOrStandardInput(query, name: "query")
         let verdict = SQLGuard.holdout(dialect: dialect.sqlDialect).check(text)
         if json {
             try Output.json(verdict)
@@ -84,40 +81,19 @@ struct SQLRunCommand: AsyncParsableCommand {
 
     @OptionGroup var db: DatabaseOptions
 
-    @Option(help: "Whose experiments the views show (SQLite: fixed on the connection; PostgreSQL: the reader role's tenant).")
-    var tenant = "default"
-
-    @Option(help: "Rows kept (1–100000); a longer result is cut and marked truncated.")
-    var maxRows = 1000
-
-    @Option(help: "The statement's time limit in milliseconds (1–300000).")
-    var timeoutMs = 5000
-
-    @Option(help: "PostgreSQL: the reader role's URL (default HOLDOUT_SQL_READER_URL).")
-    var readerURL: String?
+    @OptionGroup var guarded: GuardedQueryOptions
 
     @Flag(help: "Print one JSON object: {columns, rows, truncated}, or the refusal {allowed, reason, relations, functions}.")
     var json = false
 
-    func validate() throws {
-        guard (1...GuardedQueryRunner.maximumRows).contains(maxRows) else { throw ValidationError("--max-rows must be in 1…\(GuardedQueryRunner.maximumRows)") }
-        guard (1...300_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must be in 1…300000") }
-    }
-
     func run() async throws {
-        var text = query
-        if query == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        }
+        let text = try GuardedQueryOptions.argumentOrStandardInput(query, name: "query")
         let location = try StoreLocation(db.database)
         // Opening the store checks (SQLite: brings up to date) the schema the views belong to.
         try await db.with { _ in }
-        let fixedReader = readerURL
-        let reader: (@Sendable (String) -> String?)? = fixedReader.map { url in { @Sendable _ in url } }
-        let runner = GuardedQueryRunner(location: location, readerURL: reader)
         let result: QueryResult
         do {
-            result = try await runner.run(sql: text, tenant: tenant, maxRows: maxRows, timeout: .milliseconds(timeoutMs))
+            result = try await guarded.runner(location).run(sql: text, tenant: guarded.tenant, maxRows: guarded.maxRows, timeout: guarded.timeout)
         } catch {
             if error.kind == .refused, let verdict = error.verdict {
                 if json { try Output.json(verdict) } else { print("refused: \(verdict.reason ?? "")") }
@@ -131,7 +107,7 @@ struct SQLRunCommand: AsyncParsableCommand {
             print(Output.table(header: result.columns, rows: result.rows.map { $0.map(\.description) }))
         }
         if result.truncated {
-            Output.error("truncated: the query returned more than \(maxRows) rows; only the first \(maxRows) are shown\n")
+            Output.error("truncated: the query returned more than \(guarded.maxRows) rows; only the first \(guarded.maxRows) are shown\n")
         }
     }
 }
