@@ -33,6 +33,7 @@ struct DialectSQLTests {
         #expect(
             sqlite.connectionSettings == [
                 "PRAGMA busy_timeout = 30000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+                "PRAGMA analysis_limit = 1000",
             ])
         #expect(sqlite.analyze(table: "experiment_assignments") == "ANALYZE experiment_assignments")
         #expect(!sqlite.isDeadlock(StoreError(.database, "not an engine error")))

@@ -89,6 +89,34 @@ struct OrderTotalsTests {
         }
     }
 
+    @Test("a batch the engine refuses, with later batches already queued, leaves nothing; the import then runs again", arguments: Engine.underTest)
+    func failingBatchRollsBack(engine: Engine) async throws {
+        try await TestDatabase.withStore(engine) { store in
+            // The engine refuses order o150 (of 300, in batches of 7: several batches wait
+            // behind the one that fails).
+            let refuse: [String] =
+                engine == .sqlite
+                ? ["CREATE TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.order_id = 'o150' BEGIN SELECT RAISE(ABORT, 'refused'); END"]
+                : [
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.order_id = 'o150' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                    "CREATE TRIGGER refuse BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse()",
+                ]
+            try await store.withConnection { sql in
+                for statement in refuse { try await sql.raw(SQLQueryString(statement)).run() }
+            }
+            let file = try Self.file(Self.csv(0..<300))
+            await #expect(throws: StoreError.self) { try await Self.importer(tenant: "acme", batchSize: 7).run(path: file.path, store: store) }
+            for table in ["orders", "order_geos", "order_geo_days"] { #expect(try await store.rowCount(table) == 0, "\(table)") }
+            try await store.withConnection { sql in
+                try await sql.raw(SQLQueryString(engine == .sqlite ? "DROP TRIGGER refuse" : "DROP TRIGGER refuse ON orders")).run()
+            }
+            #expect(try await Self.importer(tenant: "acme", batchSize: 7).run(path: file.path, store: store).inserted == 300)
+            let reference = try await Self.fromOrders(store, tenant: "acme")
+            #expect(try await store.revenueByGeo(tenant: "acme") == reference.geos)
+            #expect(try await store.dailyRevenue(tenant: "acme") == reference.days)
+        }
+    }
+
     @Test("rejected rows add nothing; the first of a duplicated id counts once", arguments: Engine.underTest)
     func rejects(engine: Engine) async throws {
         try await TestDatabase.withStore(engine) { store in

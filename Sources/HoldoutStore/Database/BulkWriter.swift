@@ -390,12 +390,6 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
     }
     let dialect: any StoreDialect
     let logger: Logger
-    /// Staging tables already created on this connection (temporary tables live per session).
-    private let createdTables = Mutex<Set<String>>([])
-    private var created: Set<String> {
-        get { createdTables.withLock { $0 } }
-        set { createdTables.withLock { $0 = newValue } }
-    }
 
     init(connection: PostgresConnection, dialect: any StoreDialect, logger: Logger) {
         self.connection = connection
@@ -426,11 +420,10 @@ final class PostgresBulkWriter: BulkWriter, Sendable {
     ) async throws -> String {
         let stage = "holdout_stage_\(table)"
         let definitions = columns.map { "\($0.name) \($0.type.rawValue)" }.joined(separator: ", ")
-        if !created.contains(stage) {
-            _ = try await connection.query(
-                PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(definitions)) ON COMMIT DELETE ROWS"), logger: logger)
-            created.insert(stage)
-        }
+        // Every time, not once per connection: a table created in a transaction that then rolled
+        // back is gone (a remembered "created" made the next import fail on a missing table).
+        _ = try await connection.query(
+            PostgresQuery(unsafeSQL: "CREATE TEMP TABLE IF NOT EXISTS \(stage) (\(definitions)) ON COMMIT DELETE ROWS"), logger: logger)
         if emptyFirst { _ = try await connection.query(PostgresQuery(unsafeSQL: "TRUNCATE \(stage)"), logger: logger) }
         try await connection.copyFrom(table: stage, columns: columns.map(\.name), logger: logger) { writer in
             var buffer = ByteBuffer()

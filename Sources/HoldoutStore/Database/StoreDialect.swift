@@ -137,10 +137,15 @@ public struct SQLiteStoreDialect: StoreDialect {
     public func rowLock(exclusive: Bool) -> String { "" }
     public var sqlDialect: any SQLDialect { SQLiteDialect() }
     /// The busy timeout first (switching to WAL may wait for another process's lock), then WAL
-    /// (readers beside a writer, from several processes), `synchronous = NORMAL` and foreign
-    /// keys.
+    /// (readers beside a writer, from several processes), `synchronous = NORMAL`, foreign keys,
+    /// and `ANALYZE` from a sample of about 1,000 rows per index (SQLite's advice for large
+    /// tables): without the limit, the `ANALYZE orders` after a 20-million-order import read the
+    /// whole table again (2.1 s).
     public var connectionSettings: [String] {
-        ["PRAGMA busy_timeout = 30000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"]
+        [
+            "PRAGMA busy_timeout = 30000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+            "PRAGMA analysis_limit = 1000",
+        ]
     }
     /// `BEGIN IMMEDIATE`: the write lock at once, so two transactions that read and then write
     /// never deadlock upgrading their locks (the second waits at its start, under the busy

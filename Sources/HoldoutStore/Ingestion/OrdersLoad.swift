@@ -92,7 +92,7 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
         var layout: OrdersLayout?
         // The ids seen so far live in a local, not a property: the fast path below touches it once
         // per row, and a class property would pay a dynamic exclusivity check each time.
-        var seen = Set<ByteKey>()
+        var seen = ByteStringTable()
         while more {
             // A nested function, not a closure in a variable: a closure value escapes, which would
             // box `seen` and `pending` and check every access to them at run time.
@@ -106,7 +106,7 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
                         guard let parsed = try parser!.parse(row).first else { return }
                         // An order id twice in one input is an error in the input (a re-import of
                         // the same orders is not: the key makes it a no-op).
-                        if case .text(let id) = parsed[1], !seen.insert(ByteKey(id)).inserted {
+                        if case .text(let id) = parsed[1], !seen.insert(id).inserted {
                             throw RowError(
                                 line: row.line, column: "order_id",
                                 reason: "\(RowParser.quoted(id)) appears earlier in this input; each order id once (the first is kept)")
@@ -128,7 +128,7 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
                         }
                         // The general path counts the rows it takes, and names the earlier row of a
                         // repeated id.
-                        guard let row = layout!.parse(record), case .text(let id) = row[1], seen.insert(ByteKey(id)).inserted else { return false }
+                        guard let row = layout!.parse(record), case .text(let id) = row[1], seen.insert(id).inserted else { return false }
                         fastRead += 1
                         pending.append(row)
                         return true
@@ -146,37 +146,39 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
                     return x.utf8.lexicographicallyPrecedes(y.utf8)
                 }
                 pending.removeFirst(end)
-                // The insert runs on the engine's thread while this task adds the previous batch to
-                // the totals and reads and parses the next one: one batch in flight at a time, on
-                // the transaction's connection. The previous batch's totals wait until this one is
-                // on its way, so the engine is never idle while they are added (at 20 million
-                // orders over 50,000 geos they took 23 of 106 s with the engine waiting).
-                let finished = try await waitForInFlight()
+                // The insert runs on the engine's thread while this task adds earlier batches to
+                // the totals and reads and parses the next ones. Up to two batches wait for the
+                // engine, each insert starting when the one before it has ended (one connection,
+                // statements in order), so a slow stretch of parsing (a table growing) never
+                // leaves the engine idle. A batch's totals wait until a later batch is on its way
+                // (at 20 million orders over 50,000 geos they took 23 of 106 s with the engine
+                // waiting, when they came first).
                 let bulk = store.bulk
-                inFlight = (
-                    Task { try await bulk.insertNew(table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, key: 1, rows: batch[...]) },
-                    batch
-                )
-                if let finished { account(finished) }
+                let previous = inFlight.last?.task
+                inFlight.append(
+                    (
+                        Task {
+                            _ = try await previous?.value
+                            return try await bulk.insertNew(
+                                table: kind.table, columns: kind.tableColumns, conflict: kind.conflictTarget, key: 1, rows: batch[...])
+                        },
+                        batch
+                    ))
+                if inFlight.count > 2 { try await accountOldest() }
             }
         }
-        if let finished = try await waitForInFlight() { account(finished) }
+        while !inFlight.isEmpty { try await accountOldest() }
         try await totals.fold(tenant: importer.tenant, into: store.bulk)
     }
 
-    /// The batch being inserted, if any, and its rows.
-    private var inFlight: (task: Task<[Int]?, any Error>, batch: [[DatabaseValue]])?
+    /// The batches being inserted or waiting to be, oldest first, and their rows.
+    private var inFlight: [(task: Task<[Int]?, any Error>, batch: [[DatabaseValue]])] = []
 
-    /// Waits for the batch in flight, if any: its rows and which of them were new (nil: all).
-    private func waitForInFlight() async throws -> (batch: [[DatabaseValue]], fresh: [Int]?)? {
-        guard let (task, batch) = inFlight else { return nil }
-        inFlight = nil
-        return (batch, try await task.value)
-    }
-
-    /// Adds an inserted batch's new rows to the totals and the summary.
-    private func account(_ finished: (batch: [[DatabaseValue]], fresh: [Int]?)) {
-        let (batch, fresh) = finished
+    /// Waits for the oldest batch in flight, and adds its new rows (all when the writer says
+    /// nil) to the totals and the summary.
+    private func accountOldest() async throws {
+        let (task, batch) = inFlight.removeFirst()
+        let fresh = try await task.value
         totals.add(batch, only: fresh)
         let inserted = fresh?.count ?? batch.count
         summary.inserted += inserted
@@ -186,12 +188,10 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
         importer.onBatchCommitted?(summary)
     }
 
-    /// After an error: lets the batch in flight finish (its statement holds the connection the
-    /// rollback needs), ignoring its outcome.
+    /// After an error: lets the batches in flight finish (their statements hold the connection
+    /// the rollback needs), ignoring their outcome.
     private func abandonInFlight() async {
-        guard let (task, _) = inFlight else { return }
-        inFlight = nil
-        _ = try? await task.value
+        while !inFlight.isEmpty { _ = try? await inFlight.removeFirst().task.value }
     }
 }
 
@@ -203,7 +203,7 @@ final class OrdersLoad: @unchecked Sendable {  // used by one task at a time: th
 /// (`holdout bench geo --orders 20000000 --geos 50000`, session 9); the table keeps a cell's key
 /// and sums in one slot, probed from a seeded mix of the key.
 struct OrderTotals {
-    private var geoIndex: [ByteKey: Int32] = [:]
+    private var geoIndex = ByteStringTable()
     private(set) var geos: [String] = []
     private var geoRevenue: [Double] = []
     private var geoOrders: [Int64] = []
@@ -224,19 +224,15 @@ struct OrderTotals {
     /// Adds an orders table row (tenant, order_id, created_at, geo, revenue).
     mutating func add(_ row: [DatabaseValue]) {
         guard case .integer(let createdAt) = row[2], case .text(let geo) = row[3], case .double(let revenue) = row[4] else { return }
-        let key = ByteKey(geo)
-        let g: Int32
-        if let known = geoIndex[key] {
-            g = known
-        } else {
-            g = Int32(geos.count)
-            geoIndex[key] = g
+        let (number, new) = geoIndex.insert(geo)
+        if new {
             geos.append(geo)
             geoRevenue.append(0)
             geoOrders.append(0)
         }
-        geoRevenue[Int(g)] += revenue
-        geoOrders[Int(g)] += 1
+        geoRevenue[number] += revenue
+        geoOrders[number] += 1
+        let g = Int32(number)
         // Floor division: days before 1970 are negative, as the SQL of migration 8.
         let day = createdAt >= 0 ? createdAt / Self.microsecondsPerDay : (createdAt - Self.microsecondsPerDay + 1) / Self.microsecondsPerDay
         cells.add(geo: g, day: day, revenue: revenue)
@@ -282,14 +278,18 @@ struct OrderTotals {
     }
 }
 
-/// Open addressing on (geo number, day): keys, revenue and order counts in parallel arrays by
-/// slot, linear probing, at most half full. The probe starts at a mix of the key with a seed drawn
-/// per table, so keys chosen by an input cannot be made to collide without knowing the seed.
+/// Open addressing on (geo number, day): each slot holds its key, revenue and order count
+/// together (one cache line touched per row), linear probing, at most half full. The probe
+/// starts at a mix of the key with a seed drawn per table, so keys chosen by an input cannot be
+/// made to collide without knowing the seed.
 struct CellTable {
-    private static let empty = UInt64.max
-    private var keys = [UInt64](repeating: CellTable.empty, count: 1 << 12)
-    private var revenue = [Double](repeating: 0, count: 1 << 12)
-    private var orders = [Int64](repeating: 0, count: 1 << 12)
+    private struct Slot {
+        var key: UInt64
+        var revenue: Double
+        var orders: Int64
+    }
+    private static let empty = Slot(key: .max, revenue: 0, orders: 0)
+    private var slots = [Slot](repeating: CellTable.empty, count: 1 << 12)
     private(set) var count = 0
     private let seed = UInt64.random(in: 0...UInt64.max)
 
@@ -299,7 +299,7 @@ struct CellTable {
     }
 
     /// MurmurHash3's 64-bit finalizer (a bijection) of the seeded key.
-    private func slot(_ key: UInt64, mask: Int) -> Int {
+    private func start(_ key: UInt64, mask: Int) -> Int {
         var h = key ^ seed
         h ^= h >> 33
         h &*= 0xff51_afd7_ed55_8ccd
@@ -309,22 +309,20 @@ struct CellTable {
         return Int(truncatingIfNeeded: h) & mask
     }
 
-    mutating func add(geo: Int32, day: Int64, revenue value: Double) {
-        if (count + 1) * 2 > keys.count { grow() }
+    mutating func add(geo: Int32, day: Int64, revenue: Double) {
+        if (count + 1) * 2 > slots.count { grow() }
         let key = Self.key(geo: geo, day: day)
-        let mask = keys.count - 1
-        var i = slot(key, mask: mask)
+        let mask = slots.count - 1
+        var i = start(key, mask: mask)
         while true {
-            let k = keys[i]
+            let k = slots[i].key
             if k == key {
-                revenue[i] += value
-                orders[i] += 1
+                slots[i].revenue += revenue
+                slots[i].orders += 1
                 return
             }
-            if k == Self.empty {
-                keys[i] = key
-                revenue[i] = value
-                orders[i] = 1
+            if k == Self.empty.key {
+                slots[i] = Slot(key: key, revenue: revenue, orders: 1)
                 count += 1
                 return
             }
@@ -333,32 +331,30 @@ struct CellTable {
     }
 
     private mutating func grow() {
-        let (oldKeys, oldRevenue, oldOrders) = (keys, revenue, orders)
-        let size = keys.count * 2
-        keys = [UInt64](repeating: Self.empty, count: size)
-        revenue = [Double](repeating: 0, count: size)
-        orders = [Int64](repeating: 0, count: size)
-        let mask = size - 1
-        for j in oldKeys.indices where oldKeys[j] != Self.empty {
-            var i = slot(oldKeys[j], mask: mask)
-            while keys[i] != Self.empty { i = (i + 1) & mask }
-            keys[i] = oldKeys[j]
-            revenue[i] = oldRevenue[j]
-            orders[i] = oldOrders[j]
+        let old = slots
+        slots = [Slot](repeating: Self.empty, count: old.count * 2)
+        let mask = slots.count - 1
+        for slot in old where slot.key != Self.empty.key {
+            var i = start(slot.key, mask: mask)
+            while slots[i].key != Self.empty.key { i = (i + 1) & mask }
+            slots[i] = slot
         }
     }
 
     /// The cell in a slot.
-    func cell(at slot: Int) -> (geo: Int32, day: Int32, revenue: Double, orders: Int64) {
-        let key = keys[slot]
-        return (Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: key)), revenue[slot], orders[slot])
+    func cell(at index: Int) -> (geo: Int32, day: Int32, revenue: Double, orders: Int64) {
+        let slot = slots[index]
+        return (
+            Int32(bitPattern: UInt32(truncatingIfNeeded: slot.key >> 32)), Int32(bitPattern: UInt32(truncatingIfNeeded: slot.key)), slot.revenue,
+            slot.orders
+        )
     }
 
     /// The occupied slots in the order of `rank(geo, day)` (distinct per cell).
     func sortedSlots(by rank: (Int32, Int32) -> UInt64) -> [Int] {
         var ranked: [(rank: UInt64, slot: Int)] = []
         ranked.reserveCapacity(count)
-        for i in keys.indices where keys[i] != Self.empty {
+        for i in slots.indices where slots[i].key != Self.empty.key {
             let cell = cell(at: i)
             ranked.append((rank(cell.geo, cell.day), i))
         }
