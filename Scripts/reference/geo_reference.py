@@ -242,7 +242,45 @@ def scm_weights(df, assignment, periods):
                    bounds=[(0, None)] * n, constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1}],
                    method="SLSQP", options={"ftol": 1e-15, "maxiter": 2000})
     assert res.success, res.message
-    return {"donors": donors, "weights": [float(v) for v in res.x], "objective": float(res.fun)}
+    return {"donors": donors, "weights": [float(v) for v in res.x], "objective": float(res.fun),
+            "ridge_cv": ridge_cv(X, y)}
+
+
+def simplex_fit(X, y):
+    from scipy.optimize import minimize
+    n = X.shape[1]
+    res = minimize(lambda w: np.sum((y - X @ w) ** 2), np.full(n, 1 / n), jac=lambda w: -2 * X.T @ (y - X @ w),
+                   bounds=[(0, None)] * n, constraints=[{"type": "eq", "fun": lambda w: np.sum(w) - 1}],
+                   method="SLSQP", options={"ftol": 1e-15, "maxiter": 2000})
+    assert res.success, res.message
+    return res.x
+
+
+def ridge_cv(X, y):
+    """augsynth's choice of the ridge lambda (Ben-Michael, Feller & Rothstein 2021, cv_lambda with
+    min_1se), as HoldoutGeo's crossValidatedRidge documents it: 21 lambdas log-spaced from the
+    largest eigenvalue of X'X down to 1e-8 of it; each of the last h = min(14, max(1, T0 // 3))
+    pre-period days predicted from simplex weights fitted on the days before it plus the ridge
+    adjustment (X'X + lambda I)^-1 X'(y - Xw); the largest lambda whose mean squared error is
+    within one standard error (sample sd / sqrt(h)) of the smallest."""
+    t0 = X.shape[0]
+    largest = float(np.linalg.eigvalsh(X.T @ X)[-1])
+    grid = [largest * 10 ** (-0.4 * k) for k in range(21)]
+    h = max(1, min(14, t0 // 3))
+    errors = []
+    for lam in grid:
+        e = []
+        for t in range(t0 - h, t0):
+            Xt, yt = X[:t], y[:t]
+            w = simplex_fit(Xt, yt)
+            w = w + np.linalg.solve(Xt.T @ Xt + lam * np.eye(X.shape[1]), Xt.T @ (yt - Xt @ w))
+            e.append(float((y[t] - X[t] @ w) ** 2))
+        errors.append(e)
+    means = [float(np.mean(e)) for e in errors]
+    best = int(np.argmin(means))
+    bound = means[best] + float(np.std(errors[best], ddof=1)) / np.sqrt(h)
+    chosen = next(k for k in range(21) if means[k] <= bound)
+    return {"largest_eigenvalue": largest, "holdout_days": h, "mean_errors": means, "bound": bound, "lambda": grid[chosen], "index": chosen}
 
 
 def main():

@@ -8,9 +8,18 @@ struct SCMTests {
     struct Reference: Decodable {
         struct Case: Decodable {
             struct SCM: Decodable {
+                struct RidgeCV: Decodable {
+                    let largest_eigenvalue: Double
+                    let holdout_days: Int
+                    let mean_errors: [Double]
+                    let bound: Double
+                    let lambda: Double
+                    let index: Int
+                }
                 let donors: [String]
                 let weights: [Double]
                 let objective: Double
+                let ridge_cv: RidgeCV
             }
             let name, panel: String
             let assignment: [String: [String]]
@@ -52,6 +61,66 @@ struct SCMTests {
         if caseName == "effect_cooldown" {
             for (mine, theirs) in zip(w, c.scm.weights) { #expect(abs(mine - theirs) < 1e-5, "weights \(w) vs \(c.scm.weights)") }
         }
+    }
+
+    /// The ridge λ that `--augment` picks, against the same rule written with numpy/scipy
+    /// (`Scripts/reference/geo_reference.py`, `ridge_cv`: SLSQP for the simplex fits, `eigvalsh`
+    /// for the grid, `numpy.linalg.solve` for the augmentation) on the cases whose fits have more
+    /// days than donors (where the simplex weights are unique, so two solvers must agree): the
+    /// grid to 1e-9, every λ's mean held-out squared error to 1e-5 relative, the same choice.
+    @Test("the cross-validated ridge λ (augsynth's rule) agrees with numpy/scipy", arguments: ["effect_cooldown", "effect_variable_cost"])
+    func crossValidatedRidge(caseName: String) throws {
+        let reference: Reference = try Fixture.load("geo_reference")
+        let c = try #require(reference.cases.first { $0.name == caseName })
+        let r = c.scm.ridge_cv
+        let panel = try Fixture.panel(c.panel)
+        let periods = try TBRTests.periods(c.periods, cooldown: false)
+        let assignment = GeoAssignment(control: c.assignment["control"]!, treatment: c.assignment["treatment"]!)
+        let cv = try GeoAnalysis.ridgeCrossValidation(panel: panel, assignment: assignment, periods: periods)
+        #expect(cv.grid.count == 21 && cv.meanErrors.count == 21)
+        for (k, lambda) in cv.grid.enumerated() {
+            let expected = r.largest_eigenvalue * pow(10, -0.4 * Double(k))
+            #expect(abs(lambda - expected) <= 1e-9 * expected, "λ[\(k)] \(lambda) vs \(expected)")
+        }
+        for (k, (mine, theirs)) in zip(cv.meanErrors, r.mean_errors).enumerated() {
+            #expect(abs(mine - theirs) <= 1e-5 * theirs + 1e-15, "\(caseName) mean error at λ[\(k)]: \(mine) vs \(theirs)")
+        }
+        #expect(abs(cv.bound - r.bound) <= 1e-5 * r.bound)
+        #expect(cv.chosen == r.index)
+        #expect(try GeoAnalysis.crossValidatedRidge(panel: panel, assignment: assignment, periods: periods) == cv.grid[cv.chosen])
+    }
+
+    /// A treated series outside the donors' convex hull (1.5 × one donor's shape − 0.5 × another's):
+    /// the simplex cannot follow it, a small ridge λ can, and cross-validation finds that.
+    @Test("outside the donors' hull, cross-validation picks a small λ and augmentation fits the pre-period better")
+    func augmentationOutsideTheHull() throws {
+        let start = try GeoDay("2026-01-01")
+        let days = 90
+        var rows: [GeoPanel.Row] = []
+        var shapes: [[Double]] = []
+        for k in 0..<5 {
+            let (period, wobble) = (Double(3 + k), 0.05 * Double(k))
+            shapes.append(
+                (0..<days).map { (d: Int) -> Double in
+                    let t = Double(d)
+                    return 1 + 0.3 * sin(t / period) + wobble * cos(t / 4)
+                })
+            for d in 0..<days { rows.append(GeoPanel.Row(date: start.advanced(by: d), geo: "donor\(k)", response: 100 * Double(k + 1) * shapes[k][d])) }
+        }
+        for d in 0..<days {
+            rows.append(GeoPanel.Row(date: start.advanced(by: d), geo: "treated", response: 1000 * (1.5 * shapes[0][d] - 0.5 * shapes[3][d])))
+        }
+        let panel = try GeoPanel(rows: rows)
+        let assignment = GeoAssignment(control: (0..<5).map { "donor\($0)" }, treatment: ["treated"])
+        let periods = GeoPeriods(preStart: start, testStart: start.advanced(by: 70), testEnd: start.advanced(by: 89))
+        let cv = try GeoAnalysis.ridgeCrossValidation(panel: panel, assignment: assignment, periods: periods)
+        #expect(cv.chosen >= 5, "λ index \(cv.chosen) of \(cv.meanErrors)")
+        let plain = try GeoAnalysis.scm(panel: panel, assignment: assignment, periods: periods, permutations: 99)
+        let augmented = try GeoAnalysis.scm(panel: panel, assignment: assignment, periods: periods, ridge: cv.grid[cv.chosen], permutations: 99)
+        #expect(augmented.preRMSE < plain.preRMSE / 10, "pre-period RMSE \(augmented.preRMSE) vs \(plain.preRMSE)")
+        // No effect was injected: the augmented estimate is near zero, the plain one is not.
+        #expect(abs(augmented.estimate.incremental) < abs(plain.estimate.incremental) / 10)
+        #expect(augmented.weights.contains { $0.weight < 0 })
     }
 
     /// Treatment = 0.7·donor A's shape + 0.3·donor B's, scaled up, plus 40/day in the test.

@@ -74,6 +74,28 @@ struct GeoCommandTests {
             #expect(Set(methods.keys) == ["summary", "did", "tbr", "trimmed-match", "scm"])
             #expect((methods["tbr"] as? [String: Any])?["incremental"] is Double)
             #expect((methods["trimmed-match"] as? [String: Any])?["error"] != nil)  // no pairs, no cost
+            // Synthetic control's options: --augment (λ cross-validated), --ridge, --permutations, --seed.
+            let scmArguments = [
+                "geo", "analyze", "--panel", panel.path, "--assignment", path, "--pre-start", "2026-01-01", "--test-start", "2026-01-29", "--test-end",
+                "2026-02-09", "--method", "scm", "--json",
+            ]
+            func scm(_ extra: [String]) async throws -> [String: Any] {
+                let run = try await CLI.run(scmArguments + extra)
+                #expect(run.status == 0, "\(extra): \(run.stderr)")
+                return try #require((try run.json()["methods"] as? [String: Any])?["scm"] as? [String: Any])
+            }
+            let plain = try await scm(["--permutations", "99", "--seed", "3"])
+            #expect(plain["ridge"] is NSNull && plain["permutations"] as? Int == 99 && plain["seed"] as? Int == 3)
+            #expect(NSDictionary(dictionary: try await scm(["--permutations", "99", "--seed", "3"])).isEqual(to: plain))
+            let augmented = try await scm(["--augment", "--permutations", "99", "--seed", "3"])
+            let lambda = try #require(augmented["ridge"] as? Double)
+            #expect(lambda > 0)
+            let fixed = try await scm(["--ridge", "0.5", "--permutations", "99"])
+            #expect(fixed["ridge"] as? Double == 0.5)
+            let tooFew = try await CLI.run(scmArguments + ["--permutations", "5"])
+            #expect(tooFew.status != 0 && tooFew.stderr.contains("--permutations must be in 19…100000"), "\(tooFew.stderr)")
+            let negative = try await CLI.run(scmArguments + ["--ridge=-1"])
+            #expect(negative.status != 0 && negative.stderr.contains("--ridge must be a finite number ≥ 0"), "\(negative.stderr)")
             let power = try await CLI.run(["geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--json"])
             #expect(power.status == 0, "\(power.stderr)")
             #expect(try power.json()["windows"] as? Int != nil)
@@ -153,7 +175,7 @@ struct GeoCommandTests {
             let unknown = try await CLI.run(base)
             #expect(unknown.status != 0 && unknown.stderr.contains("line 3: geo 'zz' is not in the panel"), "\(unknown.stderr)")
             let help = try await CLI.run(["geo", "analyze", "--help"])
-            #expect(help.stdout.contains("Example:"))
+            #expect(help.stdout.contains("Examples:") && help.stdout.contains("--augment"))
         }
     }
 

@@ -73,14 +73,40 @@ public struct GeoAnalysisReport: Sendable, Encodable {
         for (method, outcome) in methods { try m.encode(outcome, forKey: MethodKey(stringValue: method.rawValue)) }
     }
 
+    /// Synthetic control's settings: augmentation and the conformal test's permutations.
+    public struct SCMSettings: Sendable, Hashable {
+        /// Ridge-augment the weights (augsynth).
+        public var augment: Bool
+        /// The ridge λ when augmenting; nil: chosen from the pre-period
+        /// (``GeoAnalysis/crossValidatedRidge(panel:assignment:periods:)``).
+        public var ridge: Double?
+        public var permutations: Int
+        public var seed: UInt64
+
+        public init(augment: Bool = false, ridge: Double? = nil, permutations: Int = 1000, seed: UInt64 = GeoDesign.defaultSeed) {
+            self.augment = augment
+            self.ridge = ridge
+            self.permutations = permutations
+            self.seed = seed
+        }
+
+        /// The λ to pass to ``GeoAnalysis/scm(panel:assignment:periods:level:tails:ridge:permutations:seed:)``.
+        func ridge(panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods) throws(GeoError) -> Double? {
+            guard augment else { return nil }
+            if let ridge { return ridge }
+            return try GeoAnalysis.crossValidatedRidge(panel: panel, assignment: assignment, periods: periods)
+        }
+    }
+
     /// Runs the methods (nil: all of them) on a panel.
     /// - Throws: ``GeoError`` from a single method, or periods outside the panel.
     /// - Parameters:
     ///   - trimRate: trimmed match's trim rate, fixed (nil: chosen from the data up to
     ///     `maxTrimRate`, as the trimmed_match package does).
+    ///   - scm: synthetic control's settings (``SCMSettings``).
     public static func run(
         panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods, method: Method?, level: Double = 0.9, tails: Int = 2,
-        trimRate: Double? = nil, maxTrimRate: Double = 0.25
+        trimRate: Double? = nil, maxTrimRate: Double = 0.25, scm: SCMSettings = SCMSettings()
     ) throws(GeoError) -> GeoAnalysisReport {
         guard periods.preStart < periods.testStart, periods.testStart <= periods.testEnd else {
             throw GeoError(
@@ -106,7 +132,11 @@ public struct GeoAnalysisReport: Sendable, Encodable {
                 .trimmedMatch(
                     try GeoAnalysis.trimmedMatch(
                         panel: panel, assignment: assignment, periods: periods, level: level, tails: tails, trimRate: trimRate, maxTrimRate: maxTrimRate))
-            case .scm: .scm(try GeoAnalysis.scm(panel: panel, assignment: assignment, periods: periods, level: level, tails: tails))
+            case .scm:
+                .scm(
+                    try GeoAnalysis.scm(
+                        panel: panel, assignment: assignment, periods: periods, level: level, tails: tails,
+                        ridge: try scm.ridge(panel: panel, assignment: assignment, periods: periods), permutations: scm.permutations, seed: scm.seed))
             }
         }
         if let method { return GeoAnalysisReport(panel: shape, methods: [(method, try one(method))]) }

@@ -100,23 +100,10 @@ extension GeoAnalysis {
         if let ridge { guard ridge.isFinite, ridge >= 0 else { throw GeoError(.invalidInput, "ridge must be ≥ 0, got \(ridge)") } }
         let groups = try assignment.resolve(in: panel)
         let days = try periods.offsets(in: panel)
+        let (y, targetMean, donorGeos, donors) = try scmSeries(panel, groups, days)
         let all = days.pre.lowerBound..<days.analysed.upperBound
         let preCount = days.pre.count
         let total = all.count
-        let y = groupSeries(panel, geos: groups.treatment, days: all)
-        let targetMean = y[0..<preCount].reduce(0, +) / Double(preCount)
-        guard targetMean > 0 else { throw GeoError(.insufficientData, "SCM: the treatment group has no pre-period response") }
-        var donorGeos: [Int] = []
-        var donors: [[Double]] = []
-        for g in groups.control {
-            let series = groupSeries(panel, geos: [g], days: all)
-            let mean = series[0..<preCount].reduce(0, +) / Double(preCount)
-            if mean > 0 {
-                donorGeos.append(g)
-                donors.append(series.map { $0 / mean })
-            }
-        }
-        guard donors.count >= 2 else { throw GeoError(.insufficientData, "SCM needs at least 2 control geos with pre-period response, has \(donors.count)") }
         let preRows = Array(0..<preCount)
         let postRows = Array(preCount..<total)
         let t1 = Double(postRows.count)
@@ -215,6 +202,83 @@ extension GeoAnalysis {
             .sorted { $0.weight > $1.weight || ($0.weight == $1.weight && GeoID($0.geo) < GeoID($1.geo)) }
         return SCMResult(
             estimate: estimate, weights: donorWeights, ridge: ridge, permutations: permutations, seed: seed, preRMSE: rmse, dailyEffect: thetaHat)
+    }
+
+    /// The treated series (the treatment group's daily sum over the pre-period and the analysed
+    /// days), its pre-period mean, and the control geos with pre-period response as donors, each
+    /// divided by its own pre-period mean.
+    static func scmSeries(
+        _ panel: GeoPanel, _ groups: GeoAssignment.Resolved, _ days: (pre: Range<Int>, analysed: Range<Int>, test: Range<Int>)
+    ) throws(GeoError) -> (y: [Double], targetMean: Double, donorGeos: [Int], donors: [[Double]]) {
+        let all = days.pre.lowerBound..<days.analysed.upperBound
+        let preCount = days.pre.count
+        let y = groupSeries(panel, geos: groups.treatment, days: all)
+        let targetMean = y[0..<preCount].reduce(0, +) / Double(preCount)
+        guard targetMean > 0 else { throw GeoError(.insufficientData, "SCM: the treatment group has no pre-period response") }
+        var donorGeos: [Int] = []
+        var donors: [[Double]] = []
+        for g in groups.control {
+            let series = groupSeries(panel, geos: [g], days: all)
+            let mean = series[0..<preCount].reduce(0, +) / Double(preCount)
+            if mean > 0 {
+                donorGeos.append(g)
+                donors.append(series.map { $0 / mean })
+            }
+        }
+        guard donors.count >= 2 else { throw GeoError(.insufficientData, "SCM needs at least 2 control geos with pre-period response, has \(donors.count)") }
+        return (y, targetMean, donorGeos, donors)
+    }
+
+    /// The ridge λ for ``scm(panel:assignment:periods:level:tails:ridge:permutations:seed:)``
+    /// chosen from the pre-period as augsynth chooses it (Ben-Michael, Feller & Rothstein 2021,
+    /// `cv_lambda`): on a grid of 21 values from the largest eigenvalue of the donors' pre-period
+    /// Gram matrix down to 10⁻⁸ of it (log-spaced), each of the last h pre-period days (h = a third
+    /// of the pre-period, 1…14) is predicted from weights fitted on the days before it; the
+    /// chosen λ is the largest whose mean squared error is within one standard error of the
+    /// smallest (augsynth's default `min_1se`).
+    /// - Throws: ``GeoError`` as ``scm(panel:assignment:periods:level:tails:ridge:permutations:seed:)``,
+    ///   and `insufficient_data` when the pre-period has fewer than 4 days.
+    public static func crossValidatedRidge(panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods) throws(GeoError) -> Double {
+        let cv = try ridgeCrossValidation(panel: panel, assignment: assignment, periods: periods)
+        return cv.grid[cv.chosen]
+    }
+
+    /// ``crossValidatedRidge(panel:assignment:periods:)`` with its workings: the λ grid (largest
+    /// first), each λ's mean squared error over the held-out days, the one-standard-error bound,
+    /// and the index of the chosen λ.
+    static func ridgeCrossValidation(
+        panel: GeoPanel, assignment: GeoAssignment, periods: GeoPeriods
+    ) throws(GeoError) -> (grid: [Double], meanErrors: [Double], bound: Double, chosen: Int) {
+        let groups = try assignment.resolve(in: panel)
+        let days = try periods.offsets(in: panel)
+        let preCount = days.pre.count
+        guard preCount >= 4 else { throw GeoError(.insufficientData, "choosing the ridge λ needs at least 4 pre-period days, has \(preCount)") }
+        let (y, targetMean, _, donors) = try scmSeries(panel, groups, days)
+        let normalized = y.map { $0 / targetMean }
+        let largest = SyntheticControl(donors: donors, rows: Array(0..<preCount), ridge: nil).lipschitz / 1.01
+        guard largest > 0 else { return ([0], [0], 0, 0) }
+        // 10^(−0.4): 20 steps of it span 10⁻⁸.
+        let ratio = 0.398_107_170_553_497_25
+        var grid = [largest]
+        for _ in 1...20 { grid.append(grid[grid.count - 1] * ratio) }
+        let holdout = max(1, min(14, preCount / 3))
+        let folds = (preCount - holdout)..<preCount
+        var errors: [[Double]] = []
+        for lambda in grid {
+            errors.append(
+                folds.map { t in
+                    let model = SyntheticControl(donors: donors, rows: Array(0..<t), ridge: lambda)
+                    let e = normalized[t] - model.predict(model.weights(target: normalized).augmented, t)
+                    return e * e
+                })
+        }
+        let means = errors.map { $0.reduce(0, +) / Double($0.count) }
+        let best = means.indices.min { means[$0] < means[$1] }!
+        let count = Double(errors[best].count)
+        let spread = count > 1 ? (errors[best].map { ($0 - means[best]) * ($0 - means[best]) }.reduce(0, +) / (count - 1)).squareRoot() : 0
+        let bound = means[best] + spread / count.squareRoot()
+        // The grid runs from large to small: the first within the bound is the largest.
+        return (grid, means, bound, means.firstIndex { $0 <= bound }!)
     }
 
     /// The treatment group's cost over the analysed days when costs are zero in the pre-period

@@ -204,9 +204,11 @@ struct GeoAnalyzeCommand: ParsableCommand {
             Prints {panel: {geos, days, pre_days, test_days, cooldown_days}, methods: {<method>: {…}}}; with \
             --method all a method that cannot run on this panel reports its error and the others still run.
 
-            Example:
+            Examples:
               holdout geo analyze --panel panel.csv --assignment design.json --pre-start 2026-01-01 \\
                   --test-start 2026-03-01 --test-end 2026-03-28 --method tbr --level 0.9 --tails 2
+              holdout geo analyze --panel panel.csv --assignment design.json --pre-start 2026-01-01 \\
+                  --test-start 2026-03-01 --test-end 2026-03-28 --method scm --augment --permutations 999 --seed 7
             """)
 
     @Option(help: "The panel CSV.") var panel: String
@@ -223,9 +225,18 @@ struct GeoAnalyzeCommand: ParsableCommand {
     @Option(help: "Trimmed match: a fixed trim rate in [0, --max-trim-rate] (default: chosen from the data).") var trimRate: Double?
     @Option(help: "Trimmed match: the largest trim rate the data may choose, in [0, 0.5) (the trimmed_match package's 0.25).")
     var maxTrimRate = 0.25
+    @Flag(help: "Synthetic control: ridge-augment the weights as augsynth (λ from --ridge, else cross-validated on the pre-period).")
+    var augment = false
+    @Option(help: "Synthetic control: the ridge λ (≥ 0, on donors scaled to their pre-period mean); implies --augment.") var ridge: Double?
+    @Option(help: "Synthetic control: permutations of the conformal test, 19…100000.") var permutations = 1000
+    @Option(help: "Synthetic control: the seed of the permutations.") var seed: UInt64 = GeoDesign.defaultSeed
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
+        if let ridge, !(ridge.isFinite && ridge >= 0) { throw ValidationError("--ridge must be a finite number ≥ 0, got \(ridge)") }
+        guard (19...100_000).contains(permutations) else {
+            throw ValidationError("--permutations must be in 19…100000 (19 lets a p-value reach 0.05), got \(permutations)")
+        }
         guard maxTrimRate >= 0, maxTrimRate < 0.5 else { throw ValidationError("--max-trim-rate must be in [0, 0.5), got \(maxTrimRate)") }
         if let trimRate, !(trimRate >= 0 && trimRate <= maxTrimRate) {
             throw ValidationError("--trim-rate must be in [0, --max-trim-rate = \(maxTrimRate)], got \(trimRate); raise --max-trim-rate to fix a larger rate")
@@ -251,7 +262,8 @@ struct GeoAnalyzeCommand: ParsableCommand {
         let periods = try periods()
         let report = try GeoAnalysisReport.run(
             panel: panel, assignment: assignment, periods: periods, method: GeoAnalysisReport.Method(rawValue: method), level: level, tails: tails,
-            trimRate: trimRate, maxTrimRate: maxTrimRate)
+            trimRate: trimRate, maxTrimRate: maxTrimRate,
+            scm: GeoAnalysisReport.SCMSettings(augment: augment || ridge != nil, ridge: ridge, permutations: permutations, seed: seed))
         if json {
             try Output.json(report)
             return
