@@ -176,7 +176,9 @@ struct SecondWallTests {
                 } catch let error as GuardedQueryError {
                     #expect(error.kind == .timedOut, "\(error.message)")
                 }
-                #expect(clock.now - sleepStart < .seconds(3))
+                // Well under the 30 s the sleep asks for; not tighter, since the reader's
+                // connection and role are set up inside this window (3.2 s once on a loaded CI).
+                #expect(clock.now - sleepStart < .seconds(10))
             }
         }
     }
