@@ -124,30 +124,16 @@ extension GeoAnalysis {
         let thetaHat = incremental / t1
 
         // The conformal test, with one set of permutations for every θ.
-        var generator = GeoRandom(seed: seed)
-        var draws: [[Int]] = []
-        draws.reserveCapacity(permutations)
-        var indices = Array(0..<total)
-        for _ in 0..<permutations {
-            for k in 0..<postRows.count {
-                indices.swapAt(k, k + generator.nextIndex(total - k))
-            }
-            draws.append(Array(indices[0..<postRows.count]))
-        }
-        let allRows = Array(0..<total)
-        let full = SyntheticControl(donors: donors, rows: allRows, ridge: ridge)
+        let test = ConformalTest(
+            model: SyntheticControl(donors: donors, rows: Array(0..<total), ridge: ridge), preCount: preCount, tails: tails,
+            draws: ConformalTest.draws(total: total, post: postRows.count, permutations: permutations, seed: seed))
         var warmStart: [Double]?
         func pValue(_ theta: Double) -> Double {
             var target = normalized
             for t in postRows { target[t] -= theta / targetMean }
-            let fitted = full.weights(target: target, start: warmStart)
-            warmStart = fitted.simplex
-            let u = allRows.map { target[$0] - full.predict(fitted.augmented, $0) }
-            func statistic(_ rows: [Int]) -> Double { tails == 2 ? rows.reduce(0) { $0 + abs(u[$1]) } : rows.reduce(0) { $0 + u[$1] } }
-            let observed = statistic(postRows)
-            let slack = 1e-12 * max(abs(observed), 1e-300)
-            let exceed = draws.reduce(0) { $0 + (statistic($1) >= observed - slack ? 1 : 0) }
-            return Double(1 + exceed) / Double(1 + permutations)
+            let (p, simplex) = test.pValue(target: target, start: warmStart)
+            warmStart = simplex
+            return p
         }
         let alpha = 1 - level
         func accepted(_ theta: Double) -> Bool { pValue(theta) > alpha }
@@ -279,6 +265,54 @@ extension GeoAnalysis {
         let bound = means[best] + spread / count.squareRoot()
         // The grid runs from large to small: the first within the bound is the largest.
         return (grid, means, bound, means.firstIndex { $0 <= bound }!)
+    }
+
+    /// Chernozhukov, Wüthrich & Zhu's conformal test as ``scm(panel:assignment:periods:level:tails:ridge:permutations:seed:)``
+    /// runs it, shared with ``GeoPower/placeboSCM(panel:assignment:history:plan:permutations:seed:ridge:)``:
+    /// the donors fitted on all days, the post-period days and seeded draws of as many days
+    /// (they depend only on the seed and the day counts, so the windows of a placebo study share them).
+    struct ConformalTest {
+        let model: SyntheticControl
+        let postRows: [Int]
+        let allRows: [Int]
+        let draws: [[Int]]
+        let tails: Int
+
+        init(model: SyntheticControl, preCount: Int, tails: Int, draws: [[Int]]) {
+            let total = model.donors[0].count
+            self.model = model
+            self.postRows = Array(preCount..<total)
+            self.allRows = Array(0..<total)
+            self.draws = draws
+            self.tails = tails
+        }
+
+        /// `permutations` seeded draws of `post` of `total` days (a partial Fisher–Yates shuffle each).
+        static func draws(total: Int, post: Int, permutations: Int, seed: UInt64) -> [[Int]] {
+            var generator = GeoRandom(seed: seed)
+            var draws: [[Int]] = []
+            draws.reserveCapacity(permutations)
+            var indices = Array(0..<total)
+            for _ in 0..<permutations {
+                for k in 0..<post {
+                    indices.swapAt(k, k + generator.nextIndex(total - k))
+                }
+                draws.append(Array(indices[0..<post]))
+            }
+            return draws
+        }
+
+        /// p = (1 + #{S_π ≥ S}) / (1 + B) for the normalized `target` (θ already subtracted from
+        /// its post-period days), with the simplex weights of the fit (a warm start for the next θ).
+        func pValue(target: [Double], start: [Double]?) -> (p: Double, simplex: [Double]) {
+            let fitted = model.weights(target: target, start: start)
+            let u = allRows.map { target[$0] - model.predict(fitted.augmented, $0) }
+            func statistic(_ rows: [Int]) -> Double { tails == 2 ? rows.reduce(0) { $0 + abs(u[$1]) } : rows.reduce(0) { $0 + u[$1] } }
+            let observed = statistic(postRows)
+            let slack = 1e-12 * max(abs(observed), 1e-300)
+            let exceed = draws.reduce(0) { $0 + (statistic($1) >= observed - slack ? 1 : 0) }
+            return (Double(1 + exceed) / Double(1 + draws.count), fitted.simplex)
+        }
     }
 
     /// The treatment group's cost over the analysed days when costs are zero in the pre-period
