@@ -98,7 +98,20 @@ struct GeoCommandTests {
             #expect(negative.status != 0 && negative.stderr.contains("--ridge must be a finite number ≥ 0"), "\(negative.stderr)")
             let power = try await CLI.run(["geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--json"])
             #expect(power.status == 0, "\(power.stderr)")
-            #expect(try power.json()["windows"] as? Int != nil)
+            let tbrJSON = try power.json()
+            #expect(tbrJSON["windows"] as? Int != nil && tbrJSON["method"] as? String == "tbr" && tbrJSON["permutations"] == nil)
+            let scmArguments = [
+                "geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--method", "scm", "--permutations", "39",
+            ]
+            let scm = try await CLI.run(scmArguments + ["--json"])
+            #expect(scm.status == 0, "\(scm.stderr)")
+            let scmJSON = try scm.json()
+            #expect(scmJSON["method"] as? String == "scm" && scmJSON["permutations"] as? Int == 39 && scmJSON["seed"] as? Int == 42, "\(scmJSON)")
+            #expect(scmJSON["windows"] as? Int == 40 - 35 + 1 && (scmJSON["points"] as? [[String: Any]])?.count == 6, "\(scmJSON)")
+            let scmText = try await CLI.run(scmArguments)
+            #expect(
+                scmText.status == 0 && scmText.stdout.contains("placebo power (SCM, conformal test with 39 permutations, seed 42): 6 windows"),
+                "\(scmText.stdout)")
         }
     }
 
@@ -176,6 +189,16 @@ struct GeoCommandTests {
             #expect(unknown.status != 0 && unknown.stderr.contains("line 3: geo 'zz' is not in the panel"), "\(unknown.stderr)")
             let help = try await CLI.run(["geo", "analyze", "--help"])
             #expect(help.stdout.contains("Examples:") && help.stdout.contains("--augment"))
+            let powerBase = ["geo", "power", "--panel", panel.path, "--treatment-geos", "b", "--test-days", "1"]
+            let unknownMethod = try await CLI.run(powerBase + ["--method", "did"])
+            #expect(unknownMethod.status != 0 && unknownMethod.stderr.contains("--method: 'did' is not one of tbr, scm"), "\(unknownMethod.stderr)")
+            let fewPermutations = try await CLI.run(powerBase + ["--method", "scm", "--permutations", "5"])
+            #expect(fewPermutations.status != 0 && fewPermutations.stderr.contains("--permutations must be in 19…10000"), "\(fewPermutations.stderr)")
+            let tbrPermutations = try await CLI.run(powerBase + ["--permutations", "99"])
+            #expect(tbrPermutations.status != 0 && tbrPermutations.stderr.contains("apply to --method scm only"), "\(tbrPermutations.stderr)")
+            let powerHelp = try await CLI.run(["geo", "power", "--help"])
+            #expect(
+                powerHelp.stdout.contains("--permutations") && powerHelp.stdout.contains("--seed") && powerHelp.stdout.contains("scm"), "\(powerHelp.stdout)")
         }
     }
 

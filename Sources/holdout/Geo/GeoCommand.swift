@@ -298,14 +298,19 @@ struct GeoAnalyzeCommand: ParsableCommand {
 struct GeoPowerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "power",
-        abstract: "Placebo power of a geo test (TBR) on a panel's history.",
+        abstract: "Placebo power of a geo test (TBR or synthetic control) on a panel's history.",
         discussion: """
             Slides windows of --pre-days + --test-days over the panel, injects each relative effect into the \
-            treatment geos' test days and counts how often TBR detects it. The treatment geos come from \
-            --assignment (a design JSON or CSV) or --treatment-geos (every other geo is control).
+            treatment geos' test days and counts how often the analysis detects it at --level: TBR's test \
+            (--method tbr, the default) or synthetic control's conformal permutation test (--method scm, \
+            --permutations permutations of the window's days drawn with --seed; slower: one fit of the donor \
+            weights per window and effect). The treatment geos come from --assignment (a design JSON or CSV) \
+            or --treatment-geos (every other geo is control). --json prints {method, plan, windows, \
+            false_positive_rate, points, minimum_detectable_lift}, with permutations and seed for scm.
 
-            Example:
+            Examples:
               holdout geo power --panel panel.csv --treatment-geos 9q8yy,9q9zz --test-days 28 --effect-sizes 0.02,0.05,0.1
+              holdout geo power --panel panel.csv --assignment design.json --test-days 14 --method scm --permutations 199 --json
             """)
 
     @Option(help: "The panel CSV (date, geo, revenue).") var panel: String
@@ -314,15 +319,28 @@ struct GeoPowerCommand: ParsableCommand {
     @Option(help: "Test days per window.") var testDays: Int
     @Option(help: "Pre days per window (default: the panel's days − test days, at most 4 × test days).") var preDays: Int?
     @Option(help: "Relative effects, ascending, comma-separated.") var effectSizes = "0.01,0.02,0.03,0.05,0.1,0.2"
-    @Option(help: "tbr (the placebo analysis).") var method = "tbr"
+    @Option(help: "The placebo analysis: tbr (TBR's test) or scm (synthetic control's conformal test).") var method = "tbr"
+    @Option(help: "scm: permutations of each conformal test, 19…\(GeoPower.maxPermutations) (default \(GeoPower.defaultPermutations)).")
+    var permutations: Int?
+    @Option(help: "scm: the seed of the permutations (default \(GeoDesign.defaultSeed)).") var seed: UInt64?
     @Option(help: "Interval level, in (0, 1).") var level = 0.9
     @Option(help: "1 or 2.") var tails = 2
     @Option(help: "The response column.") var responseColumn = "revenue"
     @Flag(help: "Print one JSON object.") var json = false
 
+    static let methods = ["tbr", "scm"]
+
     func validate() throws {
         guard (assignment == nil) != (treatmentGeos == nil) else { throw ValidationError("give --assignment FILE or --treatment-geos a,b,… (one of them)") }
-        guard method == "tbr" else { throw ValidationError("--method: only tbr has a placebo power analysis, got '\(method)'") }
+        guard Self.methods.contains(method) else {
+            throw ValidationError("--method: '\(method)' is not one of \(Self.methods.joined(separator: ", ")) (the analyses with a placebo power)")
+        }
+        if method != "scm", permutations != nil || seed != nil {
+            throw ValidationError("--permutations and --seed apply to --method scm only (TBR's test has no permutations)")
+        }
+        if let permutations, permutations < 19 || permutations > GeoPower.maxPermutations {
+            throw ValidationError("--permutations must be in 19…\(GeoPower.maxPermutations) (19 lets a p-value reach 0.05), got \(permutations)")
+        }
         guard testDays >= 1 else { throw ValidationError("--test-days must be at least 1, got \(testDays)") }
         if let preDays { guard preDays >= 3 else { throw ValidationError("--pre-days must be at least 3, got \(preDays)") } }
         guard level > 0, level < 1 else { throw ValidationError("--level must be in (0, 1), got \(level)") }
@@ -359,15 +377,41 @@ struct GeoPowerCommand: ParsableCommand {
         }
         let pre = preDays ?? min(panel.dayCount - testDays, 4 * testDays)
         let plan = GeoPower.Plan(preDays: pre, testDays: testDays, level: level, tails: tails, lifts: try lifts())
-        let result = try GeoPower.placebo(panel: panel, assignment: assignment, history: panel.firstDay...panel.lastDay, plan: plan)
+        let history = panel.firstDay...panel.lastDay
+        let scm = method == "scm"
+        let permutations = self.permutations ?? GeoPower.defaultPermutations
+        let seed = self.seed ?? GeoDesign.defaultSeed
+        let result =
+            scm
+            ? try GeoPower.placeboSCM(panel: panel, assignment: assignment, history: history, plan: plan, permutations: permutations, seed: seed)
+            : try GeoPower.placebo(panel: panel, assignment: assignment, history: history, plan: plan)
         if json {
-            try Output.json(result)
+            try Output.json(PowerOutput(method: method, permutations: scm ? permutations : nil, seed: scm ? seed : nil, result: result))
             return
         }
+        let analysis = scm ? "SCM, conformal test with \(permutations) permutations, seed \(seed)" : "TBR"
         print(
-            "placebo power (TBR): \(result.windows) windows of \(pre) pre + \(testDays) test days; false-positive rate \(Output.number(result.falsePositiveRate, digits: 3))"
+            "placebo power (\(analysis)): \(result.windows) windows of \(pre) pre + \(testDays) test days; false-positive rate \(Output.number(result.falsePositiveRate, digits: 3))"
         )
         print(Output.table(header: ["effect", "power"], rows: result.points.map { [Output.percent($0.lift), Output.number($0.power, digits: 3)] }))
         print("minimum detectable effect (80% power): \(result.minimumDetectableLift.map { Output.percent($0) } ?? "not reached on this grid")")
+    }
+
+    /// The JSON of `--json`: the method (and the conformal test's settings) beside ``GeoPower/Result``'s keys.
+    struct PowerOutput: Encodable {
+        let method: String
+        let permutations: Int?
+        let seed: UInt64?
+        let result: GeoPower.Result
+
+        enum CodingKeys: String, CodingKey { case method, permutations, seed }
+
+        func encode(to encoder: any Encoder) throws {
+            try result.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(method, forKey: .method)
+            try c.encodeIfPresent(permutations, forKey: .permutations)
+            try c.encodeIfPresent(seed, forKey: .seed)
+        }
     }
 }

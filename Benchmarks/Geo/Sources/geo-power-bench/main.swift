@@ -5,7 +5,8 @@ import HoldoutGeo
 // (release build). The panel is one year of 40 geos from HoldoutGeo's generator (scenario
 // geo-basic's dynamics); each design is made from the history, then GeoPower.placebo runs TBR
 // placebo tests over every window of the year for the 9 effect sizes, for 14- and 28-day tests.
-// Exits 1 over budget.
+// With the argument `scm`, GeoPower.placeboSCM runs synthetic control's conformal test instead
+// (199 permutations, seed 42). Exits 1 over budget.
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = ContinuousClock.now
@@ -21,6 +22,7 @@ let panel = try generator.experiment(seed: 2026).panel
 let history = panel.firstDay...panel.lastDay
 let effects = [0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2]
 let durations = [14, 28]
+let scm = CommandLine.arguments.dropFirst().first == "scm"
 
 /// The five designs, each from the whole history.
 func designs() throws -> [(String, GeoAssignment)] {
@@ -34,7 +36,9 @@ func designs() throws -> [(String, GeoAssignment)] {
     ]
 }
 
-print("geo-power-bench: \(panel.geos.count) geos × \(panel.dayCount) days, 5 designs × \(effects.count) effect sizes × \(durations.count) durations")
+print(
+    "geo-power-bench (\(scm ? "SCM, 199 permutations" : "TBR")): \(panel.geos.count) geos × \(panel.dayCount) days, 5 designs × \(effects.count) effect sizes × \(durations.count) durations"
+)
 var results: [(String, Int, Int, Double?)] = []
 var total = 0.0
 for round in 0..<3 {
@@ -43,7 +47,10 @@ for round in 0..<3 {
         for (name, assignment) in try designs() {
             for testDays in durations {
                 let plan = GeoPower.Plan(preDays: 4 * testDays, testDays: testDays, level: 0.9, tails: 2, lifts: effects)
-                let result = try GeoPower.placebo(panel: panel, assignment: assignment, history: history, plan: plan)
+                let result =
+                    scm
+                    ? try GeoPower.placeboSCM(panel: panel, assignment: assignment, history: history, plan: plan)
+                    : try GeoPower.placebo(panel: panel, assignment: assignment, history: history, plan: plan)
                 results.append((name, testDays, result.windows, result.minimumDetectableLift))
             }
         }
