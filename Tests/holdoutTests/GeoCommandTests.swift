@@ -100,15 +100,15 @@ struct GeoCommandTests {
             #expect(power.status == 0, "\(power.stderr)")
             let tbrJSON = try power.json()
             #expect(tbrJSON["windows"] as? Int != nil && tbrJSON["method"] as? String == "tbr" && tbrJSON["permutations"] == nil)
-            let scmArguments = [
+            let scmPower = [
                 "geo", "power", "--panel", panel.path, "--treatment-geos", "g1,g2,g3", "--test-days", "7", "--method", "scm", "--permutations", "39",
             ]
-            let scm = try await CLI.run(scmArguments + ["--json"])
+            let scm = try await CLI.run(scmPower + ["--json"])
             #expect(scm.status == 0, "\(scm.stderr)")
             let scmJSON = try scm.json()
             #expect(scmJSON["method"] as? String == "scm" && scmJSON["permutations"] as? Int == 39 && scmJSON["seed"] as? Int == 42, "\(scmJSON)")
             #expect(scmJSON["windows"] as? Int == 40 - 35 + 1 && (scmJSON["points"] as? [[String: Any]])?.count == 6, "\(scmJSON)")
-            let scmText = try await CLI.run(scmArguments)
+            let scmText = try await CLI.run(scmPower)
             #expect(
                 scmText.status == 0 && scmText.stdout.contains("placebo power (SCM, conformal test with 39 permutations, seed 42): 6 windows"),
                 "\(scmText.stdout)")
