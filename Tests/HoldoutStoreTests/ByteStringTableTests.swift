@@ -58,6 +58,15 @@ struct ByteStringTableTests {
             return text.withUTF8 { ByteStringTable.hash($0, seed: seed) }
         }
         #expect(h("order-1", 1) != h("order-1", 2))
+        // An empty buffer with no address and one with an address are the same empty string.
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        defer { storage.deallocate() }
+        let withAddress = UnsafeBufferPointer(start: UnsafePointer(storage), count: 0)
+        #expect(withAddress.baseAddress != nil)
+        #expect(ByteStringTable.hash(UnsafeBufferPointer(start: nil, count: 0), seed: 9) == ByteStringTable.hash(withAddress, seed: 9))
+        var table = ByteStringTable(seed: 9)
+        #expect(table.insert(UnsafeBufferPointer(start: nil, count: 0)) == (0, true))
+        #expect(table.insert(withAddress) == (0, false))
         #expect(h("", 1) != h("\u{0}", 1))
         #expect(h("\u{0}", 1) != h("\u{0}\u{0}", 1))
         #expect(h("0123456789abcdef", 1) != h("0123456789abcdeg", 1))

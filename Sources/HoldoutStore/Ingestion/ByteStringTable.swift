@@ -109,20 +109,22 @@ package struct ByteStringTable {
         let k0: UInt64 = 0xa076_1d64_78bd_642f
         let k1: UInt64 = 0xe703_7ed1_a0b4_28db
         var state = seed ^ k0
-        guard let base = bytes.baseAddress else { return fold(state ^ k1, UInt64(0) ^ k0) }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-            state = fold(state ^ word, seed ^ k1)
-            offset += 8
-        }
         var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while offset < bytes.count {
-            tail |= UInt64(base[offset]) << shift
-            shift += 8
-            offset += 1
+        // An empty buffer may or may not have an address: both hash as the empty string.
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            var offset = 0
+            while offset + 8 <= bytes.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                state = fold(state ^ word, seed ^ k1)
+                offset += 8
+            }
+            var shift: UInt64 = 0
+            while offset < bytes.count {
+                tail |= UInt64(base[offset]) << shift
+                shift += 8
+                offset += 1
+            }
         }
         state = fold(state ^ tail, seed ^ k1 ^ UInt64(bytes.count))
         return fold(state ^ k1, UInt64(bytes.count) ^ k0)
