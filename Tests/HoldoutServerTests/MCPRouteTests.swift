@@ -109,7 +109,10 @@ func toolResult(_ body: String) throws -> (text: String, isError: Bool) {
     return (content.compactMap { $0["text"] as? String }.joined(), result["isError"] as? Bool ?? false)
 }
 
-@Suite("POST /mcp (MCP over HTTP, a real server on 127.0.0.1)")
+// A time limit far above these tests' few seconds: a CI run once stopped for good in the
+// tests (every task waiting, no thread busy, session 9); with the limit a hang like that fails
+// and names its test instead.
+@Suite("POST /mcp (MCP over HTTP, a real server on 127.0.0.1)", .timeLimit(.minutes(5)))
 struct MCPRouteTests {
     @Test("a key is required; read scope is enough; results equal the REST API's bytes; tenants see only their own", arguments: Engine.underTest)
     func keysAndTenants(engine: Engine) async throws {
