@@ -166,7 +166,9 @@ struct SecondWallTests {
                 try await runner.run(sql: cross, tenant: "default", maxRows: 10, timeout: .milliseconds(500))
             }
             elapsed = clock.now - start
-            #expect(elapsed < .seconds(4), "stopped after \(elapsed)")
+            // Hours of work without the limit; 10 s leaves room for the reader's connection set-up
+            // on a loaded machine (4.06 s once on PostgreSQL in CI).
+            #expect(elapsed < .seconds(10), "stopped after \(elapsed)")
             if engine == .postgres {
                 // Not allowlisted by the guard; on the wall alone, statement_timeout stops it.
                 let sleepStart = clock.now
